@@ -1,0 +1,41 @@
+#pragma once
+
+#include "dxhub/schemas/describe.hpp"
+#include "dxhub/schemas/json_text.hpp"
+
+#include <cstdint>
+#include <string>
+
+namespace dxhub {
+
+/// A request to a service: "lab/cam0" please "set_exposure" {"ms": 12.5}.
+struct command {
+  static constexpr const char* schema_name = "dxhub.command";
+  static constexpr uint32_t schema_version = 1;
+
+  /// Correlates the reply; unique per caller.
+  uint64_t id = 0;
+  /// Who asks: "node/actor", or "cli:user@host".
+  std::string caller;
+  /// The service addressed, e.g. "lab/cam0".
+  std::string service;
+  /// The command, e.g. "set_exposure".
+  std::string name;
+  /// The arguments, a JSON object.
+  json_text args{"{}"};
+  /// When the caller gives up, in ms after `sent_wall_ns` (0: no deadline given).
+  int64_t timeout_ms = 0;
+  /// CLOCK_REALTIME when sent, in ns.
+  int64_t sent_wall_ns = 0;
+
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("id", x.id), named("caller", x.caller), named("service", x.service),
+             named("name", x.name), named("args", x.args), named("timeout_ms", x.timeout_ms),
+             named("sent_wall_ns", x.sent_wall_ns));
+  }
+
+  friend bool operator==(const command&, const command&) = default;
+};
+
+} // namespace dxhub

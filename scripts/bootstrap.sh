@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dxhub needs that are missing on this machine.
+# Idempotent: when everything is present it only queries dpkg (well under a second),
+# and it runs `apt-get update` only when something must be installed.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git ca-certificates procps iproute2 util-linux
+  # libraries (headers + shared objects)
+  libcaf-dev libzmq3-dev cppzmq-dev libcereal-dev libboost-dev libcli11-dev
+  libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # tests, fuzzing, formatting, plots, the Python protocol client
+  clang libclang-rt-14-dev clang-format python3 python3-zmq gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+  [[ $status == ii* ]] || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "bootstrap: installing ${#missing[@]} missing packages: ${missing[*]}"
+if [[ $(id -u) -ne 0 ]]; then
+  sudo=sudo
+else
+  sudo=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "bootstrap: done"

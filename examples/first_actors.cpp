@@ -48,7 +48,7 @@ void caf_main(caf::actor_system& sys, const config&) {
   for (auto [name, args] :
        {std::pair{"get_state", "{}"}, std::pair{"set_exposure", R"({"ms":25})"},
         std::pair{"set_exposure", R"({"gain":2})"}, std::pair{"explode", "{}"}}) {
-    dxhub::command cmd{++id, "example/controller", "lab/cam0", name, {args},
+    dxhub::command cmd{++id, "example/controller", "lab/cam0", name, {args}, {},
                        1000, dxhub::wall_ns()};
     self->request(cam, std::chrono::seconds(1), cmd)
         .receive(

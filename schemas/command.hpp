@@ -2,6 +2,7 @@
 
 #include "dxhub/schemas/describe.hpp"
 #include "dxhub/schemas/json_text.hpp"
+#include "dxhub/schemas/schema_id.hpp"
 
 #include <cstdint>
 #include <string>
@@ -23,6 +24,9 @@ struct command {
   std::string name;
   /// The arguments, a JSON object.
   json_text args{"{}"};
+  /// The identity of the arguments' type when the caller is typed (C++);
+  /// empty name for untyped callers (CLI, Python), whose JSON is checked field by field.
+  schema_id args_schema;
   /// When the caller gives up, in ms after `sent_wall_ns` (0: no deadline given).
   int64_t timeout_ms = 0;
   /// CLOCK_REALTIME when sent, in ns.
@@ -31,8 +35,8 @@ struct command {
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
     return f(named("id", x.id), named("caller", x.caller), named("service", x.service),
-             named("name", x.name), named("args", x.args), named("timeout_ms", x.timeout_ms),
-             named("sent_wall_ns", x.sent_wall_ns));
+             named("name", x.name), named("args", x.args), named("args_schema", x.args_schema),
+             named("timeout_ms", x.timeout_ms), named("sent_wall_ns", x.sent_wall_ns));
   }
 
   friend bool operator==(const command&, const command&) = default;

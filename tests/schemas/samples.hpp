@@ -52,6 +52,7 @@ inline command a_command() {
           "lab/cam0",
           "set_exposure",
           json_text{R"({"mode":"auto","ms":12.5})"},
+          schema_id{"lab.exposure", 1, 0x1234},
           1500,
           1'790'000'000'000'000'001};
 }

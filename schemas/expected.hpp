@@ -25,4 +25,8 @@ inline auto ok() noexcept {
 #define DXHUB_TRY(var, ...) BOOST_OUTCOME_TRY(var, __VA_ARGS__)
 
 /// `DXHUB_TRYV(expr)`: returns the error of `expr` from the enclosing function.
-#define DXHUB_TRYV(...) BOOST_OUTCOME_TRYV(__VA_ARGS__)
+/// A single statement, safe in an unbraced `if`.
+#define DXHUB_TRYV(...)                                                                            \
+  do {                                                                                             \
+    BOOST_OUTCOME_TRYV(__VA_ARGS__);                                                               \
+  } while (false)

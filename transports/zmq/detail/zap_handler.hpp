@@ -1,0 +1,50 @@
+#pragma once
+
+// The ZAP handler (RFC 27) of one io_loop's context: a REP socket on
+// inproc://zeromq.zap.01, served by the loop, that lets in only CURVE clients
+// whose public key is on the allow-list of the socket's ZAP domain.
+
+#include "dxhub/transports/zmq/counters.hpp"
+
+#include <zmq.hpp>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace dxhub::zmq {
+class io_loop;
+}
+
+namespace dxhub::zmq::detail {
+
+class zap_handler {
+public:
+  explicit zap_handler(io_loop& loop);
+  ~zap_handler();
+
+  zap_handler(const zap_handler&) = delete;
+  zap_handler& operator=(const zap_handler&) = delete;
+
+  /// Registers a domain; denials are counted as `unauthenticated` in `stats`.
+  /// Returns the domain name to set as ZMQ_ZAP_DOMAIN.
+  std::string add_domain(const std::vector<std::string>& allowed_keys, counters* stats);
+  void remove_domain(const std::string& domain);
+
+private:
+  struct domain_entry {
+    std::set<std::string> allowed; // Z85
+    counters* stats = nullptr;
+  };
+
+  void serve();
+  void answer(std::vector<::zmq::message_t>& request);
+
+  io_loop& loop_;
+  ::zmq::socket_t socket_;
+  std::map<std::string, domain_entry> domains_;
+  uint64_t next_domain_ = 1;
+};
+
+} // namespace dxhub::zmq::detail

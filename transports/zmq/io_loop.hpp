@@ -1,0 +1,124 @@
+#pragma once
+
+// The thread that owns ZeroMQ sockets. It sleeps in zmq::poll on its sockets
+// and an eventfd: idle costs no CPU. Other threads hand it work with `post`,
+// which queues a function and writes the eventfd.
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+namespace dxhub::zmq {
+
+namespace detail {
+class zap_handler;
+}
+
+/// One thread, its ZeroMQ context, its sockets and its timers.
+class io_loop {
+public:
+  using timer_id = uint64_t;
+
+  /// Starts the loop thread; `io_threads` are libzmq's own I/O threads.
+  explicit io_loop(int io_threads = 1);
+  /// Stops the loop (pending posts are dropped) and joins it.
+  ~io_loop();
+
+  io_loop(const io_loop&) = delete;
+  io_loop& operator=(const io_loop&) = delete;
+
+  ::zmq::context_t& context() noexcept { return context_; }
+
+  /// Runs `fn` on the loop thread, soon; callable from any thread.
+  void post(std::function<void()> fn);
+
+  /// Runs `fn` on the loop thread and waits for its result (inline when
+  /// called on the loop thread).
+  template <class F>
+  auto call(F&& fn) -> std::invoke_result_t<F&>;
+
+  /// Runs `fn` on the loop thread after `delay`; callable from any thread.
+  timer_id schedule_after(std::chrono::nanoseconds delay, std::function<void()> fn);
+  /// Cancels a timer that has not fired yet; callable from any thread.
+  void cancel(timer_id id);
+
+  /// Loop thread only: calls `on_readable` whenever `socket` has input, and
+  /// `on_writable` (if set) when it can send and `want_writable` was asked.
+  void add_socket(::zmq::socket_t& socket, std::function<void()> on_readable,
+                  std::function<void()> on_writable = {});
+  /// Loop thread only.
+  void want_writable(::zmq::socket_t& socket, bool wanted);
+  /// Loop thread only; the socket may then be closed.
+  void remove_socket(::zmq::socket_t& socket);
+
+  /// True on the loop thread.
+  bool in_loop() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+
+  /// Stops the loop; idempotent; callable from any thread.
+  void stop();
+
+  /// Loop thread only: the ZAP handler of this context, created on first use.
+  detail::zap_handler& zap();
+
+private:
+  struct watch {
+    void* handle;
+    std::function<void()> on_readable;
+    std::function<void()> on_writable;
+    bool writable_wanted = false;
+  };
+
+  void run();
+  void wake() noexcept;
+  void run_posted();
+  void run_due_timers();
+  std::chrono::milliseconds poll_timeout() const;
+
+  ::zmq::context_t context_;
+  int wake_fd_ = -1;
+  std::mutex mutex_;
+  std::deque<std::function<void()>> posted_;
+  bool stopping_ = false;
+  // Loop thread only from here on.
+  std::vector<watch> watches_;
+  std::multimap<std::chrono::steady_clock::time_point, timer_id> timer_order_;
+  std::map<timer_id, std::function<void()>> timers_;
+  std::atomic<timer_id> next_timer_{1};
+  std::unique_ptr<detail::zap_handler> zap_;
+  std::promise<void> exited_promise_;
+  std::shared_future<void> exited_ = exited_promise_.get_future().share();
+  std::thread thread_;
+};
+
+template <class F>
+auto io_loop::call(F&& fn) -> std::invoke_result_t<F&> {
+  using result = std::invoke_result_t<F&>;
+  if (in_loop())
+    return fn();
+  // The task refers to `fn` in this frame, which outlives the wait. A task
+  // dropped by a stopping loop breaks its promise: `fn` then runs here, once
+  // the loop thread has exited and owns nothing any more.
+  auto task = std::make_shared<std::packaged_task<result()>>([&fn] { return fn(); });
+  auto done = task->get_future();
+  post([task] { (*task)(); });
+  task.reset();
+  try {
+    return done.get();
+  } catch (const std::future_error&) {
+    exited_.wait();
+    return fn();
+  }
+}
+
+} // namespace dxhub::zmq

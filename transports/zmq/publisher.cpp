@@ -1,0 +1,118 @@
+#include "dxhub/transports/zmq/publisher.hpp"
+
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/transports/zmq/detail/socket_ops.hpp"
+
+#include <condition_variable>
+
+namespace dxhub::zmq {
+
+namespace detail {
+
+struct publisher_core {
+  publisher_core(io_loop& l, socket_options o)
+    : loop(l), socket(l.context(), ZMQ_XPUB), options(std::move(o)) {}
+
+  // Subscription messages: [1 or 0][prefix].
+  void serve() {
+    for (int i = 0; i < options.limits.batch; ++i) {
+      ::zmq::message_t note;
+      if (!socket.recv(note, ::zmq::recv_flags::dontwait))
+        return;
+      if (note.size() == 0)
+        continue;
+      auto first = *static_cast<const uint8_t*>(note.data());
+      std::lock_guard<std::mutex> guard{mutex};
+      if (first == 1)
+        ++subscriptions;
+      else if (first == 0 && subscriptions > 0)
+        --subscriptions;
+      changed.notify_all();
+    }
+  }
+
+  io_loop& loop;
+  ::zmq::socket_t socket;
+  socket_options options;
+  counters stats;
+  opened where;
+  std::atomic<uint64_t> sequence{0};
+  mutable std::mutex mutex;
+  mutable std::condition_variable changed;
+  int subscriptions = 0;
+};
+
+} // namespace detail
+
+expected<std::unique_ptr<publisher>> publisher::bind(io_loop& loop, std::string_view endpoint,
+                                                     socket_options options) {
+  auto core = std::make_shared<detail::publisher_core>(loop, std::move(options));
+  auto opened = loop.call([&]() -> expected<void> {
+    core->socket.set(::zmq::sockopt::xpub_verbose, 1);
+    DXHUB_TRY(where,
+              detail::open_socket(loop, core->socket, endpoint, true, core->options, core->stats));
+    core->where = std::move(where);
+    auto* raw = core.get();
+    loop.add_socket(core->socket, [raw] { raw->serve(); });
+    return ok();
+  });
+  if (!opened)
+    return opened.error();
+  return std::unique_ptr<publisher>{new publisher{std::move(core)}};
+}
+
+publisher::~publisher() {
+  core_->loop.call(
+      [this] { detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain); });
+}
+
+uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::message_t payload) {
+  auto sequence = core_->sequence.fetch_add(1, std::memory_order_relaxed);
+  if (header.kind == message_kind::request)
+    header.kind = message_kind::event;
+  header.correlation = sequence;
+  header.timestamp_ns = wall_ns();
+  header.payload_size = static_cast<uint32_t>(payload.size());
+  auto frames = std::make_shared<std::vector<::zmq::message_t>>();
+  frames->emplace_back(topic.data(), topic.size());
+  frames->push_back(encode_header(header));
+  frames->push_back(std::move(payload));
+  auto core = core_;
+  auto send = [core, frames] {
+    auto bytes = detail::total_size(*frames);
+    try {
+      // PUB never blocks: a full subscriber queue drops the message.
+      for (std::size_t i = 0; i < frames->size(); ++i)
+        (void)core->socket.send((*frames)[i], i + 1 < frames->size() ? ::zmq::send_flags::sndmore
+                                                                     : ::zmq::send_flags::none);
+      core->stats.count_out(bytes);
+    } catch (const ::zmq::error_t&) {
+      // A closed socket (publisher going away): nothing to publish to.
+    }
+  };
+  if (core_->loop.in_loop())
+    send();
+  else
+    core_->loop.post(std::move(send));
+  return sequence;
+}
+
+int publisher::subscriptions() const noexcept {
+  std::lock_guard<std::mutex> guard{core_->mutex};
+  return core_->subscriptions;
+}
+
+bool publisher::wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock{core_->mutex};
+  return core_->changed.wait_for(lock, timeout, [&] { return core_->subscriptions >= count; });
+}
+
+const std::string& publisher::endpoint() const noexcept {
+  return core_->where.endpoint;
+}
+
+const counters& publisher::stats() const noexcept {
+  return core_->stats;
+}
+
+} // namespace dxhub::zmq

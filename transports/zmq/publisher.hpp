@@ -1,0 +1,58 @@
+#pragma once
+
+// Publish/subscribe, publishing side (XPUB): messages go out under a topic
+// (the first frame); subscribers select topics by prefix.
+
+#include "dxhub/transports/zmq/counters.hpp"
+#include "dxhub/transports/zmq/envelope.hpp"
+#include "dxhub/transports/zmq/io_loop.hpp"
+#include "dxhub/transports/zmq/socket_options.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace dxhub::zmq {
+
+namespace detail {
+struct publisher_core;
+}
+
+/// An XPUB socket bound to an endpoint. Never waits for slow subscribers:
+/// past their high-water mark they lose messages (ZeroMQ PUB semantics).
+class publisher {
+public:
+  static expected<std::unique_ptr<publisher>> bind(io_loop& loop, std::string_view endpoint,
+                                                   socket_options options = {});
+  ~publisher();
+
+  publisher(const publisher&) = delete;
+  publisher& operator=(const publisher&) = delete;
+
+  /// Publishes [topic][header][payload]; kind defaults to event, and the
+  /// correlation is this publisher's sequence number. Any thread.
+  /// Returns the sequence number.
+  uint64_t publish(std::string topic, envelope_header header, ::zmq::message_t payload);
+
+  /// Encodes `value` and publishes it as an event.
+  template <described T>
+  expected<uint64_t> publish(std::string topic, const T& value,
+                             zmq::encoding enc = zmq::encoding::binary) {
+    DXHUB_TRY(payload, encode_payload(value, enc));
+    return publish(std::move(topic), header_for<T>(message_kind::event, enc), std::move(payload));
+  }
+
+  /// Subscriptions seen (subscribe minus unsubscribe messages).
+  int subscriptions() const noexcept;
+  /// Waits until at least `count` subscriptions are in place.
+  bool wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const;
+
+  const std::string& endpoint() const noexcept;
+  const counters& stats() const noexcept;
+
+private:
+  explicit publisher(std::shared_ptr<detail::publisher_core> core) : core_(std::move(core)) {}
+  std::shared_ptr<detail::publisher_core> core_;
+};
+
+} // namespace dxhub::zmq

@@ -1,0 +1,223 @@
+#include "dxhub/transports/zmq/server.hpp"
+
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/json.hpp"
+#include "dxhub/schemas/reply.hpp"
+#include "dxhub/transports/zmq/detail/socket_ops.hpp"
+
+#include <algorithm>
+
+namespace dxhub::zmq {
+
+namespace detail {
+
+struct server_core : std::enable_shared_from_this<server_core> {
+  server_core(io_loop& l, request_handler h, server_options o)
+    : loop(l), socket(l.context(), ZMQ_ROUTER), handler(std::move(h)), options(std::move(o)) {}
+
+  void serve();
+  void handle(std::vector<::zmq::message_t>& frames);
+  expected<void> check(const wire_message& msg) const;
+  void send_error(std::vector<::zmq::message_t> routing, const envelope_header& to,
+                  const error& reason);
+  void send(std::vector<::zmq::message_t> frames) {
+    out.send(loop, socket, std::move(frames), stats);
+  }
+
+  io_loop& loop;
+  ::zmq::socket_t socket;
+  request_handler handler;
+  server_options options;
+  counters stats;
+  detail::outbox out;
+  opened where;
+};
+
+struct responder_state {
+  io_loop* loop = nullptr;
+  std::weak_ptr<server_core> core;
+  std::vector<::zmq::message_t> routing;
+  uint64_t correlation = 0;
+  zmq::encoding enc = zmq::encoding::binary;
+  std::atomic<bool> answered{false};
+};
+
+namespace {
+
+envelope_header error_header(const envelope_header& to) {
+  envelope_header header;
+  header.kind = message_kind::error;
+  header.encoding = to.encoding;
+  header.schema = schema_of<dxhub::reply>();
+  header.correlation = to.correlation;
+  return header;
+}
+
+::zmq::message_t error_payload(const envelope_header& to, const error& reason) {
+  dxhub::reply answer;
+  answer.id = to.correlation;
+  answer.code = reason.code;
+  answer.error_context = reason.context;
+  auto payload = encode_payload(answer, to.encoding);
+  return payload ? std::move(payload).value() : ::zmq::message_t{};
+}
+
+std::vector<::zmq::message_t> envelope_frames(std::vector<::zmq::message_t> routing,
+                                              envelope_header header, ::zmq::message_t payload) {
+  header.payload_size = static_cast<uint32_t>(payload.size());
+  header.timestamp_ns = wall_ns();
+  routing.push_back(encode_header(header));
+  routing.push_back(std::move(payload));
+  return routing;
+}
+
+} // namespace
+
+void server_core::serve() {
+  std::vector<::zmq::message_t> frames;
+  // Routing frames (identity, optional empty delimiter) come on top of the envelope.
+  auto max_frames = options.limits.max_frames + 2;
+  for (int i = 0; i < options.limits.batch; ++i) {
+    auto status = receive_frames(socket, frames, max_frames);
+    if (status == receive_status::nothing)
+      return;
+    stats.count_in(total_size(frames));
+    if (status == receive_status::too_many_frames) {
+      reject(stats, options,
+             error{errc::malformed_message, "more than " + std::to_string(max_frames) + " frames"});
+      continue;
+    }
+    handle(frames);
+  }
+}
+
+void server_core::handle(std::vector<::zmq::message_t>& frames) {
+  // [identity][delimiter if REQ][header][payload]
+  std::vector<::zmq::message_t> routing;
+  routing.push_back(std::move(frames[0]));
+  std::size_t first = 1;
+  if (frames.size() > 1 && frames[1].size() == 0) {
+    routing.push_back(std::move(frames[1]));
+    first = 2;
+  }
+  std::vector<::zmq::message_t> envelope;
+  for (auto i = first; i < frames.size(); ++i)
+    envelope.push_back(std::move(frames[i]));
+  // A header that decodes lets us tell the client why; one that does not gets no answer.
+  expected<envelope_header> maybe_header = error{errc::malformed_message, "no header frame"};
+  if (!envelope.empty())
+    maybe_header = decode_header(
+        {static_cast<const std::byte*>(envelope[0].data()), envelope[0].size()}, options.limits);
+  auto msg = decode_message(envelope, options.limits);
+  if (!msg) {
+    reject(stats, options, msg.error());
+    if (maybe_header)
+      send_error(std::move(routing), maybe_header.value(), msg.error());
+    return;
+  }
+  if (auto checked = check(msg.value()); !checked) {
+    reject(stats, options, checked.error());
+    send_error(std::move(routing), msg.value().header, checked.error());
+    return;
+  }
+  auto state = std::make_shared<responder_state>();
+  state->loop = &loop;
+  state->core = weak_from_this();
+  state->routing = std::move(routing);
+  state->correlation = msg.value().header.correlation;
+  state->enc = msg.value().header.encoding;
+  handler(std::move(msg).value(), responder{state});
+}
+
+expected<void> server_core::check(const wire_message& msg) const {
+  const auto& header = msg.header;
+  if (header.kind != message_kind::request)
+    return error{errc::malformed_message,
+                 "a server takes requests, got a " + std::string{name(header.kind)}};
+  if (!options.accepted_schemas.empty()
+      && std::find(options.accepted_schemas.begin(), options.accepted_schemas.end(), header.schema)
+             == options.accepted_schemas.end()) {
+    std::string accepted;
+    for (const auto& id : options.accepted_schemas)
+      accepted += (accepted.empty() ? "" : ", ") + to_string(id);
+    return error{errc::schema_mismatch,
+                 "server accepts " + accepted + "; message carries " + to_string(header.schema)};
+  }
+  if (header.encoding == encoding::json) {
+    std::string_view text{reinterpret_cast<const char*>(msg.payload.data()), msg.payload.size()};
+    if (auto doc = parse_json(text); !doc)
+      return error{errc::bad_encoding, "JSON payload: " + doc.error().context};
+  }
+  return ok();
+}
+
+void server_core::send_error(std::vector<::zmq::message_t> routing, const envelope_header& to,
+                             const error& reason) {
+  send(envelope_frames(std::move(routing), error_header(to), error_payload(to, reason)));
+}
+
+} // namespace detail
+
+bool responder::reply(envelope_header header, ::zmq::message_t payload) {
+  if (state_->answered.exchange(true))
+    return false;
+  if (header.kind == message_kind::request)
+    header.kind = message_kind::reply;
+  header.correlation = state_->correlation;
+  auto state = state_;
+  auto frames = std::make_shared<std::vector<::zmq::message_t>>(
+      detail::envelope_frames(std::move(state->routing), std::move(header), std::move(payload)));
+  auto deliver = [state, frames] {
+    if (auto core = state->core.lock())
+      core->send(std::move(*frames));
+  };
+  if (state->loop->in_loop())
+    deliver();
+  else
+    state->loop->post(std::move(deliver));
+  return true;
+}
+
+bool responder::fail(const error& reason) {
+  envelope_header to;
+  to.encoding = state_->enc;
+  to.correlation = state_->correlation;
+  return reply(detail::error_header(to), detail::error_payload(to, reason));
+}
+
+zmq::encoding responder::encoding() const noexcept {
+  return state_->enc;
+}
+
+expected<std::unique_ptr<server>> server::bind(io_loop& loop, std::string_view endpoint,
+                                               request_handler handler, server_options options) {
+  auto core = std::make_shared<detail::server_core>(loop, std::move(handler), std::move(options));
+  auto opened = loop.call([&]() -> expected<void> {
+    DXHUB_TRY(where,
+              detail::open_socket(loop, core->socket, endpoint, true, core->options, core->stats));
+    core->where = std::move(where);
+    auto* raw = core.get();
+    loop.add_socket(
+        core->socket, [raw] { raw->serve(); },
+        [raw] { raw->out.flush(raw->loop, raw->socket, raw->stats); });
+    return ok();
+  });
+  if (!opened)
+    return opened.error();
+  return std::unique_ptr<server>{new server{std::move(core)}};
+}
+
+server::~server() {
+  core_->loop.call(
+      [this] { detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain); });
+}
+
+const std::string& server::endpoint() const noexcept {
+  return core_->where.endpoint;
+}
+
+const counters& server::stats() const noexcept {
+  return core_->stats;
+}
+
+} // namespace dxhub::zmq

@@ -1,0 +1,51 @@
+#pragma once
+
+// How figures are read against each other: the rows each program must
+// print, the baseline a row is divided by in the table, and the key ratios
+// of issue 8 (shm vs Unix socket, busy-poll vs cache-line floor, blocking vs
+// futex floor, actor layer vs raw shm, envelope vs raw cppzmq).
+
+#include "dxhub/benchmarks/suite/suite.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dxhub::bench::suite {
+
+/// Every figure by its row key ("section bench variant size metric").
+class figure_index {
+public:
+  explicit figure_index(const std::vector<measured>& figures);
+
+  /// The value of a row, or nullopt.
+  std::optional<double> find(const std::string& section, const std::string& bench,
+                             const std::string& variant, const std::string& size,
+                             const std::string& metric) const;
+
+  /// The first row that exists among the candidates (variant "*" = any), as
+  /// its key and value.
+  std::optional<std::pair<std::string, double>> first_of(const std::string& section,
+                                                         const std::vector<std::string>& benches,
+                                                         const std::vector<std::string>& variants,
+                                                         const std::string& size,
+                                                         const std::string& metric) const;
+
+private:
+  std::map<std::string, double> values_;
+  std::vector<figure> rows_;
+};
+
+/// The row keys a program must print (with or without --quick); empty for
+/// programs the suite knows nothing about beyond "at least one figure".
+std::vector<std::string> expected_rows(const std::string& program);
+
+/// The key ratios whose two figures exist.
+std::vector<key_ratio> key_ratios(const figure_index& index);
+
+/// The floor a latency row is compared to: cacheline for spinning paths,
+/// futex for blocking ones (both at 64B, same metric).
+std::optional<double> latency_floor(const figure_index& index, const figure& row);
+
+} // namespace dxhub::bench::suite

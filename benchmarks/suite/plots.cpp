@@ -1,0 +1,252 @@
+#include "dxhub/benchmarks/suite/plots.hpp"
+
+#include "dxhub/benchmarks/suite/program.hpp"
+#include "dxhub/benchmarks/suite/report_files.hpp"
+#include "dxhub/benchmarks/suite/result_line.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace dxhub::bench::suite {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// What one plot shows.
+struct plot_spec {
+  std::string section;
+  std::string metric;
+  std::string title;
+  std::string y_label;
+  bool fanout = false; // x = subscribers instead of message size
+};
+
+plot_spec spec_of(const std::string& plot) {
+  if (plot == "latency_p50")
+    return {"lat", "p50", "One-way latency, median (p50), by message size",
+            "one-way latency p50 [µs]"};
+  if (plot == "latency_p99")
+    return {"lat", "p99", "One-way latency, 99th percentile, by message size",
+            "one-way latency p99 [µs]"};
+  if (plot == "throughput_msgs")
+    return {"thr", "msgs_per_s", "Throughput in messages per second, by message size",
+            "throughput [messages/s]"};
+  if (plot == "throughput_gbps")
+    return {"thr", "GBps", "Throughput in payload bytes, by message size",
+            "throughput [GB/s, 10^9 bytes/s]"};
+  return {"lat", "p50", "Fan-out: one-way latency p50 by number of subscribers",
+          "one-way latency p50 [µs]", true};
+}
+
+/// The number of subscribers of a fan-out row ("fanout4", "subs_4", "4sub"),
+/// or 0 when the row is not a fan-out figure.
+int subscribers_of(const figure& f) {
+  auto text = f.bench + " " + f.variant;
+  if (text.find("fanout") == std::string::npos && text.find("sub") == std::string::npos)
+    return 0;
+  static const std::regex number{R"((?:fanout|subs?|x)[_-]?(\d+)|(\d+)[_-]?subs?)"};
+  std::smatch m;
+  if (!std::regex_search(text, m, number))
+    return 0;
+  return std::atoi((m[1].matched ? m[1] : m[2]).str().c_str());
+}
+
+/// The baselines by what they stand for; other lines by bench and variant.
+std::string legend_title(const figure& f) {
+  auto name = f.bench + " " + f.variant;
+  if (name == "cacheline spin")
+    return "cache-line ping-pong (polling floor)";
+  if (name == "futex block")
+    return "futex ping-pong (blocking floor)";
+  if (name == "memcpy block")
+    return "memcpy, one core (copy limit)";
+  if (name == "unix_socket block")
+    return "Unix socket";
+  if (name == "message_queue block")
+    return "Boost.Interprocess message_queue";
+  return name;
+}
+
+/// One line of a plot: a title and its (x, y) points, sorted by x.
+struct series {
+  std::string title;
+  std::vector<std::pair<double, double>> points;
+  bool flat = false; // a one-size floor, drawn dashed across the x range
+};
+
+std::vector<series> series_of(const summary& s, const plot_spec& spec) {
+  std::vector<series> lines;
+  std::map<std::string, std::size_t> by_title;
+  for (const auto& m : s.figures) {
+    const auto& f = m.value;
+    if (f.section != spec.section || f.metric != spec.metric || f.value <= 0)
+      continue;
+    double x = 0;
+    std::string title = legend_title(f);
+    if (spec.fanout) {
+      int subs = subscribers_of(f);
+      if (subs <= 0)
+        continue;
+      x = subs;
+      static const std::regex strip{R"([_-]?(fanout|subs?|x)[_-]?\d+|[_-]?\d+[_-]?subs?)"};
+      title = std::regex_replace(title, strip, "") + " " + f.size;
+    } else {
+      auto bytes = size_bytes(f.size);
+      if (!bytes || subscribers_of(f) > 0)
+        continue;
+      x = static_cast<double>(*bytes);
+    }
+    auto [it, fresh] = by_title.emplace(title, lines.size());
+    if (fresh)
+      lines.push_back({title, {}});
+    lines[it->second].points.emplace_back(x, f.value);
+  }
+  for (auto& line : lines) {
+    std::sort(line.points.begin(), line.points.end());
+    // The floors are measured at one size; drawn flat, they are the line a
+    // transport approaches at every size.
+    line.flat =
+        !spec.fanout && line.points.size() == 1 && line.title.find("floor") != std::string::npos;
+  }
+  return lines;
+}
+
+std::string number(double v) {
+  std::ostringstream out;
+  out.precision(8);
+  out << v;
+  return out.str();
+}
+
+} // namespace
+
+const std::vector<std::string>& plot_names() {
+  static const std::vector<std::string> names = {"latency_p50", "latency_p99", "throughput_msgs",
+                                                 "throughput_gbps", "fanout"};
+  return names;
+}
+
+std::optional<fs::path> find_gnuplot() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs{path != nullptr ? path : "/usr/bin:/bin"};
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && fs::exists(fs::path{dir} / "gnuplot"))
+      return fs::path{dir} / "gnuplot";
+  return std::nullopt;
+}
+
+std::string plot_script(const summary& s, const std::string& plot, const std::string& terminal) {
+  auto spec = spec_of(plot);
+  auto lines = series_of(s, spec);
+  if (lines.empty())
+    return "";
+  double x_min = 1e300, x_max = 0;
+  std::set<double> xs;
+  for (const auto& line : lines)
+    for (auto [x, y] : line.points) {
+      x_min = std::min(x_min, x);
+      x_max = std::max(x_max, x);
+      xs.insert(x);
+    }
+  std::ostringstream gp;
+  gp << "# " << plot << ": drawn by dxhub-bench-suite; run `gnuplot " << plot << ".gp`\n"
+     << "set encoding utf8\n"
+     << "set terminal " << terminal << " noenhanced size 1100,700 font 'Sans,11'\n"
+     << "set output '" << plot << ".png'\n"
+     << "set title \"" << spec.title << "\\n"
+     << s.host.cpu_model << ", " << s.host.cpus << " CPUs, " << s.host.date_utc
+     << (s.quick ? " (quick run)" : "") << "\"\n"
+     << "set ylabel '" << spec.y_label << "'\n"
+     << "set logscale y\nset grid xtics ytics mytics lc rgb '#dddddd'\n"
+     << "set key outside right top box Left reverse width 1\n"
+     << (spec.section == "thr" ? "set format y '%.0s%c'\n" : "set format y '%g'\n");
+  if (spec.fanout) {
+    gp << "set xlabel 'subscribers (one publisher)'\nset logscale x 2\n"
+       << "set xrange [" << number(x_min / 1.3) << ":" << number(x_max * 1.3) << "]\n"
+       << "set xtics (";
+    bool first = true;
+    for (double x : xs) {
+      gp << (first ? "" : ", ") << "'" << number(x) << "' " << number(x);
+      first = false;
+    }
+    gp << ")\n";
+  } else {
+    gp << "set xlabel 'message size [bytes, log scale]'\nset logscale x 2\n"
+       << "set xrange [" << number(x_min / 2) << ":" << number(x_max * 2) << "]\n"
+       << "set xtics (";
+    bool first = true;
+    for (double x : xs) {
+      gp << (first ? "" : ", ") << "'" << size_label(static_cast<std::size_t>(x)) << "' "
+         << number(x);
+      first = false;
+    }
+    gp << ")\n";
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    gp << "$d" << i << " << EOD\n";
+    const auto& line = lines[i];
+    if (line.flat) {
+      gp << number(x_min / 2) << " " << number(line.points[0].second) << "\n"
+         << number(x_max * 2) << " " << number(line.points[0].second) << "\n";
+    } else {
+      for (auto [x, y] : line.points)
+        gp << number(x) << " " << number(y) << "\n";
+    }
+    gp << "EOD\n";
+  }
+  gp << "plot ";
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const auto& line = lines[i];
+    gp << (i == 0 ? "" : ", \\\n     ") << "$d" << i << " using 1:2 title '" << line.title
+       << (line.flat ? ", 64B" : "") << "' "
+       << (line.flat ? "with lines dt 2 lw 2" : "with linespoints lw 2 pt 7 ps 1.2") << " lc "
+       << (i + 1);
+  }
+  gp << "\n";
+  return gp.str();
+}
+
+std::vector<fs::path> draw_plots(const summary& s, const fs::path& dir,
+                                 std::vector<std::string>& notes) {
+  auto gnuplot = find_gnuplot();
+  if (!gnuplot) {
+    notes.push_back("gnuplot not found on PATH (Debian: gnuplot-nox): no plots drawn");
+    return {};
+  }
+  // pngcairo draws smoother lines and UTF-8 labels; plain png is the fallback.
+  auto probe = run_program(*gnuplot, {"-e", "set terminal pngcairo"}, std::chrono::seconds(20),
+                           dir / "gnuplot-probe.log");
+  std::string terminal = probe && probe.value().exit_code == 0 ? "pngcairo" : "png";
+  std::error_code ec;
+  fs::remove(dir / "gnuplot-probe.log", ec);
+  std::vector<fs::path> drawn;
+  for (const auto& plot : plot_names()) {
+    auto script = plot_script(s, plot, terminal);
+    if (script.empty())
+      continue;
+    auto script_path = dir / (plot + ".gp");
+    if (!write_text(script_path, script)) {
+      notes.push_back("cannot write " + script_path.string());
+      continue;
+    }
+    // gnuplot writes the PNG relative to its working directory: run it in `dir`.
+    auto rendered = run_program("/bin/sh",
+                                {"-c", "cd \"$0\" && exec \"$1\" \"$2\"", dir.string(),
+                                 gnuplot->string(), script_path.filename().string()},
+                                std::chrono::seconds(60), dir / (plot + ".log"));
+    if (rendered && rendered.value().exit_code == 0 && fs::exists(dir / (plot + ".png"))) {
+      drawn.push_back(dir / (plot + ".png"));
+      fs::remove(dir / (plot + ".log"), ec);
+    } else {
+      notes.push_back("gnuplot failed on " + plot + ".gp (see " + plot + ".log)");
+    }
+  }
+  return drawn;
+}
+
+} // namespace dxhub::bench::suite

@@ -1,0 +1,105 @@
+#define CAF_SUITE bench.report
+#include "dxhub/benchmarks/suite/comparison.hpp"
+#include "dxhub/benchmarks/suite/plots.hpp"
+#include "dxhub/benchmarks/suite/report_files.hpp"
+#include "dxhub/benchmarks/suite/result_line.hpp"
+#include "dxhub/tests/support/caf_test.hpp"
+
+#include <string>
+
+using namespace dxhub::bench;
+using namespace dxhub::bench::suite;
+
+namespace {
+
+measured row(std::string program, std::string section, std::string bench, std::string variant,
+             std::string size, std::string metric, double value, std::string unit) {
+  return {std::move(program), figure{std::move(section), std::move(bench), std::move(variant),
+                                     std::move(size), std::move(metric), value, std::move(unit)}};
+}
+
+/// A small run: two floors, a socket at two sizes, a fake shm transport.
+summary sample_run() {
+  summary s;
+  s.host = {"lab1", "Linux 6 x86_64", "Some CPU, model 7", 2, "2026-01-01T00:00:00Z"};
+  s.programs.push_back({"dxhub-bench-baselines", "/x", program_run::outcome::ok, 0, 1.0, 6, ""});
+  s.figures = {
+      row("b", "lat", "cacheline", "spin", "64B", "p50", 0.2, "us"),
+      row("b", "lat", "futex", "block", "64B", "p50", 5.0, "us"),
+      row("b", "lat", "unix_socket", "block", "64B", "p50", 8.0, "us"),
+      row("b", "lat", "unix_socket", "block", "8MiB", "p50", 900.0, "us"),
+      row("b", "thr", "unix_socket", "block", "8MiB", "msgs_per_s", 1000.0, "1/s"),
+      row("s", "lat", "shm", "spin", "64B", "p50", 0.4, "us"),
+      row("s", "lat", "shm", "block", "64B", "p50", 10.0, "us"),
+      row("s", "thr", "shm", "block", "8MiB", "msgs_per_s", 50000.0, "1/s"),
+  };
+  return s;
+}
+
+} // namespace
+
+CAF_TEST(a RESULT line becomes a figure and other lines are ignored) {
+  auto f = parse_result_line("RESULT\tlat\tshm\tspin\t4KiB\tp50\t0.53\tus\n");
+  CAF_REQUIRE(f.has_value());
+  CAF_CHECK_EQUAL(f->bench, "shm");
+  CAF_CHECK_EQUAL(f->size, "4KiB");
+  CAF_CHECK_EQUAL(f->value, 0.53);
+  CAF_CHECK_EQUAL(row_key(*f), "lat shm spin 4KiB p50");
+  CAF_CHECK(!parse_result_line("lat shm spin 64B p50 0.5 us"));
+  CAF_CHECK(!parse_result_line("RESULT\tlat\tshm\tspin\t64B\tp50\tfast\tus"));
+  CAF_CHECK(!parse_result_line("RESULT\tlat\tshm\tspin\t64B\tp50\t1"));
+}
+
+CAF_TEST(size labels turn back into bytes) {
+  CAF_CHECK_EQUAL(size_bytes("64B").value_or(0), 64u);
+  CAF_CHECK_EQUAL(size_bytes("4KiB").value_or(0), 4096u);
+  CAF_CHECK_EQUAL(size_bytes("8MiB").value_or(0), 8u << 20);
+  CAF_CHECK(!size_bytes("-"));
+  CAF_CHECK(!size_bytes("MiB"));
+  CAF_CHECK(!size_bytes("4xKiB"));
+}
+
+CAF_TEST(the key ratios of issue 8 are computed from the figures that exist) {
+  figure_index index{sample_run().figures};
+  auto ratios = key_ratios(index);
+  auto value_of = [&](const std::string& prefix) {
+    for (const auto& r : ratios)
+      if (r.name.rfind(prefix, 0) == 0)
+        return r.value;
+    return -1.0;
+  };
+  CAF_CHECK_EQUAL(value_of("shm / Unix socket"), 50.0);
+  CAF_CHECK_EQUAL(value_of("shm busy-poll p50"), 2.0);
+  CAF_CHECK_EQUAL(value_of("shm blocking p50"), 2.0);
+  CAF_CHECK_EQUAL(value_of("envelope"), -1.0); // no zmq figures: no ratio, no guess
+}
+
+CAF_TEST(the CSV has one line per figure with the host on each) {
+  auto csv = csv_text(sample_run());
+  CAF_CHECK_EQUAL(std::count(csv.begin(), csv.end(), '\n'), 9);
+  CAF_CHECK(csv.find("\"Some CPU, model 7\"") != std::string::npos);
+  CAF_CHECK(csv.find("s,thr,shm,block,8MiB,8388608,msgs_per_s,50000,1/s,full,lab1")
+            != std::string::npos);
+}
+
+CAF_TEST(the markdown report compares rows with their baselines) {
+  auto md = markdown_text(sample_run(), {"latency_p50.png"});
+  CAF_CHECK(md.find("## Latency") != std::string::npos);
+  CAF_CHECK(md.find("## Throughput") != std::string::npos);
+  CAF_CHECK(md.find("## Key ratios") != std::string::npos);
+  CAF_CHECK(md.find("50.0x") != std::string::npos); // shm 8MiB vs unix socket
+  CAF_CHECK(md.find("![latency_p50](latency_p50.png)") != std::string::npos);
+}
+
+CAF_TEST(plots have log axes and units and a legend entry per line) {
+  auto gp = plot_script(sample_run(), "latency_p50", "pngcairo");
+  CAF_CHECK(gp.find("set logscale x") != std::string::npos);
+  CAF_CHECK(gp.find("set logscale y") != std::string::npos);
+  CAF_CHECK(gp.find("[µs]") != std::string::npos);
+  CAF_CHECK(gp.find("[bytes") != std::string::npos);
+  CAF_CHECK(gp.find("title 'shm spin'") != std::string::npos);
+  CAF_CHECK(gp.find("polling floor") != std::string::npos);
+  CAF_CHECK(gp.find("'64B' 64") != std::string::npos);
+  CAF_CHECK(gp.find("'8MiB' 8388608") != std::string::npos);
+  CAF_CHECK(plot_script(sample_run(), "fanout", "png").empty()); // no fan-out figures
+}

@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-namespace dxhub::zmq::test {
+namespace dxhub::zmq::fixture {
 
 /// A fresh directory under /tmp for ipc sockets, removed with everything in it.
 class scratch_dir {
@@ -84,4 +84,4 @@ inline std::string check_double_reply(const expected<wire_message>& answer, uint
   return {};
 }
 
-} // namespace dxhub::zmq::test
+} // namespace dxhub::zmq::fixture

@@ -38,11 +38,12 @@ int run_client(const std::string& endpoint, int count, const std::string& tag) {
   std::string first_failure;
   std::promise<void> all;
   for (int i = 0; i < count; ++i) {
-    auto cmd = test::double_command(static_cast<uint64_t>(i), i, tag);
+    auto cmd = fixture::double_command(static_cast<uint64_t>(i), i, tag);
     auto payload = encode_payload(cmd, encoding::binary);
     c.request(header_for<command>(message_kind::request, encoding::binary),
               std::move(payload).value(), 30s, [&, i](expected<wire_message> answer) {
-                auto problem = test::check_double_reply(answer, static_cast<uint64_t>(i), i, tag);
+                auto problem =
+                    fixture::check_double_reply(answer, static_cast<uint64_t>(i), i, tag);
                 if (!problem.empty()) {
                   std::lock_guard<std::mutex> guard{mutex};
                   if (first_failure.empty())
@@ -116,11 +117,11 @@ int run_curve_client(const std::string& endpoint, const std::string& keyfile,
     std::cout << "fail " << maybe_client.error().what() << std::endl;
     return 1;
   }
-  auto cmd = test::double_command(7, 21, "curve");
+  auto cmd = fixture::double_command(7, 21, "curve");
   auto payload = encode_payload(cmd, encoding::binary);
   auto answer = maybe_client.value()->request_sync(
       header_for<command>(message_kind::request, encoding::binary), std::move(payload).value(), 3s);
-  auto problem = test::check_double_reply(answer, 7, 21, "curve");
+  auto problem = fixture::check_double_reply(answer, 7, 21, "curve");
   if (!answer)
     std::cout << "error " << name(answer.error().code) << std::endl;
   else

@@ -1,0 +1,158 @@
+#define CAF_SUITE zmq.request_reply
+#include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/transports/zmq/lab_service.hpp"
+
+#include <future>
+#include <thread>
+
+using namespace dxhub;
+using namespace dxhub::zmq;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int client_processes = 8;
+constexpr int requests_per_client = 1000;
+
+std::string peer() {
+  return dxhub::test::built_program("tests/transports/zmq/zmq_peer");
+}
+
+expected<wire_message> ask(client& c, uint64_t id, int64_t n, std::chrono::milliseconds timeout) {
+  auto payload = encode_payload(fixture::double_command(id, n, "suite"), encoding::binary);
+  return c.request_sync(header_for<command>(message_kind::request, encoding::binary),
+                        std::move(payload).value(), timeout);
+}
+
+// 8 client processes, each with 1000 requests outstanding at once; every
+// client checks that every reply answers its own request.
+void many_clients_many_requests(const std::string& endpoint) {
+  io_loop loop;
+  auto srv = server::bind(loop, endpoint, fixture::lab_service);
+  CAF_REQUIRE(srv);
+  std::vector<dxhub::test::child_process> clients;
+  for (int i = 0; i < client_processes; ++i)
+    clients.emplace_back(std::vector<std::string>{peer(), "client", srv.value()->endpoint(),
+                                                  std::to_string(requests_per_client),
+                                                  "client-" + std::to_string(i)},
+                         std::vector<std::string>{});
+  for (auto& child : clients) {
+    auto line = child.read_line(60s);
+    CAF_REQUIRE(line);
+    CAF_CHECK_EQUAL(*line, "ok " + std::to_string(requests_per_client));
+    CAF_CHECK_EQUAL(child.exit_code(10s).value_or(-100), 0);
+  }
+  auto& stats = srv.value()->stats();
+  CAF_CHECK_EQUAL(stats.messages_in(), uint64_t{client_processes * requests_per_client});
+  CAF_CHECK_EQUAL(stats.messages_out(), uint64_t{client_processes * requests_per_client});
+  CAF_CHECK_EQUAL(stats.rejected_total(), 0u);
+}
+
+// A server process that takes requests and dies before answering: every
+// waiting request fails (peer_down, or timeout at the latest), none hangs.
+void dying_server(const std::string& endpoint) {
+  dxhub::test::child_process srv{{peer(), "silent-server", endpoint, "5"}};
+  auto bound = srv.read_line(10s);
+  CAF_REQUIRE(bound && bound->rfind("bound ", 0) == 0);
+  io_loop loop;
+  auto c = client::connect(loop, bound->substr(6));
+  CAF_REQUIRE(c);
+  std::vector<std::future<expected<wire_message>>> answers;
+  for (int i = 0; i < 10; ++i)
+    answers.push_back(std::async(std::launch::async, [&, i] { return ask(*c.value(), 0, i, 8s); }));
+  for (auto& answer : answers) {
+    CAF_REQUIRE(answer.wait_for(15s) == std::future_status::ready);
+    auto result = answer.get();
+    CAF_REQUIRE(!result);
+    CAF_CHECK(result.error().code == errc::peer_down || result.error().code == errc::timeout);
+    CAF_MESSAGE("request failed with " << result.error().what());
+  }
+  CAF_CHECK_EQUAL(srv.exit_code(5s).value_or(0), -9);
+}
+
+} // namespace
+
+CAF_TEST(a typed call gets its reply) {
+  fixture::scratch_dir dir;
+  io_loop loop;
+  auto srv = server::bind(loop, dir.ipc("lab"), fixture::lab_service);
+  CAF_REQUIRE(srv);
+  auto c = client::connect(loop, srv.value()->endpoint());
+  CAF_REQUIRE(c);
+  auto answer = c.value()->call<dxhub::reply>(fixture::double_command(3, 21, "me"), 5s);
+  CAF_REQUIRE(answer);
+  CAF_CHECK_EQUAL(answer.value().id, 3u);
+  CAF_CHECK_EQUAL(answer.value().result.text, R"({"n":42,"tag":"me"})");
+}
+
+CAF_TEST(a reply may come later from another thread) {
+  io_loop loop;
+  std::vector<std::thread> workers;
+  std::mutex mutex;
+  auto srv = server::bind(loop, "tcp://127.0.0.1:0", [&](request req, responder answer) {
+    std::lock_guard<std::mutex> guard{mutex};
+    workers.emplace_back([req = std::make_shared<request>(std::move(req)), answer]() mutable {
+      std::this_thread::sleep_for(10ms);
+      fixture::lab_service(std::move(*req), answer);
+      CAF_CHECK(!answer.fail(error{errc::timeout})); // exactly once: a second answer is refused
+    });
+  });
+  CAF_REQUIRE(srv);
+  CAF_CHECK(srv.value()->endpoint().rfind("tcp://127.0.0.1:", 0) == 0);
+  CAF_CHECK(srv.value()->endpoint() != "tcp://127.0.0.1:0");
+  auto c = client::connect(loop, srv.value()->endpoint());
+  CAF_REQUIRE(c);
+  CAF_CHECK_EQUAL(fixture::check_double_reply(ask(*c.value(), 9, 4, 5s), 9, 4, "suite"), "");
+  std::lock_guard<std::mutex> guard{mutex};
+  for (auto& w : workers)
+    w.join();
+}
+
+CAF_TEST(an unanswered request times out) {
+  fixture::scratch_dir dir;
+  io_loop loop;
+  std::vector<responder> held;
+  auto srv = server::bind(loop, dir.ipc("mute"),
+                          [&](request, responder answer) { held.push_back(answer); });
+  CAF_REQUIRE(srv);
+  auto c = client::connect(loop, srv.value()->endpoint());
+  CAF_REQUIRE(c);
+  auto answer = ask(*c.value(), 1, 1, 200ms);
+  CAF_REQUIRE(!answer);
+  CAF_CHECK(answer.error().code == errc::timeout);
+  CAF_CHECK_EQUAL(c.value()->pending(), 0u);
+}
+
+CAF_TEST(an error from the service reaches the caller) {
+  fixture::scratch_dir dir;
+  io_loop loop;
+  auto srv = server::bind(loop, dir.ipc("lab"), fixture::lab_service);
+  CAF_REQUIRE(srv);
+  auto c = client::connect(loop, srv.value()->endpoint());
+  CAF_REQUIRE(c);
+  auto cmd = fixture::double_command(1, 1, "me");
+  cmd.name = "triple";
+  auto answer = c.value()->call<dxhub::reply>(cmd, 5s);
+  CAF_REQUIRE(!answer);
+  CAF_CHECK(answer.error().code == errc::unknown_command);
+  CAF_CHECK_EQUAL(answer.error().context, "triple");
+}
+
+CAF_TEST(eight client processes with a thousand outstanding requests each over ipc) {
+  fixture::scratch_dir dir;
+  many_clients_many_requests(dir.ipc("lab"));
+}
+
+CAF_TEST(eight client processes with a thousand outstanding requests each over tcp) {
+  many_clients_many_requests("tcp://127.0.0.1:0");
+}
+
+CAF_TEST(a server that dies mid request fails the waiting requests over ipc) {
+  fixture::scratch_dir dir;
+  dying_server(dir.ipc("dying"));
+}
+
+CAF_TEST(a server that dies mid request fails the waiting requests over tcp) {
+  dying_server("tcp://127.0.0.1:0");
+}

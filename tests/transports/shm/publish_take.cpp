@@ -1,0 +1,295 @@
+#define CAF_SUITE shm.publish_take
+#include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/transports/shm/shm_test_support.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
+#include "dxhub/transports/shm/publisher.hpp"
+#include "dxhub/transports/shm/subscriber.hpp"
+
+#include <chrono>
+#include <thread>
+#include <unistd.h>
+
+using namespace dxhub;
+using namespace dxhub::shm;
+using namespace std::chrono_literals;
+
+namespace {
+
+channel_options small(uint32_t chunks = 8) {
+  channel_options o;
+  o.chunk_size = 1024;
+  o.chunk_count = chunks;
+  o.max_subscribers = 8;
+  o.reliable_timeout = 200ms;
+  return o;
+}
+
+subscriber attach(const std::string& channel, policy p = policy::latest, uint32_t depth = 4) {
+  subscriber_options o;
+  o.mode = p;
+  o.queue_depth = depth;
+  auto s = subscriber::attach(channel, test::test_schema(1024).id(), o);
+  CAF_REQUIRE(s.has_value());
+  return std::move(s).value();
+}
+
+uint64_t send(publisher& pub) {
+  auto chunk = pub.loan_chunk();
+  CAF_REQUIRE(chunk.has_value());
+  test::write_pattern(chunk.value().payload().first(1024), pub.sequence(), pub.session_id());
+  auto seq = pub.publish(std::move(chunk).value());
+  CAF_REQUIRE(seq.has_value());
+  return seq.value();
+}
+
+} // namespace
+
+CAF_TEST(a subscriber reads the very bytes the publisher wrote) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  auto sub = attach("lab/cam");
+  CAF_CHECK(sub.try_take().error() == errc::would_block);
+  auto chunk = pub.loan_chunk().value();
+  auto* written = chunk.data();
+  auto index = chunk.chunk_index();
+  test::write_pattern(chunk.payload().first(1024), 0, pub.session_id());
+  chunk.header().meta.set("exposure_ms", "12.5").value();
+  CAF_CHECK(pub.publish(std::move(chunk)).value() == 0u);
+  auto f = sub.try_take();
+  CAF_REQUIRE(f.has_value());
+  CAF_CHECK(f.value().data() == written); // same mapping, same address: no copy
+  CAF_CHECK(f.value().chunk_index() == index);
+  CAF_CHECK(f.value().header().sequence == 0u);
+  CAF_CHECK(f.value().header().session == pub.session_id());
+  CAF_CHECK(f.value().header().monotonic_ns > 0);
+  CAF_CHECK(f.value().header().meta.get("exposure_ms") == std::optional<std::string_view>{"12.5"});
+  CAF_CHECK(test::check_pattern(f.value().payload(), 0, pub.session_id()));
+  CAF_CHECK_EQUAL(sub.delivered(), 1u);
+}
+
+CAF_TEST(a subscriber reads named typed fields with their shape) {
+  test::scoped_prefix prefix;
+  frame_schema s{
+      "adc", 1, {field{"samples", dtype::i16, shape{4, 8}}, field{"gain", dtype::f32, shape{4}}}};
+  auto o = small();
+  auto pub = publisher::open("lab/adc", s, o).value();
+  auto sub = subscriber::attach("lab/adc", s.id()).value();
+  CAF_CHECK(sub.schema() == s);
+  auto chunk = pub.loan_chunk().value();
+  auto samples = chunk.view().field<int16_t>("samples").value();
+  for (std::size_t i = 0; i < samples.values.size(); ++i)
+    samples.values[i] = static_cast<int16_t>(i * 3);
+  chunk.view().field<float>("gain").value().values[2] = 1.5f;
+  pub.publish(std::move(chunk)).value();
+  auto f = sub.take(1s).value();
+  auto in = f.field<int16_t>("samples");
+  CAF_REQUIRE(in.has_value());
+  CAF_CHECK(in.value().dims == (shape{4, 8}));
+  CAF_CHECK(in.value().values[31] == 93);
+  CAF_CHECK(f.field<float>("gain").value().values[2] == 1.5f);
+  CAF_CHECK(f.field<double>("gain").error() == errc::schema_mismatch);
+  CAF_CHECK(f.payload().size() == s.payload_size().value());
+}
+
+CAF_TEST(publish_copy carries the payload and its size) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  auto sub = attach("lab/cam");
+  std::vector<std::byte> bytes(100, std::byte{7});
+  metadata meta;
+  meta.set("k", "v").value();
+  CAF_CHECK(pub.publish_copy(bytes, meta).has_value());
+  auto f = sub.take(1s).value();
+  CAF_CHECK_EQUAL(f.payload().size(), 100u);
+  CAF_CHECK(f.payload()[99] == std::byte{7});
+  CAF_CHECK(f.header().meta.get("k").has_value());
+  std::vector<std::byte> huge(4096);
+  CAF_CHECK(pub.publish_copy(huge).error() == errc::frame_too_large);
+}
+
+CAF_TEST(latest drops the oldest and keeps order) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(16)).value();
+  auto sub = attach("lab/cam", policy::latest, 4);
+  for (int i = 0; i < 10; ++i)
+    send(pub);
+  CAF_CHECK_EQUAL(sub.dropped(), 6u);
+  for (uint64_t want = 6; want < 10; ++want)
+    CAF_CHECK(sub.try_take().value().header().sequence == want);
+  CAF_CHECK(sub.try_take().error() == errc::would_block);
+}
+
+CAF_TEST(latest readers never hold up the publisher even when the pool runs dry) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(4)).value();
+  auto a = attach("lab/cam", policy::latest, 8);
+  auto b = attach("lab/cam", policy::latest, 8);
+  for (int i = 0; i < 50; ++i)
+    send(pub);
+  auto last = a.try_take();
+  CAF_REQUIRE(last.has_value());
+  CAF_CHECK(a.dropped() > 0u);
+  CAF_CHECK(b.dropped() > 0u);
+}
+
+CAF_TEST(reliable reports the slow reader by pid and loses nothing it queued) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(16)).value();
+  auto sub = attach("lab/cam", policy::reliable, 2);
+  send(pub);
+  send(pub);
+  auto chunk = pub.loan_chunk().value();
+  test::write_pattern(chunk.payload().first(1024), pub.sequence(), pub.session_id());
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = pub.publish(std::move(chunk));
+  auto waited = std::chrono::steady_clock::now() - t0;
+  CAF_REQUIRE(!r.has_value());
+  CAF_CHECK(r.error() == errc::slow_subscriber);
+  CAF_CHECK(r.error().context.find(std::to_string(getpid())) != std::string::npos);
+  CAF_CHECK(waited >= 150ms);
+  CAF_CHECK(sub.take(1s).value().header().sequence == 0u);
+  CAF_CHECK(sub.take(1s).value().header().sequence == 1u);
+  CAF_CHECK_EQUAL(sub.dropped(), 1u);
+}
+
+CAF_TEST(a reliable publisher waits for a reader that catches up) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(16)).value();
+  auto sub = attach("lab/cam", policy::reliable, 2);
+  std::thread reader{[&] {
+    for (uint64_t want = 0; want < 200; ++want) {
+      auto f = sub.take(2s);
+      CAF_REQUIRE(f.has_value());
+      CAF_CHECK(f.value().header().sequence == want);
+    }
+  }};
+  for (int i = 0; i < 200; ++i)
+    send(pub);
+  reader.join();
+  CAF_CHECK_EQUAL(sub.dropped(), 0u);
+}
+
+CAF_TEST(a held frame pins its chunk and releasing it frees the chunk) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(4)).value();
+  auto sub = attach("lab/cam", policy::latest, 4);
+  CAF_CHECK_EQUAL(pub.free_chunks(), 4u);
+  send(pub);
+  auto f = sub.take(1s).value();
+  CAF_CHECK_EQUAL(pub.free_chunks(), 3u);
+  CAF_CHECK(inspect("lab/cam").value().chunks_used == 1u);
+  for (int i = 0; i < 20; ++i)
+    send(pub); // cycles through the other chunks only
+  CAF_CHECK(test::check_pattern(f.payload(), 0, pub.session_id()));
+  while (sub.try_take()) {
+  }
+  { auto done = std::move(f); }
+  CAF_CHECK_EQUAL(pub.free_chunks(), 4u);
+}
+
+CAF_TEST(an unpublished loan returns to the pool) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(2)).value();
+  {
+    auto a = pub.loan_chunk().value();
+    auto b = pub.loan_chunk().value();
+    CAF_CHECK(pub.loan_chunk().error() == errc::pool_exhausted);
+    CAF_CHECK(inspect("lab/cam").value().chunks_loaned == 2u);
+  }
+  CAF_CHECK_EQUAL(pub.free_chunks(), 2u);
+}
+
+CAF_TEST(a blocked take wakes on publish or times out or is interrupted) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  auto sub = attach("lab/cam");
+  CAF_CHECK(sub.take(20ms).error() == errc::timeout);
+  std::thread writer{[&] {
+    std::this_thread::sleep_for(50ms);
+    send(pub);
+  }};
+  auto f = sub.take(5s);
+  writer.join();
+  CAF_CHECK(f.has_value());
+  std::thread stopper{[&] {
+    std::this_thread::sleep_for(50ms);
+    sub.interrupt();
+  }};
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = sub.take(10s);
+  stopper.join();
+  CAF_CHECK(r.error() == errc::timeout);
+  CAF_CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+}
+
+CAF_TEST(busy poll mode takes frames too) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  subscriber_options o;
+  o.busy_poll = true;
+  auto sub = subscriber::attach("lab/cam", test::test_schema(1024).id(), o).value();
+  std::thread writer{[&] {
+    std::this_thread::sleep_for(20ms);
+    send(pub);
+  }};
+  auto f = sub.take(5s);
+  writer.join();
+  CAF_CHECK(f.has_value());
+}
+
+CAF_TEST(a departed publisher is reported once and its successor resumes with a new session) {
+  test::scoped_prefix prefix;
+  auto first = publisher::open("lab/cam", test::test_schema(1024), small());
+  CAF_REQUIRE(first.has_value());
+  auto old_session = first.value().session_id();
+  auto sub = attach("lab/cam");
+  send(first.value());
+  auto kept = sub.take(1s).value();
+  { auto gone = std::move(first).value(); }
+  auto r = sub.take(2s);
+  CAF_CHECK(r.error() == errc::publisher_gone);
+  CAF_CHECK(!sub.publisher_alive());
+  CAF_CHECK(sub.take(150ms).error() == errc::timeout); // reported once, then it waits
+  auto second = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  CAF_CHECK(second.session_id() != old_session);
+  CAF_CHECK_EQUAL(second.subscriber_count(), 1u);
+  send(second);
+  auto f = sub.take(1s);
+  CAF_REQUIRE(f.has_value());
+  CAF_CHECK(f.value().header().session == second.session_id());
+  CAF_CHECK(f.value().header().sequence == 0u);
+  CAF_CHECK(test::check_pattern(kept.payload(), 0, old_session));
+  CAF_CHECK(inspect("lab/cam").value().sessions == 2u);
+}
+
+CAF_TEST(inspection shows publisher and chunks and every subscriber) {
+  test::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  auto a = attach("lab/cam", policy::latest, 2);
+  auto b = attach("lab/cam", policy::reliable, 4);
+  for (int i = 0; i < 3; ++i)
+    send(pub);
+  auto f = b.take(1s).value();
+  auto info = inspect("lab/cam");
+  CAF_REQUIRE(info.has_value());
+  auto& i = info.value();
+  CAF_CHECK_EQUAL(i.publisher_pid, getpid());
+  CAF_CHECK(i.publisher_alive);
+  CAF_CHECK_EQUAL(i.session, pub.session_id());
+  CAF_CHECK_EQUAL(i.sequence, 3u);
+  CAF_CHECK_EQUAL(i.chunk_count, 8u);
+  CAF_CHECK_EQUAL(i.chunks_used, 3u);
+  CAF_CHECK_EQUAL(i.chunks_free, 5u);
+  CAF_REQUIRE_EQUAL(i.subscribers.size(), 2u);
+  CAF_CHECK(i.subscribers[0].mode == policy::latest);
+  CAF_CHECK_EQUAL(i.subscribers[0].queued, 2u);
+  CAF_CHECK_EQUAL(i.subscribers[0].dropped, 1u);
+  CAF_CHECK(i.subscribers[1].mode == policy::reliable);
+  CAF_CHECK_EQUAL(i.subscribers[1].delivered, 1u);
+  CAF_CHECK_EQUAL(i.subscribers[1].held, 1u);
+  CAF_CHECK_EQUAL(i.subscribers[1].queue_depth, 4u);
+  CAF_CHECK(i.subscribers[1].last_heartbeat_ns > 0);
+  CAF_CHECK_EQUAL(i.subscribers[1].pid, getpid());
+  // Inspection changed nothing.
+  CAF_CHECK(a.try_take().value().header().sequence == 1u);
+}

@@ -1,0 +1,231 @@
+// The child process of the multi-process shm tests. Arguments are key=value:
+//
+//   role=sub channel=C policy=latest|reliable depth=8 last=N sessions=1
+//            slow_us=0 busy=0 idle_ms=3000 hold=0
+//     prints "ready", then takes frames, checking each one's pattern and
+//     order; prints "gone <monotonic_ns>" on publisher_gone; ends after frame
+//     `last` of its `sessions`-th session, or after idle_ms without a frame, with
+//     "result delivered=.. dropped=.. torn=.. disorder=.. gaps=.. sessions=.. held_ok=.."
+//
+//   role=pub channel=C size=1024 chunks=32 frames=0 run_ms=0 interval_us=0
+//            min_subs=0 hang_after=-1 drain_ms=0
+//     prints "session <id>", publishes `frames` (or for run_ms), then, with
+//     drain_ms, waits for the pool to be all free; prints
+//     "result published=.. max_publish_us=.. slow=.. exhausted=.. free=F/N".
+//     With hang_after=K it publishes K frames, loans one more, writes half of
+//     it, prints "mid-write" and waits to be killed.
+
+#include "dxhub/tests/transports/shm/shm_test_support.hpp"
+#include "dxhub/transports/shm/publisher.hpp"
+#include "dxhub/transports/shm/subscriber.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <string>
+#include <thread>
+#include <time.h>
+
+using namespace dxhub;
+using namespace dxhub::shm;
+using namespace std::chrono;
+
+namespace {
+
+std::map<std::string, std::string> args;
+
+std::string arg(const std::string& key, const std::string& fallback) {
+  auto it = args.find(key);
+  return it == args.end() ? fallback : it->second;
+}
+
+long long num(const std::string& key, long long fallback) {
+  auto it = args.find(key);
+  return it == args.end() ? fallback : std::stoll(it->second);
+}
+
+int64_t mono_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+void say(const std::string& line) {
+  std::fputs((line + "\n").c_str(), stdout);
+  std::fflush(stdout);
+}
+
+int run_subscriber() {
+  auto channel = arg("channel", "");
+  auto size = static_cast<std::size_t>(num("size", 1024));
+  subscriber_options o;
+  o.mode = arg("policy", "latest") == "reliable" ? policy::reliable : policy::latest;
+  o.queue_depth = static_cast<uint32_t>(num("depth", 8));
+  o.busy_poll = num("busy", 0) != 0;
+  auto deadline = mono_ns() + 10'000'000'000LL;
+  auto attached = subscriber::attach(channel, test::test_schema(size).id(), o);
+  while (!attached && mono_ns() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+    attached = subscriber::attach(channel, test::test_schema(size).id(), o);
+  }
+  if (!attached) {
+    say("error " + attached.error().what());
+    return 2;
+  }
+  auto sub = std::move(attached).value();
+  say("ready");
+  auto last = num("last", -1);
+  auto want_sessions = num("sessions", 1);
+  auto slow = microseconds(num("slow_us", 0));
+  auto idle = milliseconds(num("idle_ms", 3000));
+  auto hold = static_cast<std::size_t>(num("hold", 0));
+  std::deque<frame> kept;
+  uint64_t torn = 0, disorder = 0, gaps = 0, sessions = 0, received = 0, held_ok = 1;
+  uint64_t session = 0, prev = 0;
+  bool any = false;
+  for (;;) {
+    auto got = sub.take(idle);
+    if (!got) {
+      if (got.error().code == errc::publisher_gone) {
+        // Frames kept across the crash must still be intact.
+        for (auto& f : kept)
+          if (!test::check_pattern(f.payload(), f.header().sequence, f.header().session))
+            held_ok = 0;
+        say("gone " + std::to_string(mono_ns()));
+        continue;
+      }
+      break; // idle: the stream is over
+    }
+    auto& f = got.value();
+    ++received;
+    auto seq = f.header().sequence;
+    if (!test::check_pattern(f.payload(), seq, f.header().session))
+      ++torn;
+    if (!any || f.header().session != session) {
+      any = true;
+      session = f.header().session;
+      ++sessions;
+    } else {
+      if (seq <= prev)
+        ++disorder;
+      else if (seq != prev + 1)
+        ++gaps;
+    }
+    prev = seq;
+    if (slow.count() > 0)
+      std::this_thread::sleep_for(slow);
+    if (hold > 0) {
+      kept.push_back(std::move(got).value());
+      if (kept.size() > hold)
+        kept.pop_front();
+    }
+    if (last >= 0 && static_cast<long long>(seq) == last
+        && static_cast<long long>(sessions) >= want_sessions)
+      break;
+  }
+  for (auto& f : kept)
+    if (!test::check_pattern(f.payload(), f.header().sequence, f.header().session))
+      held_ok = 0;
+  say("result delivered=" + std::to_string(received) + " dropped=" + std::to_string(sub.dropped())
+      + " torn=" + std::to_string(torn) + " disorder=" + std::to_string(disorder)
+      + " gaps=" + std::to_string(gaps) + " sessions=" + std::to_string(sessions)
+      + " held_ok=" + std::to_string(held_ok));
+  return 0;
+}
+
+int run_publisher() {
+  auto channel = arg("channel", "");
+  auto size = static_cast<std::size_t>(num("size", 1024));
+  channel_options o;
+  o.chunk_size = size;
+  o.chunk_count = static_cast<uint32_t>(num("chunks", 32));
+  o.reliable_timeout = milliseconds(num("reliable_ms", 1000));
+  auto deadline = mono_ns() + 5'000'000'000LL;
+  auto opened = publisher::open(channel, test::test_schema(size), o);
+  while (!opened && opened.error().code == errc::already_exists && mono_ns() < deadline) {
+    std::this_thread::sleep_for(milliseconds(10));
+    opened = publisher::open(channel, test::test_schema(size), o);
+  }
+  if (!opened) {
+    say("error " + opened.error().what());
+    return 2;
+  }
+  auto pub = std::move(opened).value();
+  say("session " + std::to_string(pub.session_id()));
+  auto min_subs = static_cast<std::size_t>(num("min_subs", 0));
+  auto wait_until = mono_ns() + 30'000'000'000LL;
+  while (pub.subscriber_count() < min_subs && mono_ns() < wait_until)
+    std::this_thread::sleep_for(milliseconds(5));
+  auto frames = num("frames", 0);
+  auto run_ns = num("run_ms", 0) * 1'000'000;
+  auto interval = microseconds(num("interval_us", 0));
+  auto hang_after = num("hang_after", -1);
+  auto start = mono_ns();
+  int64_t max_publish = 0;
+  uint64_t published = 0, slow = 0, exhausted = 0;
+  for (long long i = 0;; ++i) {
+    if (frames > 0 && i >= frames)
+      break;
+    if (run_ns > 0 && mono_ns() - start >= run_ns)
+      break;
+    if (frames == 0 && run_ns == 0 && hang_after < 0)
+      break;
+    if (hang_after >= 0 && i == hang_after) {
+      auto chunk = pub.loan_chunk();
+      if (chunk) {
+        auto bytes = chunk.value().payload();
+        test::write_pattern(bytes.first(size), pub.sequence(), pub.session_id());
+        // Damage the second half as if killed while writing it.
+        std::memset(bytes.data() + size / 2, 0xee, size / 2);
+        say("mid-write");
+        for (;;)
+          std::this_thread::sleep_for(seconds(1));
+      }
+    }
+    auto t0 = mono_ns();
+    auto chunk = pub.loan_chunk();
+    if (!chunk) {
+      ++exhausted;
+      continue;
+    }
+    test::write_pattern(chunk.value().payload().first(size), pub.sequence(), pub.session_id());
+    auto seq = pub.publish(std::move(chunk).value());
+    max_publish = std::max(max_publish, mono_ns() - t0);
+    if (!seq && seq.error().code == errc::slow_subscriber)
+      ++slow;
+    ++published;
+    if (interval.count() > 0)
+      std::this_thread::sleep_for(interval);
+  }
+  auto free = pub.free_chunks();
+  auto drain_until = mono_ns() + num("drain_ms", 0) * 1'000'000;
+  while (free != o.chunk_count && mono_ns() < drain_until) {
+    std::this_thread::sleep_for(milliseconds(20));
+    pub.maintain();
+    free = pub.free_chunks();
+  }
+  say("result published=" + std::to_string(published)
+      + " max_publish_us=" + std::to_string(max_publish / 1000) + " slow=" + std::to_string(slow)
+      + " exhausted=" + std::to_string(exhausted) + " free=" + std::to_string(free) + "/"
+      + std::to_string(o.chunk_count) + " subscribers=" + std::to_string(pub.subscriber_count()));
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto eq = a.find('=');
+    if (eq != std::string::npos)
+      args[a.substr(0, eq)] = a.substr(eq + 1);
+  }
+  auto role = arg("role", "");
+  if (role == "sub")
+    return run_subscriber();
+  if (role == "pub")
+    return run_publisher();
+  std::fprintf(stderr, "shm_peer: role=sub or role=pub\n");
+  return 2;
+}

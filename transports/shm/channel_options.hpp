@@ -1,0 +1,48 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+namespace dxhub::shm {
+
+/// How a subscriber's queue behaves when it is full.
+enum class policy : uint8_t {
+  latest,   ///< The publisher drops the oldest queued frame; it never waits.
+  reliable, ///< The publisher waits up to `reliable_timeout`, then reports the slow reader.
+};
+
+/// The limits of one channel segment, fixed when the publisher creates it.
+struct channel_options {
+  /// Payload bytes of one chunk (the frame header comes on top).
+  std::size_t chunk_size = 1 << 20;
+  /// Chunks in the pool: frames being written, queued or held by readers.
+  uint32_t chunk_count = 32;
+  /// Rows of the subscriber table.
+  uint32_t max_subscribers = 64;
+  /// How long `publish` waits for a full `reliable` queue before it reports the reader.
+  std::chrono::milliseconds reliable_timeout{1000};
+  /// Permission bits of the segment (owner only by default).
+  mode_t mode = 0600;
+  /// Group owning the segment, if not the creator's; give `mode` group bits too.
+  std::optional<gid_t> group;
+  /// The deepest queue a subscriber may ask for (ring size of each subscriber row).
+  uint32_t max_queue_depth = 64;
+};
+
+/// How one subscriber wants its frames.
+struct subscriber_options {
+  policy mode = policy::latest;
+  /// Frames queued for this subscriber at most (at most `channel_options::max_queue_depth`).
+  uint32_t queue_depth = 8;
+  /// `take` spins instead of sleeping on a futex: lowest latency, one busy core.
+  bool busy_poll = false;
+};
+
+/// "latest" or "reliable".
+const char* to_string(policy p) noexcept;
+
+} // namespace dxhub::shm

@@ -1,0 +1,326 @@
+#include "dxhub/transports/shm/detail/publisher_core.hpp"
+
+#include "dxhub/transports/shm/detail/futex.hpp"
+#include "dxhub/transports/shm/detail/pool_scan.hpp"
+
+#include <random>
+#include <sched.h>
+#include <thread>
+
+namespace dxhub::shm::detail {
+
+namespace {
+
+constexpr int64_t maintenance_period_ns = 100'000'000;
+constexpr int64_t liveness_period_ns = 20'000'000;
+
+uint64_t new_session_id() {
+  std::random_device rd;
+  uint64_t id = (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(monotonic_ns());
+  return id == 0 ? 1 : id;
+}
+
+// Waits a little, longer the longer we have waited already.
+void backoff(unsigned& round) noexcept {
+  if (round < 64) {
+    cpu_relax();
+  } else if (round < 128) {
+    sched_yield();
+  } else {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  ++round;
+}
+
+} // namespace
+
+publisher_core::publisher_core(std::shared_ptr<segment> seg, frame_schema schema,
+                               std::string channel, process_identity self,
+                               std::chrono::nanoseconds reliable_timeout)
+  : seg_(std::move(seg)), schema_(std::move(schema)), channel_(std::move(channel)), self_(self),
+    reliable_timeout_(reliable_timeout) {
+  auto count = seg_->chunk_count();
+  loaned_.assign(seg_->held_words(), 0);
+  in_use_.assign(seg_->held_words(), 0);
+  head_cache_.assign(seg_->max_subscribers(), 0);
+  auto schema_size = schema_.payload_size();
+  default_size_ =
+      schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
+  free_.reserve(count);
+}
+
+publisher_core::~publisher_core() {
+  auto& pub = seg_->publisher();
+  auto me = self_.pack();
+  pub.owner.compare_exchange_strong(me, 0, std::memory_order_acq_rel);
+  // Sleeping readers learn at once that we left.
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
+    if (seg_->row(i).owner.load(std::memory_order_acquire) != 0)
+      wake_reader(seg_->row(i).wake);
+}
+
+void publisher_core::start_session() {
+  auto& pub = seg_->publisher();
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto owner = seg_->row(i).owner.load(std::memory_order_acquire);
+    if (owner == 0)
+      continue;
+    auto state = seg_->row(i).state.load(std::memory_order_acquire);
+    if (state == static_cast<uint32_t>(row_state::leaving) || !is_alive_packed(owner))
+      free_row(i, owner);
+  }
+  session_ = new_session_id();
+  sequence_ = 0;
+  published_ = 0;
+  pub.session.store(session_, std::memory_order_relaxed);
+  pub.sequence.store(0, std::memory_order_relaxed);
+  pub.published.store(0, std::memory_order_relaxed);
+  pub.loaned.store(0, std::memory_order_relaxed);
+  pub.sessions.fetch_add(1, std::memory_order_relaxed);
+  last_maintenance_ns_ = monotonic_ns();
+  pub.heartbeat_ns.store(last_maintenance_ns_, std::memory_order_release);
+  rescan();
+}
+
+void publisher_core::free_row(uint32_t i, uint64_t owner) noexcept {
+  auto& row = seg_->row(i);
+  row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
+  row.owner.compare_exchange_strong(owner, 0, std::memory_order_acq_rel);
+}
+
+void publisher_core::rescan() {
+  for (uint32_t w = 0; w < in_use_.size(); ++w)
+    in_use_[w] = loaned_[w];
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto& row = seg_->row(i);
+    auto state = row.state.load(std::memory_order_acquire);
+    if (state == static_cast<uint32_t>(row_state::leaving)) {
+      // Its frames are all released (the reader left only after the last one).
+      free_row(i, row.owner.load(std::memory_order_acquire));
+      continue;
+    }
+    if (state == static_cast<uint32_t>(row_state::ready))
+      mark_row(*seg_, i, in_use_);
+  }
+  free_.clear();
+  for (uint32_t c = seg_->chunk_count(); c-- > 0;)
+    if (((in_use_[c / 64] >> (c % 64)) & 1u) == 0)
+      free_.push_back(c);
+}
+
+void publisher_core::maintain(int64_t now_ns) {
+  last_maintenance_ns_ = now_ns;
+  seg_->publisher().heartbeat_ns.store(now_ns, std::memory_order_release);
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto owner = seg_->row(i).owner.load(std::memory_order_acquire);
+    if (owner == 0)
+      continue;
+    auto state = seg_->row(i).state.load(std::memory_order_acquire);
+    if (state == static_cast<uint32_t>(row_state::leaving) || !is_alive_packed(owner))
+      free_row(i, owner);
+  }
+}
+
+bool publisher_core::evict_oldest_latest() {
+  bool evicted = false;
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto& row = seg_->row(i);
+    if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready)
+        || row.policy.load(std::memory_order_relaxed) != static_cast<uint32_t>(policy::latest))
+      continue;
+    auto head = row.head.load(std::memory_order_seq_cst);
+    if (head < row.tail.load(std::memory_order_relaxed)
+        && row.head.compare_exchange_strong(head, head + 1, std::memory_order_seq_cst)) {
+      row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      evicted = true;
+    }
+  }
+  return evicted;
+}
+
+bool publisher_core::reliable_backlog() const noexcept {
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto& row = seg_->row(i);
+    if (row.state.load(std::memory_order_acquire) == static_cast<uint32_t>(row_state::ready)
+        && row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::reliable)
+        && queued_in_row(*seg_, i) > 0)
+      return true;
+  }
+  return false;
+}
+
+error publisher_core::exhausted() const {
+  std::string readers;
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto& row = seg_->row(i);
+    if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready))
+      continue;
+    auto held = held_in_row(*seg_, i);
+    auto queued = queued_in_row(*seg_, i);
+    if (held + queued == 0)
+      continue;
+    readers += " pid " + std::to_string(process_identity::unpack(row.owner.load()).pid) + " holds "
+               + std::to_string(held) + ", queues " + std::to_string(queued) + ";";
+  }
+  return error{errc::pool_exhausted, "channel '" + channel_ + "': all "
+                                         + std::to_string(seg_->chunk_count()) + " chunks in use ("
+                                         + std::to_string(loaned_count_)
+                                         + " loaned by the publisher;" + readers + ")"};
+}
+
+expected<loan> publisher_core::loan_chunk() {
+  auto now = monotonic_ns();
+  if (now - last_maintenance_ns_ >= maintenance_period_ns)
+    maintain(now);
+  if (free_.empty())
+    rescan();
+  if (free_.empty()) {
+    maintain(now);
+    rescan();
+  }
+  // `latest` readers never hold the publisher up: their oldest queued frames go first.
+  while (free_.empty() && evict_oldest_latest())
+    rescan();
+  if (free_.empty() && reliable_backlog()) {
+    auto deadline = now + reliable_timeout_.count();
+    unsigned round = 0;
+    auto last_liveness = now;
+    while (free_.empty()) {
+      auto t = monotonic_ns();
+      if (t >= deadline)
+        break;
+      if (t - last_liveness >= liveness_period_ns) {
+        maintain(t);
+        last_liveness = t;
+      }
+      backoff(round);
+      rescan();
+      while (free_.empty() && evict_oldest_latest())
+        rescan();
+    }
+  }
+  if (free_.empty())
+    return exhausted();
+  auto c = free_.back();
+  free_.pop_back();
+  loaned_[c / 64] |= uint64_t{1} << (c % 64);
+  ++loaned_count_;
+  seg_->publisher().loaned.store(loaned_count_, std::memory_order_relaxed);
+  auto& chunk = seg_->chunk(c);
+  chunk.frame.meta.clear();
+  chunk.frame.experiment_time = 0;
+  return loan{
+      shared_from_this(), c,       &chunk.frame, seg_->payload(c), seg_->header().chunk_capacity,
+      default_size_,      &schema_};
+}
+
+void publisher_core::give_back(uint32_t c) noexcept {
+  loaned_[c / 64] &= ~(uint64_t{1} << (c % 64));
+  --loaned_count_;
+  seg_->publisher().loaned.store(loaned_count_, std::memory_order_relaxed);
+  free_.push_back(c);
+}
+
+publisher_core::push_result publisher_core::push(uint32_t i, uint32_t c, int64_t deadline_ns) {
+  auto& row = seg_->row(i);
+  auto depth = uint64_t{row.depth.load(std::memory_order_relaxed)};
+  auto tail = row.tail.load(std::memory_order_relaxed);
+  auto& head = head_cache_[i];
+  if (tail - head >= depth)
+    head = row.head.load(std::memory_order_seq_cst);
+  if (tail - head >= depth) {
+    if (row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::latest)) {
+      // Drop the oldest; the reader may pop it at the same moment, one of us wins.
+      while (tail - head >= depth) {
+        if (row.head.compare_exchange_weak(head, head + 1, std::memory_order_seq_cst)) {
+          ++head;
+          row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
+                            std::memory_order_relaxed);
+        }
+      }
+    } else {
+      unsigned round = 0;
+      auto last_liveness = monotonic_ns();
+      while (tail - head >= depth) {
+        backoff(round);
+        head = row.head.load(std::memory_order_seq_cst);
+        if (tail - head < depth)
+          break;
+        auto now = monotonic_ns();
+        if (now - last_liveness >= liveness_period_ns) {
+          last_liveness = now;
+          auto owner = row.owner.load(std::memory_order_acquire);
+          if (!is_alive_packed(owner)
+              || row.state.load() != static_cast<uint32_t>(row_state::ready)) {
+            free_row(i, owner);
+            return push_result::dropped_reader;
+          }
+        }
+        if (now >= deadline_ns) {
+          row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
+                            std::memory_order_relaxed);
+          return push_result::slow;
+        }
+      }
+    }
+  }
+  seg_->ring(i)[tail % seg_->ring_capacity()].store(c, std::memory_order_relaxed);
+  row.tail.store(tail + 1, std::memory_order_seq_cst);
+  wake_reader(row.wake);
+  return push_result::pushed;
+}
+
+expected<uint64_t> publisher_core::publish(loan& chunk) {
+  auto c = chunk.index_;
+  auto& header = seg_->chunk(c);
+  auto now = monotonic_ns();
+  header.frame.sequence = sequence_;
+  header.frame.session = session_;
+  header.frame.monotonic_ns = now;
+  header.frame.wall_ns = wall_ns();
+  header.payload_bytes = chunk.size_;
+  // From here the chunk belongs to the queues; the loan no longer returns it.
+  loaned_[c / 64] &= ~(uint64_t{1} << (c % 64));
+  --loaned_count_;
+  chunk.core_.reset();
+  auto deadline = now + reliable_timeout_.count();
+  std::optional<error> slow;
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+    auto& row = seg_->row(i);
+    if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready))
+      continue;
+    if (push(i, c, deadline) == push_result::slow && !slow) {
+      auto pid = process_identity::unpack(row.owner.load(std::memory_order_relaxed)).pid;
+      slow = error{errc::slow_subscriber,
+                   "channel '" + channel_ + "': reliable subscriber pid " + std::to_string(pid)
+                       + " (row " + std::to_string(i) + ") made no room within "
+                       + std::to_string(reliable_timeout_.count() / 1'000'000)
+                       + " ms; it misses frame " + std::to_string(sequence_)};
+    }
+  }
+  auto seq = sequence_++;
+  auto& pub = seg_->publisher();
+  pub.sequence.store(sequence_, std::memory_order_relaxed);
+  pub.published.store(++published_, std::memory_order_relaxed);
+  pub.loaned.store(loaned_count_, std::memory_order_relaxed);
+  if (now - last_maintenance_ns_ >= maintenance_period_ns)
+    maintain(now);
+  if (slow)
+    return *slow;
+  return seq;
+}
+
+uint32_t publisher_core::free_chunks() {
+  rescan();
+  return static_cast<uint32_t>(free_.size());
+}
+
+std::size_t publisher_core::subscriber_count() const noexcept {
+  std::size_t n = 0;
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
+    n += seg_->row(i).state.load(std::memory_order_acquire)
+         == static_cast<uint32_t>(row_state::ready);
+  return n;
+}
+
+} // namespace dxhub::shm::detail

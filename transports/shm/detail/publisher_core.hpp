@@ -1,0 +1,69 @@
+#pragma once
+
+#include "dxhub/schemas/expected.hpp"
+#include "dxhub/schemas/frame_schema.hpp"
+#include "dxhub/transports/shm/channel_options.hpp"
+#include "dxhub/transports/shm/detail/segment.hpp"
+#include "dxhub/transports/shm/loan.hpp"
+#include "dxhub/transports/shm/process_identity.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dxhub::shm::detail {
+
+/// The state behind a publisher and its loans (shared so that a loan can
+/// return its chunk even after the publisher object moved).
+class publisher_core : public std::enable_shared_from_this<publisher_core> {
+public:
+  publisher_core(std::shared_ptr<segment> seg, frame_schema schema, std::string channel,
+                 process_identity self, std::chrono::nanoseconds reliable_timeout);
+  ~publisher_core();
+
+  /// Frees the rows of dead or departed readers and starts a new session.
+  void start_session();
+
+  expected<loan> loan_chunk();
+  void give_back(uint32_t c) noexcept;
+  expected<uint64_t> publish(loan& chunk);
+  void maintain(int64_t now_ns);
+  uint32_t free_chunks();
+  std::size_t subscriber_count() const noexcept;
+
+  const std::shared_ptr<segment>& seg() const noexcept { return seg_; }
+  const frame_schema& schema() const noexcept { return schema_; }
+  const std::string& channel() const noexcept { return channel_; }
+  uint64_t session() const noexcept { return session_; }
+  uint64_t sequence() const noexcept { return sequence_; }
+
+private:
+  enum class push_result { pushed, dropped_reader, slow };
+
+  void rescan();
+  bool evict_oldest_latest();
+  bool reliable_backlog() const noexcept;
+  void free_row(uint32_t i, uint64_t owner) noexcept;
+  push_result push(uint32_t i, uint32_t c, int64_t deadline_ns);
+  error exhausted() const;
+
+  std::shared_ptr<segment> seg_;
+  frame_schema schema_;
+  std::string channel_;
+  process_identity self_;
+  std::chrono::nanoseconds reliable_timeout_;
+  uint64_t default_size_ = 0;
+  uint64_t session_ = 0;
+  uint64_t sequence_ = 0;
+  uint64_t published_ = 0;
+  int64_t last_maintenance_ns_ = 0;
+  std::vector<uint32_t> free_;   // chunks known free (only we make chunks referenced)
+  std::vector<uint64_t> loaned_; // bitmap of chunks loaned right now
+  uint32_t loaned_count_ = 0;
+  std::vector<uint64_t> in_use_;     // scratch of rescan
+  std::vector<uint64_t> head_cache_; // a lower bound of each row's head
+};
+
+} // namespace dxhub::shm::detail

@@ -1,0 +1,88 @@
+#pragma once
+
+// One mapped channel segment. Within a process every writable mapping of the
+// same segment is shared (keyed by device and inode), so that a publisher and
+// subscribers in one process see the same addresses - which is also what
+// lets ThreadSanitizer check the lock-free protocol.
+
+#include "dxhub/schemas/expected.hpp"
+#include "dxhub/schemas/frame_schema.hpp"
+#include "dxhub/transports/shm/channel_options.hpp"
+#include "dxhub/transports/shm/detail/layout.hpp"
+
+#include <boost/interprocess/mapped_region.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace dxhub::shm::detail {
+
+/// Why an existing segment could not be used.
+enum class open_problem { none, missing, uninitialized, invalid };
+
+class segment {
+public:
+  /// Opens and validates an existing segment; `problem` tells a publisher
+  /// whether it may recycle the name.
+  static expected<std::shared_ptr<segment>> open(const std::string& name, bool writable,
+                                                 open_problem* problem = nullptr);
+
+  /// Creates a new segment (fails with `already_exists` if the name is taken).
+  static expected<std::shared_ptr<segment>> create(const std::string& name,
+                                                   const frame_schema& schema, const layout& shape,
+                                                   const channel_options& options);
+
+  segment(const segment&) = delete;
+  segment& operator=(const segment&) = delete;
+
+  const std::string& name() const noexcept { return name_; }
+  segment_header& header() const noexcept { return *reinterpret_cast<segment_header*>(base_); }
+  publisher_record& publisher() const noexcept { return header().publisher; }
+  layout shape() const noexcept;
+  uint32_t chunk_count() const noexcept { return header().chunk_count; }
+  uint32_t max_subscribers() const noexcept { return header().max_subscribers; }
+  uint32_t ring_capacity() const noexcept { return header().ring_capacity; }
+  uint32_t held_words() const noexcept { return header().held_words; }
+
+  subscriber_row& row(uint32_t i) const noexcept {
+    return reinterpret_cast<subscriber_row*>(base_ + header().subscribers_offset)[i];
+  }
+  std::atomic<uint64_t>* held(uint32_t i) const noexcept {
+    return reinterpret_cast<std::atomic<uint64_t>*>(base_ + header().held_offset
+                                                    + i * header().held_stride);
+  }
+  std::atomic<uint32_t>* ring(uint32_t i) const noexcept {
+    return reinterpret_cast<std::atomic<uint32_t>*>(base_ + header().rings_offset
+                                                    + i * header().ring_stride);
+  }
+  chunk_header& chunk(uint32_t c) const noexcept {
+    return *reinterpret_cast<chunk_header*>(base_ + header().chunks_offset
+                                            + c * header().chunk_stride);
+  }
+  std::byte* payload(uint32_t c) const noexcept {
+    return base_ + header().chunks_offset + c * header().chunk_stride + chunk_header_bytes;
+  }
+
+  /// The channel's frame schema, decoded from the segment.
+  expected<frame_schema> schema() const;
+  schema_id schema_identity() const;
+
+  /// Permission bits and owner group of the segment file.
+  mode_t mode() const noexcept { return mode_; }
+  gid_t group() const noexcept { return group_; }
+
+private:
+  segment() = default;
+
+  std::string name_;
+  boost::interprocess::mapped_region region_;
+  std::byte* base_ = nullptr;
+  mode_t mode_ = 0;
+  gid_t group_ = 0;
+};
+
+/// Unlinks a segment name; missing is not an error.
+expected<void> unlink_segment(const std::string& name);
+
+} // namespace dxhub::shm::detail

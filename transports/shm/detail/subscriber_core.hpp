@@ -1,0 +1,54 @@
+#pragma once
+
+#include "dxhub/schemas/expected.hpp"
+#include "dxhub/schemas/frame_schema.hpp"
+#include "dxhub/transports/shm/channel_options.hpp"
+#include "dxhub/transports/shm/detail/segment.hpp"
+#include "dxhub/transports/shm/frame.hpp"
+#include "dxhub/transports/shm/process_identity.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace dxhub::shm::detail {
+
+/// The state behind a subscriber and its frames; the row is given back when
+/// the subscriber and every frame it handed out are gone.
+class subscriber_core : public std::enable_shared_from_this<subscriber_core> {
+public:
+  subscriber_core(std::shared_ptr<segment> seg, frame_schema schema, std::string channel,
+                  uint32_t row, uint64_t owner, const subscriber_options& options);
+  ~subscriber_core();
+
+  expected<frame> try_take();
+  expected<frame> take(std::chrono::nanoseconds timeout);
+  void interrupt() noexcept;
+  void release(uint32_t c) noexcept;
+  bool publisher_alive() const;
+
+  const frame_schema& schema() const noexcept { return schema_; }
+  const std::string& channel() const noexcept { return channel_; }
+  uint32_t row() const noexcept { return row_; }
+  const segment& seg() const noexcept { return *seg_; }
+
+private:
+  // publisher_gone once per publisher that is not alive; nullopt otherwise.
+  std::optional<error> check_publisher(int64_t now_ns);
+
+  std::shared_ptr<segment> seg_;
+  frame_schema schema_;
+  std::string channel_;
+  uint32_t row_;
+  uint64_t owner_;
+  subscriber_options options_;
+  uint64_t default_size_ = 0;
+  std::atomic<bool> interrupted_{false};
+  uint64_t reported_gone_ = ~uint64_t{0};
+  uint64_t last_alive_owner_ = 0;
+  int64_t last_check_ns_ = 0;
+};
+
+} // namespace dxhub::shm::detail

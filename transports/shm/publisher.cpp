@@ -1,0 +1,219 @@
+#include "dxhub/transports/shm/publisher.hpp"
+
+#include "dxhub/schemas/name.hpp"
+#include "dxhub/transports/shm/detail/futex.hpp"
+#include "dxhub/transports/shm/detail/publisher_core.hpp"
+#include "dxhub/transports/shm/segment_name.hpp"
+
+#include <cstring>
+
+namespace dxhub::shm {
+
+namespace {
+
+using detail::layout;
+using detail::open_problem;
+using detail::segment;
+
+expected<void> check_options(const channel_options& o, const frame_schema& schema) {
+  auto bad = [](std::string what) -> expected<void> {
+    return error{errc::invalid_argument, "channel options: " + what};
+  };
+  if (o.chunk_count == 0 || o.chunk_count > (1u << 20))
+    return bad("chunk_count must be 1..1048576");
+  if (o.max_subscribers == 0 || o.max_subscribers > 4096)
+    return bad("max_subscribers must be 1..4096");
+  if (o.max_queue_depth == 0 || o.max_queue_depth > 65536)
+    return bad("max_queue_depth must be 1..65536");
+  if (o.chunk_size == 0 || o.chunk_size > (std::size_t{1} << 40))
+    return bad("chunk_size must be 1 byte..1 TiB");
+  if (o.reliable_timeout.count() < 0)
+    return bad("reliable_timeout must not be negative");
+  DXHUB_TRYV(schema.validate());
+  DXHUB_TRY(payload, schema.payload_size());
+  if (payload > o.chunk_size)
+    return error{errc::frame_too_large,
+                 "frame schema '" + schema.name + "' needs " + std::to_string(payload)
+                     + " payload bytes, chunks hold " + std::to_string(o.chunk_size)};
+  return ok();
+}
+
+// What differs between an existing segment and the one asked for; empty if nothing.
+std::string differences(const segment& seg, const layout& want, const frame_schema& schema) {
+  auto& h = seg.header();
+  std::string diff;
+  auto note = [&](const char* what, uint64_t have, uint64_t asked) {
+    if (have != asked)
+      diff += std::string{diff.empty() ? "" : ", "} + what + " " + std::to_string(have) + " (asked "
+              + std::to_string(asked) + ")";
+  };
+  note("chunk size", h.chunk_capacity, want.chunk_capacity);
+  note("chunk count", h.chunk_count, want.chunk_count);
+  note("max subscribers", h.max_subscribers, want.max_subscribers);
+  note("max queue depth", h.ring_capacity, want.ring_capacity);
+  auto have_id = seg.schema_identity();
+  auto want_id = schema.id();
+  if (have_id != want_id)
+    diff += std::string{diff.empty() ? "" : ", "} + "schema " + to_string(have_id) + " (asked "
+            + to_string(want_id) + ")";
+  return diff;
+}
+
+bool has_live_subscriber(const segment& seg) {
+  for (uint32_t i = 0; i < seg.max_subscribers(); ++i)
+    if (is_alive_packed(seg.row(i).owner.load(std::memory_order_acquire)))
+      return true;
+  return false;
+}
+
+} // namespace
+
+expected<publisher> publisher::open(std::string_view channel, const frame_schema& schema,
+                                    const channel_options& options) {
+  DXHUB_TRYV(validate_name(channel, "channel"));
+  DXHUB_TRYV(check_options(options, schema));
+  auto name = segment_name(channel);
+  auto want = layout::compute(options.chunk_size, options.chunk_count, options.max_subscribers,
+                              options.max_queue_depth);
+  auto self = process_identity::current();
+  auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(options.reliable_timeout);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto created = segment::create(name, schema, want, options);
+    std::shared_ptr<segment> seg;
+    if (created) {
+      seg = created.value();
+    } else if (created.error().code != errc::already_exists) {
+      return created.error();
+    } else {
+      open_problem problem = open_problem::none;
+      auto opened = segment::open(name, true, &problem);
+      if (!opened) {
+        if (problem == open_problem::missing)
+          continue; // unlinked between our create and open: try again
+        if (problem == open_problem::uninitialized) {
+          DXHUB_TRYV(detail::unlink_segment(name)); // its creator died half-way
+          continue;
+        }
+        return opened.error();
+      }
+      seg = opened.value();
+      auto& pub = seg->publisher();
+      auto owner = pub.owner.load(std::memory_order_acquire);
+      if (is_alive_packed(owner))
+        return error{errc::already_exists,
+                     "channel '" + std::string{channel} + "' has a live publisher (pid "
+                         + std::to_string(process_identity::unpack(owner).pid) + ")"};
+      if (auto diff = differences(*seg, want, schema); !diff.empty()) {
+        if (has_live_subscriber(*seg)) {
+          auto code =
+              seg->schema_identity() != schema.id() ? errc::schema_mismatch : errc::layout_mismatch;
+          return error{code, "channel '" + std::string{channel}
+                                 + "' has live subscribers and differs: " + diff};
+        }
+        // A stale segment of an earlier run: recycle the name.
+        DXHUB_TRYV(detail::unlink_segment(name));
+        continue;
+      }
+      if (!pub.owner.compare_exchange_strong(owner, self.pack(), std::memory_order_acq_rel))
+        continue; // another publisher re-attached first: look again
+    }
+    if (created) {
+      uint64_t none = 0;
+      if (!seg->publisher().owner.compare_exchange_strong(none, self.pack()))
+        continue;
+    }
+    auto core =
+        std::make_shared<detail::publisher_core>(seg, schema, std::string{channel}, self, timeout);
+    core->start_session();
+    return publisher{std::move(core)};
+  }
+  return error{errc::already_exists,
+               "channel '" + std::string{channel} + "': segment kept changing while opening"};
+}
+
+publisher::publisher(publisher&&) noexcept = default;
+publisher& publisher::operator=(publisher&&) noexcept = default;
+publisher::~publisher() = default;
+
+expected<loan> publisher::loan_chunk() {
+  return core_->loan_chunk();
+}
+
+expected<uint64_t> publisher::publish(loan&& chunk) {
+  if (!chunk || chunk.core_ != core_)
+    return error{errc::invalid_argument, "publish: the loan is empty or from another publisher"};
+  return core_->publish(chunk);
+}
+
+expected<uint64_t> publisher::publish_copy(std::span<const std::byte> payload,
+                                           const metadata& meta) {
+  DXHUB_TRY(chunk, core_->loan_chunk());
+  if (payload.size() > chunk.capacity())
+    return error{errc::frame_too_large,
+                 "channel '" + core_->channel() + "': payload of " + std::to_string(payload.size())
+                     + " bytes, chunks hold " + std::to_string(chunk.capacity())};
+  std::memcpy(chunk.data(), payload.data(), payload.size());
+  chunk.set_size(payload.size());
+  chunk.header().meta = meta;
+  return core_->publish(chunk);
+}
+
+void publisher::maintain() {
+  core_->maintain(detail::monotonic_ns());
+}
+
+uint64_t publisher::session_id() const {
+  return core_->session();
+}
+
+uint64_t publisher::sequence() const {
+  return core_->sequence();
+}
+
+const frame_schema& publisher::schema() const {
+  return core_->schema();
+}
+
+const std::string& publisher::channel() const {
+  return core_->channel();
+}
+
+std::size_t publisher::subscriber_count() const {
+  return core_->subscriber_count();
+}
+
+uint32_t publisher::free_chunks() {
+  return core_->free_chunks();
+}
+
+loan::loan(loan&& other) noexcept
+  : core_(std::move(other.core_)), index_(other.index_), header_(other.header_),
+    payload_(other.payload_), capacity_(other.capacity_), size_(other.size_),
+    schema_(other.schema_) {}
+
+loan& loan::operator=(loan&& other) noexcept {
+  if (this != &other) {
+    reset();
+    core_ = std::move(other.core_);
+    index_ = other.index_;
+    header_ = other.header_;
+    payload_ = other.payload_;
+    capacity_ = other.capacity_;
+    size_ = other.size_;
+    schema_ = other.schema_;
+  }
+  return *this;
+}
+
+loan::~loan() {
+  reset();
+}
+
+void loan::reset() noexcept {
+  if (core_) {
+    core_->give_back(index_);
+    core_.reset();
+  }
+}
+
+} // namespace dxhub::shm

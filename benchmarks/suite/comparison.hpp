@@ -37,8 +37,12 @@ private:
   std::vector<figure> rows_;
 };
 
+/// "shm" for "dxhub-bench-shm".
+std::string short_name(const std::string& program);
+
 /// The row keys a program must print (with or without --quick); empty for
-/// programs the suite knows nothing about beyond "at least one figure".
+/// programs the suite knows nothing about beyond "at least one figure" (and
+/// the peak RSS row the suite adds for every program).
 std::vector<std::string> expected_rows(const std::string& program);
 
 /// The key ratios whose two figures exist.

@@ -156,14 +156,16 @@ std::string plot_script(const summary& s, const std::string& plot, const std::st
   std::ostringstream gp;
   gp << "# " << plot << ": drawn by dxhub-bench-suite; run `gnuplot " << plot << ".gp`\n"
      << "set encoding utf8\n"
-     << "set terminal " << terminal << " noenhanced size 1100,700 font 'Sans,11'\n"
+     << "set terminal " << terminal << " noenhanced size 1100,800 font 'Sans,11'\n"
      << "set output '" << plot << ".png'\n"
      << "set title \"" << spec.title << "\\n"
      << s.host.cpu_model << ", " << s.host.cpus << " CPUs, " << s.host.date_utc
      << (s.quick ? " (quick run)" : "") << "\"\n"
      << "set ylabel '" << spec.y_label << "'\n"
      << "set logscale y\nset grid xtics ytics mytics lc rgb '#dddddd'\n"
-     << "set key outside right top box Left reverse width 1\n"
+     << "set key below center box Left reverse width 2 maxcols 2\n"
+     // Room under the x label for the legend: two entries per row.
+     << "set bmargin " << 6 + (lines.size() + 1) / 2 << "\n"
      << (spec.section == "thr" ? "set format y '%.0s%c'\n" : "set format y '%g'\n");
   if (spec.fanout) {
     gp << "set xlabel 'subscribers (one publisher)'\nset logscale x 2\n"

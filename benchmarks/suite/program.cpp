@@ -1,5 +1,6 @@
 #include "dxhub/benchmarks/suite/program.hpp"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -132,14 +133,16 @@ expected<program_output> run_program(const fs::path& program, const std::vector<
   if (!pending.empty())
     out.lines.push_back(pending);
   int status = 0;
+  rusage usage{};
   // After EOF the program is about to exit; a bounded wait keeps a program
   // that closed stdout but hangs from stalling the suite.
-  for (int waited_ms = 0; waitpid(pid, &status, WNOHANG) == 0; ++waited_ms) {
+  for (int waited_ms = 0; wait4(pid, &status, WNOHANG, &usage) == 0; ++waited_ms) {
     if (waited_ms == 5000 || (out.timed_out && waited_ms == 0))
       kill(-pid, SIGKILL);
     usleep(1000);
   }
   out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  out.peak_rss_kib = usage.ru_maxrss;
   return out;
 }
 

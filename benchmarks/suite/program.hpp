@@ -22,6 +22,7 @@ std::optional<std::filesystem::path> find_program(const std::filesystem::path& d
 struct program_output {
   int exit_code = 0; // -signal when a signal ended it
   bool timed_out = false;
+  long peak_rss_kib = 0;          // the largest resident set of the program and its children
   std::vector<std::string> lines; // stdout
 };
 

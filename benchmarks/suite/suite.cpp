@@ -27,6 +27,13 @@ void report(const options& opts, std::size_t index, bool starting, const program
     opts.on_progress({index + 1, known_programs().size(), starting, &run});
 }
 
+/// The memory a whole program needed, measured by the suite (wait4).
+figure peak_rss_figure(const std::string& program, long kib) {
+  return {"mem", short_name(program), "whole_program",
+          "-",   "peak_rss",          static_cast<double>(kib) / 1024.0,
+          "MiB"};
+}
+
 /// Runs one program with --results and keeps its figures.
 program_run run_one(const options& opts, const std::string& name, const fs::path& path,
                     const fs::path& log, std::vector<measured>& figures) {
@@ -49,6 +56,8 @@ program_run run_one(const options& opts, const std::string& name, const fs::path
       ++run.figures;
     }
   run.exit_code = output.exit_code;
+  if (output.peak_rss_kib > 0)
+    figures.push_back({name, peak_rss_figure(name, output.peak_rss_kib)});
   if (output.timed_out || output.exit_code != 0 || run.figures == 0) {
     run.result = program_run::outcome::failed;
     run.detail = (output.timed_out ? std::string{"timed out"}

@@ -86,12 +86,14 @@ int run_worker(const std::string& work, const std::string& sink) {
   if (!maybe_sink)
     return 1;
   auto& out = *maybe_sink.value();
+  auto me = "worker-" + std::to_string(::getpid());
   auto maybe_puller = puller::connect(loop, work, [&](wire_message item) {
-    // Forward the item as received: the sink sees which items were handled.
-    envelope_header header = item.header;
-    header.kind = message_kind::work;
-    ::zmq::message_t payload{item.payload.data(), item.payload.size()};
-    out.push(header, std::move(payload));
+    // Hand the item on to the sink, signed by this worker.
+    auto cmd = decode_payload<command>(item);
+    if (!cmd)
+      return;
+    cmd.value().caller = me;
+    (void)out.push(cmd.value(), item.header.encoding);
   });
   if (!maybe_puller)
     return 1;

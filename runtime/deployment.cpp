@@ -1,0 +1,529 @@
+#include "dxhub/runtime/deployment.hpp"
+
+#include "dxhub/schemas/name.hpp"
+
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <sstream>
+#include <variant>
+
+namespace dxhub::runtime {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+int line_of(const toml::node& n) {
+  return static_cast<int>(n.source().begin.line);
+}
+
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    default:
+      return "a date or time";
+  }
+}
+
+// Errors name the file, the line and the field.
+class reporter {
+public:
+  explicit reporter(std::string file) : file_(std::move(file)) {}
+
+  error fail(int line, const std::string& field, const std::string& what) const {
+    return error{errc::config_error,
+                 file_ + ":" + std::to_string(line) + ": field '" + field + "': " + what};
+  }
+
+private:
+  std::string file_;
+};
+
+// One TOML table being read: typed getters that name the field on error, and
+// a check that rejects keys the format does not know (typos).
+class table_reader {
+public:
+  table_reader(const reporter& rep, const toml::table& table, std::string path)
+    : rep_(rep), table_(table), path_(std::move(path)) {}
+
+  std::string field(std::string_view key) const {
+    return path_.empty() ? std::string{key} : path_ + "." + std::string{key};
+  }
+
+  int line() const { return line_of(table_); }
+
+  error fail(std::string_view key, const std::string& what) const {
+    auto* n = table_.get(key);
+    return rep_.fail(n != nullptr ? line_of(*n) : line(), field(key), what);
+  }
+
+  expected<void> only_keys(std::initializer_list<std::string_view> known) const {
+    for (auto&& [key, value] : table_) {
+      bool found = false;
+      for (auto k : known)
+        found = found || key.str() == k;
+      if (found)
+        continue;
+      std::string list;
+      for (auto k : known)
+        list += (list.empty() ? "" : ", ") + std::string{k};
+      return rep_.fail(static_cast<int>(key.source().begin.line), field(key.str()),
+                       "unknown field; this table knows: " + list);
+    }
+    return ok();
+  }
+
+  expected<void> string(std::string_view key, std::string& out, bool required = false) const {
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return required ? expected<void>{rep_.fail(line(), field(key), "missing (required)")}
+                      : expected<void>{ok()};
+    auto* s = n->as_string();
+    if (s == nullptr)
+      return fail(key, "expected a string, found " + type_name(*n));
+    out = s->get();
+    if (required && out.empty())
+      return fail(key, "must not be empty");
+    return ok();
+  }
+
+  expected<void> boolean(std::string_view key, bool& out) const {
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return ok();
+    auto* b = n->as_boolean();
+    if (b == nullptr)
+      return fail(key, "expected true or false, found " + type_name(*n));
+    out = b->get();
+    return ok();
+  }
+
+  expected<void> integer(std::string_view key, int64_t& out, int64_t min, int64_t max) const {
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return ok();
+    auto* i = n->as_integer();
+    if (i == nullptr)
+      return fail(key, "expected an integer, found " + type_name(*n));
+    if (i->get() < min || i->get() > max)
+      return fail(key, std::to_string(i->get()) + " is out of range [" + std::to_string(min) + ", "
+                           + std::to_string(max) + "]");
+    out = i->get();
+    return ok();
+  }
+
+  expected<void> millis(std::string_view key, milliseconds& out, int64_t min, int64_t max) const {
+    int64_t value = out.count();
+    DXHUB_TRYV(integer(key, value, min, max));
+    out = milliseconds{value};
+    return ok();
+  }
+
+  // Seconds as an integer or a number ("within_s = 2.5").
+  expected<void> seconds(std::string_view key, milliseconds& out) const {
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return ok();
+    double value = 0;
+    if (auto* i = n->as_integer())
+      value = static_cast<double>(i->get());
+    else if (auto* f = n->as_floating_point())
+      value = f->get();
+    else
+      return fail(key, "expected a number of seconds, found " + type_name(*n));
+    if (!(value > 0) || value > 86400)
+      return fail(key, "must be more than 0 and at most 86400 seconds");
+    out = milliseconds{static_cast<int64_t>(std::llround(value * 1000))};
+    return ok();
+  }
+
+  expected<void> strings(std::string_view key, std::vector<std::string>& out,
+                         std::vector<int>* lines = nullptr) const {
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return ok();
+    auto* a = n->as_array();
+    if (a == nullptr)
+      return fail(key, "expected an array of strings, found " + type_name(*n));
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      auto* s = (*a)[i].as_string();
+      if (s == nullptr)
+        return rep_.fail(line_of((*a)[i]), field(key) + "[" + std::to_string(i) + "]",
+                         "expected a string, found " + type_name((*a)[i]));
+      out.push_back(s->get());
+      if (lines != nullptr)
+        lines->push_back(line_of((*a)[i]));
+    }
+    return ok();
+  }
+
+  expected<const toml::table*> table(std::string_view key) const {
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return nullptr;
+    auto* t = n->as_table();
+    if (t == nullptr)
+      return fail(key, "expected a table, found " + type_name(*n));
+    return t;
+  }
+
+  expected<std::vector<const toml::table*>> tables(std::string_view key) const {
+    std::vector<const toml::table*> out;
+    auto* n = table_.get(key);
+    if (n == nullptr)
+      return out;
+    auto* a = n->as_array();
+    if (a == nullptr)
+      return fail(key,
+                  "expected an array of tables ([[" + field(key) + "]]), found " + type_name(*n));
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      auto* t = (*a)[i].as_table();
+      if (t == nullptr)
+        return rep_.fail(line_of((*a)[i]), field(key) + "[" + std::to_string(i) + "]",
+                         "expected a table, found " + type_name((*a)[i]));
+      out.push_back(t);
+    }
+    return out;
+  }
+
+  const reporter& rep() const { return rep_; }
+
+private:
+  const reporter& rep_;
+  const toml::table& table_;
+  std::string path_;
+};
+
+expected<void> check_name(const table_reader& r, std::string_view key, const std::string& value,
+                          std::string_view what) {
+  if (auto valid = validate_name(value, what); !valid)
+    return r.fail(key, valid.error().context);
+  return ok();
+}
+
+// A name that is also part of file names (shared memory): one path segment.
+expected<void> check_simple_name(const table_reader& r, std::string_view key,
+                                 const std::string& value, std::string_view what) {
+  DXHUB_TRYV(check_name(r, key, value, what));
+  if (value.find('/') != std::string::npos)
+    return r.fail(key, std::string{what} + " name '" + value + "' must not contain '/'");
+  return ok();
+}
+
+expected<void> check_endpoint(const table_reader& r, std::string_view key,
+                              const std::string& value) {
+  if (value.empty())
+    return ok();
+  for (auto scheme : {"tcp://", "ipc://", "inproc://"})
+    if (value.rfind(scheme, 0) == 0 && value.size() > std::strlen(scheme))
+      return ok();
+  return r.fail(key, "endpoint '" + value + "' must start with tcp://, ipc:// or inproc://");
+}
+
+expected<void> read_limits(const table_reader& r, restart_limits& limits) {
+  int64_t max_restarts = limits.max_restarts;
+  DXHUB_TRYV(r.integer("max_restarts", max_restarts, 0, 1000));
+  limits.max_restarts = static_cast<uint32_t>(max_restarts);
+  DXHUB_TRYV(r.seconds("within_s", limits.within));
+  DXHUB_TRYV(r.millis("backoff_ms", limits.backoff_base, 0, 3'600'000));
+  DXHUB_TRYV(r.millis("backoff_max_ms", limits.backoff_max, 0, 3'600'000));
+  if (limits.backoff_max < limits.backoff_base)
+    return r.fail("backoff_max_ms", "must not be less than backoff_ms ("
+                                        + std::to_string(limits.backoff_base.count()) + ")");
+  return ok();
+}
+
+expected<void> read_kind(const table_reader& r, restart_kind& kind) {
+  std::string text;
+  DXHUB_TRYV(r.string("kind", text));
+  if (text.empty())
+    return ok();
+  auto parsed = parse_restart_kind(text);
+  if (!parsed)
+    return r.fail("kind", parsed.error().context);
+  kind = parsed.value();
+  return ok();
+}
+
+expected<void> read_node_restart(const table_reader& r, node_restart& out) {
+  DXHUB_TRYV(r.only_keys({"kind", "max_restarts", "within_s", "backoff_ms", "backoff_max_ms",
+                          "heartbeat_timeout_ms", "start_timeout_ms"}));
+  DXHUB_TRYV(read_kind(r, out.kind));
+  DXHUB_TRYV(read_limits(r, out.limits));
+  DXHUB_TRYV(r.millis("heartbeat_timeout_ms", out.heartbeat_timeout, 0, 3'600'000));
+  DXHUB_TRYV(r.millis("start_timeout_ms", out.start_timeout, 1, 3'600'000));
+  return ok();
+}
+
+expected<void> read_actor_restart(const table_reader& r, actor_restart& out) {
+  DXHUB_TRYV(r.only_keys(
+      {"kind", "max_restarts", "within_s", "backoff_ms", "backoff_max_ms", "watchdog_ms"}));
+  DXHUB_TRYV(read_kind(r, out.kind));
+  DXHUB_TRYV(read_limits(r, out.limits));
+  DXHUB_TRYV(r.millis("watchdog_ms", out.watchdog, 0, 3'600'000));
+  return ok();
+}
+
+// Reads the optional sub-table `key` of `r` with `read`.
+template <class T, class F>
+expected<void> read_sub(const table_reader& r, std::string_view key, T& out, F read) {
+  DXHUB_TRY(sub, r.table(key));
+  if (sub == nullptr)
+    return ok();
+  return read(table_reader{r.rep(), *sub, r.field(key)}, out);
+}
+
+expected<json_text> params_json(const toml::table& params) {
+  std::ostringstream text;
+  text << toml::json_formatter{params};
+  auto doc = nlohmann::json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded())
+    return error{errc::config_error, "params do not convert to JSON"};
+  return json_text{doc.dump()};
+}
+
+expected<actor_spec> read_actor(const table_reader& r) {
+  DXHUB_TRYV(r.only_keys({"type", "name", "params", "publishes", "subscribes", "restart"}));
+  actor_spec a;
+  a.line = r.line();
+  DXHUB_TRYV(r.string("type", a.type, true));
+  DXHUB_TRYV(r.string("name", a.name, true));
+  DXHUB_TRYV(check_name(r, "name", a.name, "actor"));
+  DXHUB_TRY(params, r.table("params"));
+  if (params != nullptr) {
+    auto converted = params_json(*params);
+    if (!converted)
+      return r.fail("params", converted.error().context);
+    a.params = converted.value();
+  }
+  DXHUB_TRYV(r.strings("publishes", a.publishes));
+  DXHUB_TRYV(r.strings("subscribes", a.subscribes));
+  DXHUB_TRYV(read_sub(r, "restart", a.restart, read_actor_restart));
+  return a;
+}
+
+expected<node_spec> read_node(const table_reader& r, const node_restart& defaults) {
+  DXHUB_TRYV(
+      r.only_keys({"name", "host", "program", "args", "endpoint", "env", "restart", "actors"}));
+  node_spec n;
+  n.line = r.line();
+  n.restart = defaults;
+  DXHUB_TRYV(r.string("name", n.name, true));
+  DXHUB_TRYV(check_simple_name(r, "name", n.name, "node"));
+  DXHUB_TRYV(r.string("host", n.host));
+  if (n.host.empty())
+    return r.fail("host", "must not be empty");
+  DXHUB_TRYV(r.string("program", n.program));
+  DXHUB_TRYV(r.strings("args", n.args));
+  DXHUB_TRYV(r.string("endpoint", n.endpoint));
+  DXHUB_TRYV(check_endpoint(r, "endpoint", n.endpoint));
+  DXHUB_TRY(env, r.table("env"));
+  if (env != nullptr) {
+    for (auto&& [key, value] : *env) {
+      auto* s = value.as_string();
+      if (s == nullptr)
+        return r.rep().fail(line_of(value), r.field("env") + "." + std::string{key.str()},
+                            "expected a string, found " + type_name(value));
+      n.env[std::string{key.str()}] = s->get();
+    }
+  }
+  DXHUB_TRYV(read_sub(r, "restart", n.restart, read_node_restart));
+  DXHUB_TRY(actors, r.tables("actors"));
+  for (std::size_t i = 0; i < actors.size(); ++i) {
+    table_reader ar{r.rep(), *actors[i], r.field("actors") + "[" + std::to_string(i) + "]"};
+    DXHUB_TRY(a, read_actor(ar));
+    n.actors.push_back(std::move(a));
+  }
+  return n;
+}
+
+expected<void> read_header(const table_reader& r, deployment& d) {
+  DXHUB_TRY(header, r.table("deployment"));
+  if (header == nullptr)
+    return r.rep().fail(1, "deployment.name", "missing (required): add a [deployment] table");
+  table_reader h{r.rep(), *header, "deployment"};
+  DXHUB_TRYV(h.only_keys({"name", "description", "grace_ms"}));
+  DXHUB_TRYV(h.string("name", d.name, true));
+  DXHUB_TRYV(check_simple_name(h, "name", d.name, "deployment"));
+  DXHUB_TRYV(h.string("description", d.description));
+  DXHUB_TRYV(h.millis("grace_ms", d.grace, 1, 600'000));
+  return ok();
+}
+
+expected<void> read_registry(const table_reader& r, registry_spec& reg) {
+  DXHUB_TRYV(r.only_keys({"embedded", "node", "endpoint"}));
+  DXHUB_TRYV(r.boolean("embedded", reg.embedded));
+  DXHUB_TRYV(r.string("node", reg.node));
+  DXHUB_TRYV(r.string("endpoint", reg.endpoint));
+  DXHUB_TRYV(check_endpoint(r, "endpoint", reg.endpoint));
+  if (!reg.node.empty() && reg.embedded)
+    return r.fail("node", "a registry placed on a node needs embedded = false");
+  if (reg.node.empty() && !reg.embedded)
+    return r.fail("embedded", "embedded = false needs node = \"<node name>\"");
+  return ok();
+}
+
+expected<channel_spec> read_channel(const table_reader& r) {
+  DXHUB_TRYV(r.only_keys({"name", "schema"}));
+  channel_spec c;
+  c.line = r.line();
+  DXHUB_TRYV(r.string("name", c.name, true));
+  DXHUB_TRYV(check_name(r, "name", c.name, "channel"));
+  DXHUB_TRYV(r.string("schema", c.schema));
+  return c;
+}
+
+// The line of a field found by cross-checks: `path` walks tables by key and
+// arrays by index; the deepest node that exists gives the line.
+int line_at(const toml::table& root,
+            std::initializer_list<std::variant<std::string_view, std::size_t>> path) {
+  toml::node_view<const toml::node> at{root};
+  int line = 1;
+  for (auto& step : path) {
+    if (auto* key = std::get_if<std::string_view>(&step))
+      at = at[*key];
+    else
+      at = at[std::get<std::size_t>(step)];
+    if (!at)
+      break;
+    line = line_of(*at.node());
+  }
+  return line;
+}
+
+// Cross-references: unique names, known channels, known types, known nodes.
+expected<void> cross_check(const reporter& rep, const toml::table& root, const deployment& d,
+                           const deployment_checks& checks) {
+  std::map<std::string, std::string> nodes, actors, channels;
+  for (std::size_t i = 0; i < d.channels.size(); ++i) {
+    auto& c = d.channels[i];
+    auto where = "channels[" + std::to_string(i) + "]";
+    if (!channels.emplace(c.name, where).second)
+      return rep.fail(line_at(root, {"channels", i, "name"}), where + ".name",
+                      "duplicate channel '" + c.name + "' (also " + channels[c.name] + ")");
+  }
+  std::map<std::string, std::string> publishers;
+  for (std::size_t i = 0; i < d.nodes.size(); ++i) {
+    auto& n = d.nodes[i];
+    auto where = "nodes[" + std::to_string(i) + "]";
+    if (!nodes.emplace(n.name, where).second)
+      return rep.fail(line_at(root, {"nodes", i, "name"}), where + ".name",
+                      "duplicate node name '" + n.name + "' (also " + nodes[n.name] + ")");
+    for (std::size_t j = 0; j < n.actors.size(); ++j) {
+      auto& a = n.actors[j];
+      auto at = where + ".actors[" + std::to_string(j) + "]";
+      if (!actors.emplace(a.name, at).second)
+        return rep.fail(line_at(root, {"nodes", i, "actors", j, "name"}), at + ".name",
+                        "duplicate actor name '" + a.name + "' (also " + actors[a.name] + ")");
+      if (checks.known_actor_type && !checks.known_actor_type(a.type))
+        return rep.fail(line_at(root, {"nodes", i, "actors", j, "type"}), at + ".type",
+                        "unknown actor type '" + a.type + "'");
+      for (std::size_t k = 0; k < a.publishes.size(); ++k) {
+        auto& ch = a.publishes[k];
+        if (auto valid = validate_name(ch, "channel"); !valid)
+          return rep.fail(line_at(root, {"nodes", i, "actors", j, "publishes", k}),
+                          at + ".publishes[" + std::to_string(k) + "]", valid.error().context);
+        if (!publishers.emplace(ch, at).second)
+          return rep.fail(line_at(root, {"nodes", i, "actors", j, "publishes", k}),
+                          at + ".publishes[" + std::to_string(k) + "]",
+                          "channel '" + ch + "' is already published by " + publishers[ch]);
+      }
+    }
+  }
+  for (std::size_t i = 0; i < d.nodes.size(); ++i)
+    for (std::size_t j = 0; j < d.nodes[i].actors.size(); ++j) {
+      auto& a = d.nodes[i].actors[j];
+      for (std::size_t k = 0; k < a.subscribes.size(); ++k) {
+        auto& ch = a.subscribes[k];
+        if (channels.count(ch) == 0 && publishers.count(ch) == 0)
+          return rep.fail(line_at(root, {"nodes", i, "actors", j, "subscribes", k}),
+                          "nodes[" + std::to_string(i) + "].actors[" + std::to_string(j)
+                              + "].subscribes[" + std::to_string(k) + "]",
+                          "unknown channel '" + ch
+                              + "': no actor publishes it and no [[channels]] entry declares it");
+      }
+    }
+  if (!d.registry.node.empty() && nodes.count(d.registry.node) == 0) {
+    return rep.fail(line_at(root, {"registry", "node"}), "registry.node",
+                    "unknown node '" + d.registry.node + "'");
+  }
+  return ok();
+}
+
+expected<deployment> read_deployment(const toml::table& root, const std::string& file,
+                                     const deployment_checks& checks) {
+  reporter rep{file};
+  table_reader r{rep, root, ""};
+  DXHUB_TRYV(r.only_keys({"deployment", "registry", "restart", "channels", "nodes"}));
+  deployment d;
+  d.file = file;
+  DXHUB_TRYV(read_header(r, d));
+  DXHUB_TRYV(read_sub(r, "registry", d.registry, read_registry));
+  DXHUB_TRYV(read_sub(r, "restart", d.restart, read_node_restart));
+  DXHUB_TRY(channels, r.tables("channels"));
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    DXHUB_TRY(c, read_channel({rep, *channels[i], "channels[" + std::to_string(i) + "]"}));
+    d.channels.push_back(std::move(c));
+  }
+  DXHUB_TRY(nodes, r.tables("nodes"));
+  if (nodes.empty())
+    return rep.fail(1, "nodes", "missing (required): add at least one [[nodes]] table");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    DXHUB_TRY(n, read_node({rep, *nodes[i], "nodes[" + std::to_string(i) + "]"}, d.restart));
+    d.nodes.push_back(std::move(n));
+  }
+  DXHUB_TRYV(cross_check(rep, root, d, checks));
+  return d;
+}
+
+} // namespace
+
+const node_spec* deployment::find_node(std::string_view node_name) const noexcept {
+  for (auto& n : nodes)
+    if (n.name == node_name)
+      return &n;
+  return nullptr;
+}
+
+expected<deployment> parse_deployment(std::string_view text, const std::string& file,
+                                      const deployment_checks& checks) {
+  try {
+    auto root = toml::parse(text, file);
+    return read_deployment(root, file, checks);
+  } catch (const toml::parse_error& e) {
+    auto& where = e.source().begin;
+    return error{errc::config_error, file + ":" + std::to_string(where.line) + ":"
+                                         + std::to_string(where.column)
+                                         + ": TOML syntax error: " + std::string{e.description()}};
+  }
+}
+
+expected<deployment> load_deployment(const std::string& path, const deployment_checks& checks) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return error{errc::config_error,
+                 path + ": cannot read the deployment file: " + std::string{std::strerror(errno)}};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_deployment(text.str(), path, checks);
+}
+
+} // namespace dxhub::runtime

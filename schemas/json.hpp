@@ -125,3 +125,12 @@ expected<T> decode_json(std::string_view text) {
 }
 
 } // namespace dxhub
+
+// Described types declared outside namespace dxhub (user code, other layers)
+// are not found by argument-dependent lookup; this makes nlohmann use the
+// generic functions above for every described type.
+template <dxhub::described T>
+struct nlohmann::adl_serializer<T, void> {
+  static void to_json(nlohmann::json& j, const T& x) { dxhub::to_json(j, x); }
+  static void from_json(const nlohmann::json& j, T& x) { dxhub::from_json(j, x); }
+};

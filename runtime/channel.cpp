@@ -1,0 +1,230 @@
+#include "dxhub/runtime/channel.hpp"
+
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/channel_hub.hpp"
+#include "dxhub/runtime/node.hpp"
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/json.hpp"
+#include "dxhub/schemas/name.hpp"
+
+#include <caf/local_actor.hpp>
+#include <caf/send.hpp>
+
+#include <cstring>
+#include <random>
+#include <unistd.h>
+
+namespace dxhub::runtime {
+
+namespace {
+
+uint64_t new_session_id() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(monotonic_ns());
+}
+
+/// A frame in this process's memory: written by the publisher, then shared
+/// read-only by the subscribers in this process.
+class heap_frame final : public detail::writable_frame, public frame_storage {
+public:
+  heap_frame(std::shared_ptr<const frame_schema> schema, std::shared_ptr<const std::string> channel,
+             std::size_t bytes)
+    : schema_(std::move(schema)), channel_(std::move(channel)), bytes_(bytes) {}
+
+  frame_header& header() noexcept override { return header_; }
+  std::span<std::byte> payload() noexcept override { return bytes_; }
+  const frame_schema& schema() const noexcept override { return *schema_; }
+
+  const frame_header& header() const noexcept override { return header_; }
+  std::span<const std::byte> payload() const noexcept override { return bytes_; }
+  const std::string& channel() const noexcept override { return *channel_; }
+  runtime::transport transport() const noexcept override { return transport::in_process; }
+
+private:
+  std::shared_ptr<const frame_schema> schema_;
+  std::shared_ptr<const std::string> channel_;
+  frame_header header_;
+  std::vector<std::byte> bytes_;
+};
+
+class in_process_writer final : public detail::channel_writer {
+public:
+  in_process_writer(node& n, std::shared_ptr<detail::local_channel> local,
+                    std::shared_ptr<const frame_schema> schema, uint64_t session)
+    : sys_(n.system()), local_(std::move(local)), schema_(std::move(schema)),
+      channel_(std::make_shared<const std::string>(local_->name())), session_(session),
+      payload_size_(schema_->payload_size().value()) {}
+
+  ~in_process_writer() override {
+    local_->detach_publisher();
+    // A publisher kept in an actor's state may outlive the node.
+    node::with_node(sys_, [this](node& n) {
+      caf::anon_send(n.directory(), detail::unchannel_atom::value, *channel_);
+    });
+  }
+
+  const std::string& channel() const noexcept override { return *channel_; }
+  const frame_schema& schema() const noexcept override { return *schema_; }
+  uint64_t session() const noexcept override { return session_; }
+  runtime::transport transport() const noexcept override { return transport::in_process; }
+
+  expected<std::shared_ptr<detail::writable_frame>> loan() override {
+    return std::make_shared<heap_frame>(schema_, channel_, payload_size_);
+  }
+
+  expected<publish_report> publish(std::shared_ptr<detail::writable_frame> f) override {
+    auto frame = std::dynamic_pointer_cast<heap_frame>(f);
+    if (!frame)
+      return error{errc::invalid_argument, "frame was not loaned from '" + *channel_ + "'"};
+    auto& h = frame->header();
+    h.sequence = next_sequence_++;
+    h.session = session_;
+    h.monotonic_ns = monotonic_ns();
+    h.wall_ns = wall_ns();
+    return local_->distribute(std::static_pointer_cast<const frame_storage>(frame));
+  }
+
+private:
+  caf::actor_system& sys_;
+  std::shared_ptr<detail::local_channel> local_;
+  std::shared_ptr<const frame_schema> schema_;
+  std::shared_ptr<const std::string> channel_;
+  uint64_t session_;
+  uint64_t payload_size_;
+  uint64_t next_sequence_ = 0;
+};
+
+registry_record channel_record(const node& n, const std::string& channel,
+                               const frame_schema& schema) {
+  registry_record rec;
+  rec.kind = entry_kind::channel;
+  rec.name = channel;
+  rec.node = n.name();
+  rec.host = n.host_id();
+  rec.pid = static_cast<uint32_t>(getpid());
+  rec.schema = schema.id();
+  rec.lease_ms = n.options().lease.count();
+  rec.properties.text = nlohmann::json{{"frame_schema", schema}}.dump();
+  return rec;
+}
+
+} // namespace
+
+// -- loaned_frame ---------------------------------------------------------------
+
+frame_header& loaned_frame::header() noexcept {
+  return frame_->header();
+}
+
+std::span<std::byte> loaned_frame::payload() noexcept {
+  return frame_->payload();
+}
+
+mutable_frame_view loaned_frame::view() noexcept {
+  return {&frame_->header(), frame_->payload(), &frame_->schema()};
+}
+
+// -- publisher ------------------------------------------------------------------
+
+const std::string& publisher::channel() const noexcept {
+  return writer_->channel();
+}
+
+const frame_schema& publisher::schema() const noexcept {
+  return writer_->schema();
+}
+
+uint64_t publisher::session() const noexcept {
+  return writer_->session();
+}
+
+runtime::transport publisher::transport() const noexcept {
+  return writer_->transport();
+}
+
+expected<loaned_frame> publisher::loan() {
+  if (!writer_)
+    return error{errc::invalid_argument, "publisher is empty"};
+  DXHUB_TRY(f, writer_->loan());
+  return loaned_frame{std::move(f)};
+}
+
+expected<publish_report> publisher::publish(loaned_frame frame) {
+  if (!writer_ || !frame)
+    return error{errc::invalid_argument, "publish needs a publisher and a loaned frame"};
+  return writer_->publish(std::move(frame.frame_));
+}
+
+expected<publish_report> publisher::publish_copy(std::span<const std::byte> payload,
+                                                 double experiment_time) {
+  DXHUB_TRY(f, loan());
+  auto out = f.payload();
+  if (payload.size() > out.size())
+    return error{errc::frame_too_large, std::to_string(payload.size()) + " bytes do not fit in a "
+                                            + std::to_string(out.size()) + "-byte frame of '"
+                                            + channel() + "'"};
+  std::memcpy(out.data(), payload.data(), payload.size());
+  f.header().experiment_time = experiment_time;
+  return publish(std::move(f));
+}
+
+expected<publisher> publish(node& n, const std::string& channel, const frame_schema& schema,
+                            const publisher_options&) {
+  DXHUB_TRYV(validate_name(channel, "channel"));
+  DXHUB_TRYV(schema.validate());
+  auto shared_schema = std::make_shared<const frame_schema>(schema);
+  auto local = n.channels().get(channel);
+  auto session = new_session_id();
+  DXHUB_TRYV(local->attach_publisher(shared_schema, session));
+  auto writer = std::make_shared<in_process_writer>(n, local, shared_schema, session);
+  caf::anon_send(n.directory(), detail::channel_atom::value, channel_record(n, channel, schema));
+  return publisher{std::move(writer)};
+}
+
+expected<publisher> publish(caf::local_actor* self, const std::string& channel,
+                            const frame_schema& schema, const publisher_options& options) {
+  DXHUB_TRY(n, node::require(self->home_system()));
+  return publish(*n, channel, schema, options);
+}
+
+// -- subscription -------------------------------------------------------------------
+
+const std::string& subscription::channel() const noexcept {
+  return state_->channel;
+}
+
+runtime::transport subscription::transport() const noexcept {
+  return state_->via.load();
+}
+
+subscription_stats subscription::stats() const noexcept {
+  if (!state_ || !state_->out)
+    return {};
+  const auto& c = state_->out->counters();
+  return {c.delivered.load(), c.dropped.load(), c.slow.load()};
+}
+
+void subscription::cancel() {
+  if (state_)
+    state_->cancel();
+}
+
+expected<subscription> subscribe(caf::local_actor* self, const std::string& channel,
+                                 const subscription_options& options) {
+  DXHUB_TRYV(validate_name(channel, "channel"));
+  if (options.policy == policy::work)
+    DXHUB_TRYV(validate_name(options.group, "work group"));
+  DXHUB_TRY(n, node::require(self->home_system()));
+  auto local = n->channels().get(channel);
+  DXHUB_TRY(out, local->add(caf::actor_cast<caf::actor>(self), options));
+  auto state = std::make_shared<detail::subscription_state>();
+  state->channel = channel;
+  state->out = std::move(out);
+  state->local = local;
+  if (local->has_local_publisher())
+    state->via = transport::in_process;
+  self->attach_functor([state] { state->cancel(); });
+  return subscription{std::move(state)};
+}
+
+} // namespace dxhub::runtime

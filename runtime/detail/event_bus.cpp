@@ -1,0 +1,49 @@
+#include "dxhub/runtime/detail/event_bus.hpp"
+
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/quiet.hpp"
+#include "dxhub/runtime/node.hpp"
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/name.hpp"
+
+#include <caf/all.hpp>
+
+namespace dxhub::runtime::detail {
+
+namespace {
+
+void deliver(const event_bus_state& st, const event& e) {
+  for (const auto& m : st.members)
+    if (name_has_prefix(e.topic, m.prefix))
+      caf::anon_send(m.who, e); // anonymous: a subscriber's answer never comes back here
+}
+
+} // namespace
+
+caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner) {
+  ignore_unexpected(self);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    std::erase_if(self->state.members, [&](const auto& m) { return m.who.address() == dm.source; });
+  });
+  return {
+    [=](publish_atom, event e) {
+      if (e.wall_ns == 0)
+        e.wall_ns = wall_ns();
+      e.sequence = self->state.sequence[e.source]++;
+      deliver(self->state, e);
+      owner->forward_event(e);
+    },
+    [=](remote_atom, const event& e) { deliver(self->state, e); },
+    [=](join_atom, const std::string& prefix, const caf::actor& who) {
+      self->monitor(who);
+      self->state.members.push_back({prefix, who});
+      owner->watch_events(prefix);
+    },
+    [=](leave_atom, const std::string& prefix, const caf::actor& who) {
+      std::erase_if(self->state.members,
+                    [&](const auto& m) { return m.who == who && m.prefix == prefix; });
+    },
+  };
+}
+
+} // namespace dxhub::runtime::detail

@@ -1,0 +1,39 @@
+#include "dxhub/runtime/detail/service_table.hpp"
+
+#include <caf/actor_addr.hpp>
+
+namespace dxhub::runtime::detail {
+
+expected<void> service_table::add(const std::string& name, caf::actor handle,
+                                  registry_record record) {
+  std::lock_guard lock{mutex_};
+  auto [it, added] = entries_.try_emplace(name, entry{handle, std::move(record)});
+  if (!added)
+    return error{errc::already_exists, "service '" + name + "' is already served by actor "
+                                         + std::to_string(it->second.handle.id())
+                                         + " in this node"};
+  return ok();
+}
+
+void service_table::remove(const std::string& name, const caf::actor_addr& handle) {
+  std::lock_guard lock{mutex_};
+  if (auto it = entries_.find(name); it != entries_.end() && it->second.handle.address() == handle)
+    entries_.erase(it);
+}
+
+std::optional<service_table::entry> service_table::find(const std::string& name) const {
+  std::lock_guard lock{mutex_};
+  if (auto it = entries_.find(name); it != entries_.end())
+    return it->second;
+  return std::nullopt;
+}
+
+std::vector<registry_record> service_table::records() const {
+  std::lock_guard lock{mutex_};
+  std::vector<registry_record> result;
+  for (const auto& [name, e] : entries_)
+    result.push_back(e.record);
+  return result;
+}
+
+} // namespace dxhub::runtime::detail

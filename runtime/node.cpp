@@ -1,0 +1,109 @@
+#include "dxhub/runtime/node.hpp"
+
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/channel_hub.hpp"
+#include "dxhub/runtime/detail/directory.hpp"
+#include "dxhub/runtime/detail/event_bus.hpp"
+#include "dxhub/runtime/detail/router.hpp"
+#include "dxhub/runtime/detail/service_table.hpp"
+
+#include <caf/all.hpp>
+
+namespace dxhub::runtime {
+
+namespace {
+
+// Recursive: a cleanup run by `node::with` may itself ask `node::of`.
+std::recursive_mutex nodes_mutex;
+std::map<const caf::actor_system*, node*> nodes;
+
+} // namespace
+
+namespace detail {
+// The ZeroMQ side of a node; defined with the transports' integration.
+class network {};
+} // namespace detail
+
+node::node(caf::actor_system& sys, node_options options)
+  : sys_(sys), options_(with_defaults(std::move(options))),
+    channels_(std::make_unique<detail::channel_hub>()),
+    services_(std::make_unique<detail::service_table>()) {
+  {
+    std::lock_guard lock{nodes_mutex};
+    nodes[&sys_] = this;
+  }
+  // Hidden: the runtime's own actors do not hold up await_all_actors_done().
+  event_bus_ = sys_.spawn<caf::hidden>(detail::event_bus, this);
+  directory_ = sys_.spawn<caf::hidden>(detail::directory, this);
+  router_ = sys_.spawn<caf::hidden>(detail::router, this);
+}
+
+node::~node() {
+  {
+    // From here on, cleanups of actors that outlive the node skip it.
+    std::lock_guard lock{nodes_mutex};
+    nodes.erase(&sys_);
+  }
+  shutdown();
+}
+
+void node::shutdown() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  // The runtime's actors hold a pointer to this node: wait until they are gone.
+  caf::scoped_actor self{sys_, true};
+  for (auto* a : {&router_, &directory_, &event_bus_}) {
+    self->monitor(*a);
+    self->send_exit(*a, caf::exit_reason::user_shutdown);
+  }
+  for (int i = 0; i < 3; ++i)
+    self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds{10}) >> [] {});
+}
+
+void node::with_node(caf::actor_system& sys, const std::function<void(node&)>& f) {
+  std::lock_guard lock{nodes_mutex};
+  if (auto it = nodes.find(&sys); it != nodes.end())
+    f(*it->second);
+}
+
+node* node::of(caf::actor_system& sys) noexcept {
+  std::lock_guard lock{nodes_mutex};
+  auto it = nodes.find(&sys);
+  return it == nodes.end() ? nullptr : it->second;
+}
+
+expected<node*> node::require(caf::actor_system& sys) {
+  if (auto* n = of(sys))
+    return n;
+  return error{errc::invalid_argument,
+               "no dxhub node runs in this actor system; create a dxhub::runtime::node first"};
+}
+
+void node::emit(event e) {
+  caf::anon_send(event_bus_, detail::publish_atom::value, std::move(e));
+}
+
+void node::forward_event(const event&) {
+  // Without a network, events stay in this process.
+}
+
+void node::watch_events(const std::string&) {}
+
+std::string node::label(caf::actor_id id) const {
+  std::lock_guard lock{labels_mutex_};
+  auto it = labels_.find(id);
+  return it == labels_.end() ? std::string{} : it->second;
+}
+
+void node::set_label(caf::actor_id id, std::string label) {
+  std::lock_guard lock{labels_mutex_};
+  labels_[id] = std::move(label);
+}
+
+void node::forget_label(caf::actor_id id) {
+  std::lock_guard lock{labels_mutex_};
+  labels_.erase(id);
+}
+
+} // namespace dxhub::runtime

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "dxhub/runtime/node_options.hpp"
+#include "dxhub/schemas/event.hpp"
+#include "dxhub/schemas/expected.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace dxhub::runtime {
+
+namespace detail {
+class channel_hub;
+class network;
+class service_table;
+} // namespace detail
+
+/// One process's place in a dxhub system: it joins an actor system to the
+/// transports, the registry and the other nodes. Create one per actor system
+/// (after the system, before the actors that use channels or services) and
+/// keep it alive while they run; its destructor stops the runtime's actors
+/// and threads.
+class node {
+public:
+  node(caf::actor_system& sys, node_options options);
+  ~node();
+
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  /// The node attached to `sys`, or nullptr.
+  static node* of(caf::actor_system& sys) noexcept;
+
+  /// Runs `f` with the node of `sys` if it still exists, keeping it alive
+  /// meanwhile: for cleanups of actors that may outlive their node.
+  static void with_node(caf::actor_system& sys, const std::function<void(node&)>& f);
+
+  /// Like `of`, but an error value naming the problem when there is none.
+  static expected<node*> require(caf::actor_system& sys);
+
+  caf::actor_system& system() noexcept { return sys_; }
+  const node_options& options() const noexcept { return options_; }
+  const std::string& name() const noexcept { return options_.name; }
+  const std::string& host_id() const noexcept { return options_.host_id; }
+
+  /// The label of actor `id` set with `set_label`, or empty.
+  std::string label(caf::actor_id id) const;
+  void set_label(caf::actor_id id, std::string label);
+  void forget_label(caf::actor_id id);
+
+  /// A fresh id for commands sent from this node.
+  uint64_t next_command_id() noexcept { return command_ids_.fetch_add(1) + 1; }
+
+  /// Publishes an event from code that is not an actor.
+  void emit(event e);
+
+  /// Stops the runtime's actors and threads (the destructor does it too).
+  void shutdown();
+
+  // -- for the runtime's own API functions ------------------------------------
+
+  detail::channel_hub& channels() noexcept { return *channels_; }
+  detail::service_table& services() noexcept { return *services_; }
+  const caf::actor& directory() const noexcept { return directory_; }
+  const caf::actor& event_bus() const noexcept { return event_bus_; }
+  const caf::actor& router() const noexcept { return router_; }
+  /// The ZeroMQ side of the node; nullptr when not networked.
+  detail::network* network() noexcept { return network_.get(); }
+  /// Hands a local event to the other nodes (no-op when not networked).
+  void forward_event(const event& e);
+  /// Asks the other nodes for events under `prefix` (no-op when not networked).
+  void watch_events(const std::string& prefix);
+
+private:
+  caf::actor_system& sys_;
+  node_options options_;
+  std::atomic<uint64_t> command_ids_{0};
+  std::unique_ptr<detail::channel_hub> channels_;
+  std::unique_ptr<detail::service_table> services_;
+  std::unique_ptr<detail::network> network_;
+  caf::actor directory_;
+  caf::actor event_bus_;
+  caf::actor router_;
+  bool stopped_ = false;
+  mutable std::mutex labels_mutex_;
+  std::map<caf::actor_id, std::string> labels_;
+};
+
+} // namespace dxhub::runtime

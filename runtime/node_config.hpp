@@ -1,0 +1,26 @@
+#pragma once
+
+#include "dxhub/runtime/node_options.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include <string>
+
+namespace dxhub::runtime {
+
+/// An actor system configuration for dxhub nodes: every schema and runtime
+/// message type registered, the sharing scheduler (an idle node uses no CPU;
+/// CAF's work-stealing workers poll while idle), and the node's options as
+/// `--dxhub.*` command-line and config-file keys.
+class node_config : public caf::actor_system_config {
+public:
+  node_config();
+
+  /// The node options as configured (defaults filled in by the node).
+  node_options node;
+
+private:
+  std::string lease_text_;
+};
+
+} // namespace dxhub::runtime

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace dxhub::runtime {
+
+/// Everything a node needs to know about its place in a deployment. Every
+/// field has a default that works on one machine with no configuration.
+struct node_options {
+  /// The node's name, unique in its deployment (default: "<hostname>-<pid>").
+  std::string name;
+  /// This host's identity (default: machine-id + boot-id); tests that play
+  /// several hosts on one machine set it.
+  std::string host_id;
+  /// Where the registry answers ("ipc://...", "tcp://..."); empty: none, the
+  /// node then only knows its own services and channels.
+  std::string registry;
+  /// Directory for this user's ipc sockets (default: $XDG_RUNTIME_DIR/dxhub or
+  /// /tmp/dxhub-<uid>, created 0700).
+  std::string runtime_dir;
+  /// Address for the node's tcp endpoints; empty: no tcp (ipc only). Must be
+  /// loopback unless `allow_remote` is set.
+  std::string tcp_bind;
+  /// Allows `tcp_bind` on a non-loopback address (remote nodes; needs CURVE).
+  bool allow_remote = false;
+  /// CURVE key files: this node's secret key, and the allow-list of peers'
+  /// public keys. Empty: no CURVE (only allowed on ipc and loopback tcp).
+  std::string curve_secret_file;
+  std::string curve_public_file;
+  std::string curve_allow_file;
+  /// Public key file of the registry's node, for CURVE connections to it.
+  std::string registry_public_file;
+  /// How long a registration lives without renewal.
+  std::chrono::milliseconds lease{3000};
+  /// Whether the node opens ZeroMQ sockets at all (false: one process only,
+  /// as in deterministic unit tests).
+  bool networked = true;
+  /// Whether frames may travel through shared memory (false: in-process and
+  /// ZeroMQ only).
+  bool shared_memory = true;
+};
+
+/// Fills the empty fields of `options` with their defaults.
+node_options with_defaults(node_options options);
+
+} // namespace dxhub::runtime

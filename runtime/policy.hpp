@@ -1,0 +1,51 @@
+#pragma once
+
+#include "dxhub/runtime/transport.hpp"
+#include "dxhub/schemas/schema_id.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dxhub::runtime {
+
+/// How a subscriber takes the frames of a channel.
+enum class policy : uint8_t {
+  /// Lossy: a slow subscriber loses its oldest frames; the publisher never waits.
+  latest,
+  /// Lossless: the publisher waits up to `reliable_timeout` for a slow
+  /// subscriber, then reports it (the frame is then dropped for that subscriber only).
+  reliable,
+  /// Competing consumers: subscribers of one group share the stream, each
+  /// frame goes to exactly one of them. Frames a member held when it died are
+  /// lost (counted), not redelivered.
+  work,
+};
+
+std::string_view name(policy p) noexcept;
+std::string to_string(policy p);
+bool parse_policy(std::string_view text, policy& out) noexcept;
+
+/// Options of one subscription; every default needs no configuration.
+struct subscription_options {
+  runtime::policy policy = policy::latest;
+  /// Frames waiting for the subscriber beyond those in its mailbox.
+  uint32_t queue_depth = 8;
+  /// Frames in the subscriber's mailbox or hands at once; the next one is sent
+  /// when a handle is released (bounds memory even for a slow actor).
+  uint32_t window = 2;
+  /// How long a `reliable` publisher waits for this subscriber.
+  std::chrono::milliseconds reliable_timeout{1000};
+  /// The group of a `work` subscription (one stream shared by its members).
+  std::string group = "default";
+  /// The schema the subscriber expects; a different channel schema is refused.
+  std::optional<schema_id> expect;
+  /// Forces a transport (tests, diagnostics); `automatic` picks the cheapest.
+  runtime::transport force = transport::automatic;
+  /// Busy-poll instead of sleeping on shared memory (lowest latency, one core).
+  bool busy_poll = false;
+};
+
+} // namespace dxhub::runtime

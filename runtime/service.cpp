@@ -1,0 +1,135 @@
+#include "dxhub/runtime/service.hpp"
+
+#include "dxhub/runtime/detail/service_table.hpp"
+#include "dxhub/runtime/events.hpp"
+#include "dxhub/runtime/node.hpp"
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/name.hpp"
+
+#include <caf/local_actor.hpp>
+#include <caf/send.hpp>
+
+#include <unistd.h>
+
+namespace dxhub::runtime {
+
+void command_table::add(std::string name, const schema_id& args, json_handler run) {
+  // Copies of a table share the entries: `handler()` stays current.
+  (*entries_)[std::move(name)] = entry{args, std::move(run)};
+}
+
+command_table& command_table::on_command(std::string name, json_handler handler) {
+  add(std::move(name), schema_id{}, std::move(handler));
+  return *this;
+}
+
+reply command_table::dispatch(const command& c) const {
+  auto started = monotonic_ns();
+  reply r;
+  r.id = c.id;
+  auto fail = [&](error e) {
+    r.code = e.code;
+    r.error_context = std::move(e.context);
+    r.result = json_text{};
+    r.service_ns = monotonic_ns() - started;
+    return r;
+  };
+  auto it = entries_->find(c.name);
+  if (it == entries_->end())
+    return fail({errc::unknown_command,
+                 "'" + c.name + "' is not a command of '" + c.service + "' (commands: " + [this] {
+                   std::string all;
+                   for (const auto& n : names())
+                     all += (all.empty() ? "" : ", ") + n;
+                   return all;
+                 }() + ")"});
+  const auto& declared = it->second.args;
+  if (!c.args_schema.name.empty() && !declared.name.empty())
+    if (auto same = require_same_schema(
+            declared, c.args_schema, "command '" + c.name + "' of '" + c.service + "'", "caller");
+        !same)
+      return fail(same.error());
+  expected<nlohmann::json> result = error{errc::service_error};
+  try {
+    result = it->second.run(c);
+  } catch (const std::exception& e) {
+    return fail({errc::service_error, "command '" + c.name + "' threw: " + e.what()});
+  }
+  if (!result)
+    return fail(result.error());
+  r.result = json_text{result.value().dump()};
+  r.service_ns = monotonic_ns() - started;
+  return r;
+}
+
+schema_id command_table::interface(std::string_view service_name) const {
+  std::string canonical;
+  for (const auto& [name, e] : *entries_)
+    canonical += name + "(" + e.args.name + "#" + std::to_string(e.args.hash) + ");";
+  return {std::string{service_name}, 1, fnv1a(canonical)};
+}
+
+std::vector<std::string> command_table::names() const {
+  std::vector<std::string> result;
+  for (const auto& [name, e] : *entries_)
+    result.push_back(name);
+  return result;
+}
+
+expected<void> serve(caf::local_actor* self, const std::string& name,
+                     const command_table& commands) {
+  DXHUB_TRYV(validate_name(name, "service"));
+  DXHUB_TRY(n, node::require(self->home_system()));
+  registry_record rec;
+  rec.kind = entry_kind::service;
+  rec.name = name;
+  rec.node = n->name();
+  rec.host = n->host_id();
+  rec.pid = static_cast<uint32_t>(getpid());
+  rec.schema = commands.interface(name);
+  rec.lease_ms = n->options().lease.count();
+  rec.properties.text = nlohmann::json{{"commands", commands.names()}}.dump();
+  auto handle = caf::actor_cast<caf::actor>(self);
+  DXHUB_TRYV(n->services().add(name, handle, rec));
+  if (n->label(self->id()).empty())
+    n->set_label(self->id(), name);
+  caf::anon_send(n->directory(), detail::serve_atom::value, rec);
+  self->attach_functor([sys = &self->home_system(), name, addr = handle.address()] {
+    node::with_node(*sys, [&](node& owner) {
+      owner.services().remove(name, addr);
+      caf::anon_send(owner.directory(), detail::unserve_atom::value, name);
+    });
+  });
+  return ok();
+}
+
+namespace detail {
+
+caf::actor directory_of(caf::local_actor* self) {
+  auto* n = node::of(self->home_system());
+  return n != nullptr ? n->directory() : caf::actor{};
+}
+
+caf::actor router_of(caf::local_actor* self) {
+  auto* n = node::of(self->home_system());
+  return n != nullptr ? n->router() : caf::actor{};
+}
+
+command make_command(caf::local_actor* self, const service& svc, const std::string& name,
+                     json_text args, schema_id args_schema, std::chrono::milliseconds timeout) {
+  command cmd;
+  auto* n = node::of(self->home_system());
+  cmd.id = n != nullptr ? n->next_command_id() : 0;
+  cmd.caller = source_name(self);
+  cmd.service = svc.name;
+  cmd.name = name;
+  cmd.args = std::move(args);
+  cmd.args_schema = std::move(args_schema);
+  cmd.timeout_ms = timeout.count();
+  cmd.sent_wall_ns = wall_ns();
+  return cmd;
+}
+
+} // namespace detail
+
+} // namespace dxhub::runtime

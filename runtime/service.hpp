@@ -1,0 +1,223 @@
+#pragma once
+
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/transport.hpp"
+#include "dxhub/schemas/command.hpp"
+#include "dxhub/schemas/describe.hpp"
+#include "dxhub/schemas/expected.hpp"
+#include "dxhub/schemas/json.hpp"
+#include "dxhub/schemas/registry_record.hpp"
+#include "dxhub/schemas/reply.hpp"
+#include "dxhub/schemas/schema_of.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace dxhub::runtime {
+
+/// A service found by `lookup`: where commands go, and what it registered.
+struct service {
+  std::string name;
+  /// The service actor itself (same process) or the proxy to its node.
+  caf::actor handle;
+  registry_record record;
+  runtime::transport via = transport::in_process;
+
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, service& x) {
+    return f(x.name, x.handle, x.record, x.via);
+  }
+};
+
+/// No arguments, or no result.
+struct nothing {
+  static constexpr const char* schema_name = "dxhub.nothing";
+  static constexpr uint32_t schema_version = 1;
+  template <class Self, class F>
+  static decltype(auto) describe(Self&, F&& f) {
+    return f();
+  }
+  friend bool operator==(nothing, nothing) = default;
+};
+
+/// The commands of a service, each a name with typed arguments and result.
+/// Arguments arrive as JSON (from C++, Python or the shell alike) and are
+/// decoded into the handler's argument type; a caller that states another
+/// argument schema is refused with an error naming both.
+///
+///   command_table cmds;
+///   cmds.on<exposure>("set_exposure", [=](const exposure& e) -> expected<exposure> { ... });
+///   cmds.on("get_state", [=]() { return state_of(self); });
+///   serve(self, "lab/cam0", cmds);
+///   return {cmds.handler(), ...other handlers...};
+class command_table {
+public:
+  using json_handler = std::function<expected<nlohmann::json>(const command&)>;
+
+  /// A command whose arguments decode into `Args` (a described type).
+  template <described Args, class F>
+  command_table& on(std::string name, F handler) {
+    add(std::move(name), schema_of<Args>(),
+        [handler](const command& c) -> expected<nlohmann::json> {
+          DXHUB_TRY(args, decode_json<Args>(c.args.text));
+          return to_json_result(handler(args));
+        });
+    return *this;
+  }
+
+  /// A command without arguments.
+  template <class F>
+  requires std::is_invocable_v<F> command_table& on(std::string name, F handler) {
+    add(std::move(name), schema_of<nothing>(),
+        [handler](const command&) -> expected<nlohmann::json> {
+          return to_json_result(handler());
+        });
+    return *this;
+  }
+
+  /// A command that takes the raw command (arguments as JSON, untyped).
+  command_table& on_command(std::string name, json_handler handler);
+
+  /// Answers `c`: decodes, checks the argument schema, runs the handler.
+  reply dispatch(const command& c) const;
+
+  /// The identity of the whole interface (command names and argument types).
+  schema_id interface(std::string_view service_name) const;
+
+  /// The command names, sorted.
+  std::vector<std::string> names() const;
+
+  /// A CAF handler for a behavior: `[](const command&) -> reply`.
+  auto handler() const {
+    return [table = *this](const command& c) { return table.dispatch(c); };
+  }
+
+private:
+  struct entry {
+    schema_id args;
+    json_handler run;
+  };
+
+  void add(std::string name, const schema_id& args, json_handler run);
+
+  template <class R>
+  static expected<nlohmann::json> to_json_result(R&& result) {
+    using value_type = std::remove_cvref_t<R>;
+    if constexpr (std::is_void_v<value_type>) {
+      return nlohmann::json(nullptr);
+    } else if constexpr (std::is_same_v<value_type, nlohmann::json>) {
+      return std::forward<R>(result);
+    } else if constexpr (requires {
+                           result.has_value();
+                           result.error();
+                         }) {
+      if (!result)
+        return result.error();
+      if constexpr (std::is_void_v<typename value_type::value_type>)
+        return nlohmann::json(nullptr);
+      else
+        return nlohmann::json(result.value());
+    } else {
+      return nlohmann::json(std::forward<R>(result));
+    }
+  }
+
+  std::shared_ptr<std::map<std::string, entry>> entries_ =
+      std::make_shared<std::map<std::string, entry>>();
+};
+
+/// Makes actor `self` the service `name`: registers it (in this node and with
+/// the registry) until the actor terminates. `self` must handle `command`
+/// messages, usually with `commands.handler()` in its behavior.
+expected<void> serve(caf::local_actor* self, const std::string& name,
+                     const command_table& commands);
+
+/// The default time a caller waits for a service.
+inline constexpr std::chrono::milliseconds default_call_timeout{2000};
+
+namespace detail {
+
+caf::actor directory_of(caf::local_actor* self);
+caf::actor router_of(caf::local_actor* self);
+command make_command(caf::local_actor* self, const service& svc, const std::string& name,
+                     json_text args, schema_id args_schema, std::chrono::milliseconds timeout);
+
+// The caller waits a little longer than the service's deadline, so that the
+// router's error (with its audit record) arrives before the caller's own timeout.
+inline std::chrono::milliseconds caller_timeout(std::chrono::milliseconds t) {
+  return t + std::chrono::milliseconds{250};
+}
+
+} // namespace detail
+
+/// Finds service `name`; the answer is a `service` or an error
+/// (`unknown_service`). Use like a CAF request:
+/// `lookup(self, "lab/cam0").then([=](const service& s) {...}, [=](caf::error& e) {...})`.
+template <class Self>
+auto lookup(Self* self, const std::string& name,
+            std::chrono::milliseconds timeout = default_call_timeout) {
+  return self->request(detail::directory_of(self), timeout, detail::lookup_atom::value, name);
+}
+
+/// Finds service `name` and checks that its interface is `want`; a different
+/// interface is refused with an error naming both.
+template <class Self>
+auto lookup(Self* self, const std::string& name, const schema_id& want,
+            std::chrono::milliseconds timeout = default_call_timeout) {
+  return self->request(detail::directory_of(self), timeout, detail::lookup_atom::value, name, want);
+}
+
+/// Sends command `name` with typed arguments to `svc`; the answer is a
+/// `dxhub::reply` or an error (timeout, service down). Use `result_of<T>`.
+template <class Self, described Args>
+auto call(Self* self, const service& svc, const std::string& name, const Args& args,
+          std::chrono::milliseconds timeout = default_call_timeout) {
+  auto cmd = detail::make_command(self, svc, name, json_text{encode_json(args)}, schema_of<Args>(),
+                                  timeout);
+  return self->request(detail::router_of(self), detail::caller_timeout(timeout),
+                       detail::call_atom::value, svc, std::move(cmd));
+}
+
+/// Sends command `name` without arguments.
+template <class Self>
+auto call(Self* self, const service& svc, const std::string& name,
+          std::chrono::milliseconds timeout = default_call_timeout) {
+  return call(self, svc, name, nothing{}, timeout);
+}
+
+/// Sends command `name` with JSON arguments (untyped: checked field by field
+/// by the service), as the shell and Python clients do.
+template <class Self>
+auto call_json(Self* self, const service& svc, const std::string& name, json_text args,
+               std::chrono::milliseconds timeout = default_call_timeout) {
+  auto cmd = detail::make_command(self, svc, name, std::move(args), schema_id{}, timeout);
+  return self->request(detail::router_of(self), detail::caller_timeout(timeout),
+                       detail::call_atom::value, svc, std::move(cmd));
+}
+
+/// Decodes the result of a reply into `T`, or returns the reply's error.
+template <class T>
+expected<T> result_of(const reply& r) {
+  if (!r.ok())
+    return error{r.code, r.error_context};
+  if constexpr (described<T>) {
+    return decode_json<T>(r.result.text);
+  } else {
+    DXHUB_TRY(doc, parse_json(r.result.text));
+    try {
+      return doc.template get<T>();
+    } catch (const std::exception& e) {
+      return error{errc::bad_encoding, e.what()};
+    }
+  }
+}
+
+} // namespace dxhub::runtime

@@ -1,0 +1,175 @@
+#define CAF_SUITE runtime.service
+#include "dxhub/runtime/service.hpp"
+
+#include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/tests/runtime/fixture.hpp"
+#include "dxhub/tests/support/caf_test.hpp"
+
+#include <caf/event_based_actor.hpp>
+
+#include <thread>
+
+using namespace dxhub;
+using namespace dxhub::runtime;
+using dxhub::test::must_arrive;
+
+namespace {
+
+struct exposure {
+  static constexpr const char* schema_name = "test.exposure";
+  static constexpr uint32_t schema_version = 1;
+  double ms = 0;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("ms", x.ms));
+  }
+};
+
+struct gain {
+  static constexpr const char* schema_name = "test.gain";
+  static constexpr uint32_t schema_version = 1;
+  int db = 0;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("db", x.db));
+  }
+};
+
+/// A camera service: set_exposure (typed), get_exposure, and `hang`, which
+/// never answers and makes the actor quit after a moment (a crash mid-request).
+caf::behavior camera(caf::event_based_actor* self, std::string name) {
+  auto current = std::make_shared<double>(10.0);
+  command_table cmds;
+  cmds.on<exposure>("set_exposure", [=](const exposure& e) -> expected<exposure> {
+    if (e.ms <= 0)
+      return error{errc::invalid_argument, "exposure must be positive"};
+    *current = e.ms;
+    return e;
+  });
+  cmds.on("get_exposure", [=] { return exposure{*current}; });
+  auto served = serve(self, name, cmds);
+  if (!served)
+    self->quit(make_error(served.error().code, served.error().context));
+  auto table = cmds.handler();
+  return {
+      [=](const command& c) -> caf::result<reply> {
+        if (c.name == "crash") {
+          self->quit(caf::exit_reason::kill);
+          return caf::delegated<reply>{};
+        }
+        return table(c);
+      },
+  };
+}
+
+/// Looks `name` up from the scoped actor until it appears (a service
+/// registers when its actor starts, which is asynchronous to `spawn`).
+service find(caf::scoped_actor& self, const std::string& name) {
+  service found;
+  auto deadline = std::chrono::steady_clock::now() + must_arrive;
+  while (!found.handle && std::chrono::steady_clock::now() < deadline) {
+    lookup(self.ptr(), name)
+        .receive([&](const service& s) { found = s; },
+                 [&](caf::error&) { std::this_thread::sleep_for(std::chrono::milliseconds{5}); });
+  }
+  if (!found.handle)
+    CAF_FAIL("service '" << name << "' never appeared");
+  return found;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(service_tests, dxhub::test::node_fixture)
+
+CAF_TEST(typed_commands_get_typed_results) {
+  auto cam = spawn(camera, "test/cam0");
+  auto svc = find(self, "test/cam0");
+  CAF_CHECK(svc.handle == cam);
+  call(self.ptr(), svc, "set_exposure", exposure{25.5})
+      .receive(
+          [&](const reply& r) {
+            auto e = result_of<exposure>(r);
+            CAF_REQUIRE(e);
+            CAF_CHECK(e.value().ms == 25.5);
+          },
+          [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  call(self.ptr(), svc, "get_exposure")
+      .receive([&](const reply& r) { CAF_CHECK(result_of<exposure>(r).value().ms == 25.5); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->send_exit(cam, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(errors_of_the_service_come_back_as_values) {
+  auto cam = spawn(camera, "test/cam1");
+  auto svc = find(self, "test/cam1");
+  auto expect_error = [&](auto&& request, errc want, std::vector<std::string> mentions) {
+    request.receive(
+        [&](const reply& r) {
+          CAF_CHECK(r.code == want);
+          CAF_MESSAGE(r.error_context);
+          for (auto& m : mentions)
+            CAF_CHECK(r.error_context.find(m) != std::string::npos);
+        },
+        [&](caf::error& e) {
+          auto err = from_caf_error(e);
+          CAF_CHECK(err.code == want);
+          CAF_MESSAGE(err.context);
+          for (auto& m : mentions)
+            CAF_CHECK(err.context.find(m) != std::string::npos);
+        });
+  };
+  expect_error(call(self.ptr(), svc, "set_exposure", exposure{-1}), errc::invalid_argument,
+               {"positive"});
+  expect_error(call(self.ptr(), svc, "focus"), errc::unknown_command, {"focus"});
+  expect_error(call(self.ptr(), svc, "set_exposure", gain{3}), errc::schema_mismatch,
+               {"test.gain", "test.exposure"});
+  expect_error(call_json(self.ptr(), svc, "set_exposure", json_text{R"({"ms": "fast"})"}),
+               errc::bad_encoding, {});
+  self->send_exit(cam, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(untyped_json_calls_work_like_the_shell) {
+  auto cam = spawn(camera, "test/cam2");
+  auto svc = find(self, "test/cam2");
+  call_json(self.ptr(), svc, "set_exposure", json_text{R"({"ms": 4})"})
+      .receive([&](const reply& r) { CAF_CHECK(result_of<exposure>(r).value().ms == 4.0); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->send_exit(cam, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(unknown_services_and_taken_names_are_errors) {
+  lookup(self.ptr(), "test/nobody")
+      .receive([&](const service&) { CAF_FAIL("found a service that does not exist"); },
+               [&](caf::error& e) { CAF_CHECK(from_caf_error(e).code == errc::unknown_service); });
+  auto first = spawn(camera, "test/cam3");
+  find(self, "test/cam3");
+  auto second = spawn(camera, "test/cam3");
+  self->monitor(second);
+  self->receive(
+      [&](const caf::down_msg& d) {
+        auto e = from_caf_error(d.reason);
+        CAF_CHECK(e.code == errc::already_exists);
+      },
+      caf::after(must_arrive) >> [&] { CAF_FAIL("second server of one name kept running"); });
+  self->send_exit(first, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a_service_that_dies_mid_request_gives_an_error_not_a_hang) {
+  auto cam = spawn(camera, "test/cam4");
+  auto svc = find(self, "test/cam4");
+  auto long_timeout = std::chrono::milliseconds{60000};
+  call(self.ptr(), svc, "crash", long_timeout)
+      .receive([&](const reply&) { CAF_FAIL("a crashed service answered"); },
+               [&](caf::error& e) {
+                 auto err = from_caf_error(e);
+                 CAF_MESSAGE(err.context);
+                 CAF_CHECK(err.code == errc::peer_down);
+                 CAF_CHECK(err.context.find("test/cam4") != std::string::npos);
+               });
+  // The name is gone with the actor.
+  lookup(self.ptr(), "test/cam4")
+      .receive([&](const service&) { CAF_FAIL("a dead service is still found"); },
+               [&](caf::error& e) { CAF_CHECK(from_caf_error(e).code == errc::unknown_service); });
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

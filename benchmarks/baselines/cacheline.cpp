@@ -18,6 +18,9 @@ struct alignas(64) turn_line {
 } // namespace
 
 expected<std::vector<double>> try_cacheline_pingpong(const latency_options& opts) {
+  // On one core each spin would last a whole time slice: no floor to measure.
+  if (opts.cpu_a == opts.cpu_b || cpu_count() < 2)
+    return error{errc::invalid_argument, "cache-line ping-pong: needs two distinct cores"};
   DXHUB_TRY(memory, detail::shared_memory::map(4096));
   auto* line = memory.emplace<turn_line>();
   const uint64_t total = opts.warmup + opts.iterations;

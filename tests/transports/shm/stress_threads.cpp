@@ -1,0 +1,191 @@
+#define CAF_SUITE shm.stress_threads
+// The lock-free core under concurrency in one process (one shared mapping, so
+// ThreadSanitizer sees every access): `bash scripts/test.sh --sanitize thread`.
+#include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/transports/shm/shm_test_support.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
+#include "dxhub/transports/shm/publisher.hpp"
+#include "dxhub/transports/shm/subscriber.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <thread>
+#include <vector>
+
+using namespace dxhub;
+using namespace dxhub::shm;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t frame_bytes = 256;
+
+#ifdef DXHUB_SANITIZER_BUILD
+constexpr int frames = 20000;
+#else
+constexpr int frames = 50000;
+#endif
+
+struct tally {
+  uint64_t received = 0, torn = 0, disorder = 0, gaps = 0, last = 0;
+};
+
+// Takes frames until the publisher leaves, checking each; keeps `hold` pinned.
+tally read_stream(subscriber& sub, std::size_t hold, bool slow) {
+  tally t;
+  std::deque<frame> kept;
+  bool any = false;
+  for (;;) {
+    auto f = sub.take(5s);
+    if (!f)
+      break; // publisher_gone after the last frame (or a stuck test: counts show it)
+    auto seq = f.value().header().sequence;
+    if (!test::check_pattern(f.value().payload(), seq, f.value().header().session))
+      ++t.torn;
+    if (any && seq <= t.last)
+      ++t.disorder;
+    else if (any && seq != t.last + 1)
+      ++t.gaps;
+    any = true;
+    t.last = seq;
+    ++t.received;
+    if (slow && seq % 64 == 0)
+      std::this_thread::sleep_for(100us);
+    if (hold > 0) {
+      kept.push_back(std::move(f).value());
+      if (kept.size() > hold)
+        kept.pop_front();
+    }
+  }
+  return t;
+}
+
+int write_frames(publisher& pub, int count) {
+  int failures = 0;
+  for (int i = 0; i < count; ++i) {
+    auto chunk = pub.loan_chunk();
+    if (!chunk) {
+      ++failures;
+      continue;
+    }
+    test::write_pattern(chunk.value().payload().first(frame_bytes), pub.sequence(),
+                        pub.session_id());
+    failures += pub.publish(std::move(chunk).value()) ? 0 : 1;
+  }
+  return failures;
+}
+
+} // namespace
+
+CAF_TEST(concurrent latest and reliable readers see every frame intact and in order) {
+  test::scoped_prefix prefix;
+  channel_options o;
+  o.chunk_size = frame_bytes;
+  o.chunk_count = 16;
+  o.reliable_timeout = 20s;
+  auto pub = publisher::open("stress/core", test::test_schema(frame_bytes), o).value();
+  struct reader {
+    policy mode;
+    uint32_t depth;
+    std::size_t hold;
+    bool slow;
+  };
+  std::vector<reader> readers{{policy::latest, 2, 0, false},   {policy::latest, 4, 1, true},
+                              {policy::latest, 8, 2, false},   {policy::reliable, 2, 0, false},
+                              {policy::reliable, 8, 1, false}, {policy::reliable, 4, 2, true}};
+  std::vector<subscriber> subs;
+  for (auto& r : readers) {
+    subscriber_options so;
+    so.mode = r.mode;
+    so.queue_depth = r.depth;
+    subs.push_back(
+        subscriber::attach("stress/core", test::test_schema(frame_bytes).id(), so).value());
+  }
+  std::vector<tally> results(readers.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < readers.size(); ++i)
+    threads.emplace_back(
+        [&, i] { results[i] = read_stream(subs[i], readers[i].hold, readers[i].slow); });
+  CAF_CHECK_EQUAL(write_frames(pub, frames), 0);
+  { auto done = std::move(pub); } // the readers see publisher_gone after the last frame
+  for (auto& t : threads)
+    t.join();
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    CAF_MESSAGE("reader " << i << ": received " << results[i].received << ", dropped "
+                          << subs[i].dropped());
+    CAF_CHECK_EQUAL(results[i].torn, 0u);
+    CAF_CHECK_EQUAL(results[i].disorder, 0u);
+    CAF_CHECK_EQUAL(results[i].last, static_cast<uint64_t>(frames - 1));
+    if (readers[i].mode == policy::reliable) {
+      CAF_CHECK_EQUAL(results[i].received, static_cast<uint64_t>(frames));
+      CAF_CHECK_EQUAL(results[i].gaps, 0u);
+    }
+  }
+}
+
+CAF_TEST(subscribers attaching and leaving under load leave the pool whole) {
+  test::scoped_prefix prefix;
+  channel_options o;
+  o.chunk_size = frame_bytes;
+  o.chunk_count = 8;
+  o.max_subscribers = 8;
+  o.reliable_timeout = 20s;
+  auto pub = publisher::open("stress/churn", test::test_schema(frame_bytes), o).value();
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> torn{0};
+  std::vector<std::thread> churners;
+  for (int k = 0; k < 3; ++k)
+    churners.emplace_back([&, k] {
+      while (!stop.load()) {
+        subscriber_options so;
+        so.mode = k == 0 ? policy::reliable : policy::latest;
+        so.queue_depth = 2;
+        auto sub = subscriber::attach("stress/churn", test::test_schema(frame_bytes).id(), so);
+        if (!sub)
+          continue;
+        std::deque<frame> kept;
+        for (int n = 0; n < 50 && !stop.load(); ++n) {
+          auto f = sub.value().take(20ms);
+          if (!f)
+            continue;
+          if (!test::check_pattern(f.value().payload(), f.value().header().sequence,
+                                   f.value().header().session))
+            ++torn;
+          kept.push_back(std::move(f).value());
+          if (kept.size() > 2)
+            kept.pop_front();
+        }
+      }
+    });
+  CAF_CHECK_EQUAL(write_frames(pub, frames / 2), 0);
+  stop = true;
+  for (auto& t : churners)
+    t.join();
+  pub.maintain();
+  CAF_CHECK_EQUAL(torn.load(), 0u);
+  CAF_CHECK_EQUAL(pub.free_chunks(), 8u);
+  CAF_CHECK_EQUAL(pub.subscriber_count(), 0u);
+  CAF_CHECK(inspect("stress/churn").value().chunks_free == 8u);
+}
+
+CAF_TEST(interrupt wakes a reader blocked in another thread) {
+  test::scoped_prefix prefix;
+  channel_options o;
+  o.chunk_size = frame_bytes;
+  o.chunk_count = 4;
+  auto pub = publisher::open("stress/interrupt", test::test_schema(frame_bytes), o).value();
+  auto sub = subscriber::attach("stress/interrupt", test::test_schema(frame_bytes).id()).value();
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<bool> woke{false};
+    std::thread reader{[&] {
+      auto r = sub.take(30s);
+      CAF_CHECK(r.error() == errc::timeout);
+      woke = true;
+    }};
+    std::this_thread::sleep_for(2ms);
+    sub.interrupt();
+    reader.join();
+    CAF_CHECK(woke.load());
+  }
+}

@@ -185,6 +185,21 @@ bool responder::fail(const error& reason) {
   return reply(detail::error_header(to), detail::error_payload(to, reason));
 }
 
+bool responder::reject(const error& reason) {
+  if (state_->answered.load())
+    return false;
+  auto state = state_;
+  auto count = [state, reason] {
+    if (auto core = state->core.lock())
+      detail::reject(core->stats, core->options, reason);
+  };
+  if (state->loop->in_loop())
+    count();
+  else
+    state->loop->post(std::move(count));
+  return fail(reason);
+}
+
 zmq::encoding responder::encoding() const noexcept {
   return state_->enc;
 }

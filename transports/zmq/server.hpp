@@ -38,6 +38,10 @@ public:
   /// Sends an error reply: kind `error`, a `dxhub::reply` payload with the code.
   bool fail(const error& reason);
 
+  /// Like `fail`, for a request whose payload the handler found invalid:
+  /// also counted and logged as a rejection of the server.
+  bool reject(const error& reason);
+
   /// The request's payload encoding.
   zmq::encoding encoding() const noexcept;
 

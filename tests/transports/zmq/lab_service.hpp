@@ -42,7 +42,7 @@ private:
 inline void lab_service(request req, responder answer) {
   auto cmd = decode_payload<command>(req);
   if (!cmd) {
-    answer.fail(cmd.error());
+    answer.reject(cmd.error());
     return;
   }
   if (cmd.value().name != "double") {

@@ -68,33 +68,37 @@ const std::vector<ratio_rule>& ratio_rules() {
 
 } // namespace
 
-figure_index::figure_index(const std::vector<measured>& figures) {
-  for (const auto& m : figures) {
-    values_.emplace(row_key(m.value), m.value.value);
-    rows_.push_back(m.value);
-  }
-}
-
 std::optional<double> figure_index::find(const std::string& section, const std::string& bench,
                                          const std::string& variant, const std::string& size,
-                                         const std::string& metric) const {
-  auto it = values_.find(section + " " + bench + " " + variant + " " + size + " " + metric);
-  if (it == values_.end())
+                                         const std::string& metric,
+                                         const std::string& program) const {
+  auto found = first_of(section, {bench}, {variant}, size, metric, program);
+  if (!found)
     return std::nullopt;
-  return it->second;
+  return found->value;
 }
 
-std::optional<std::pair<std::string, double>>
-figure_index::first_of(const std::string& section, const std::vector<std::string>& benches,
-                       const std::vector<std::string>& variants, const std::string& size,
-                       const std::string& metric) const {
+std::optional<found_row> figure_index::first_of(const std::string& section,
+                                                const std::vector<std::string>& benches,
+                                                const std::vector<std::string>& variants,
+                                                const std::string& size, const std::string& metric,
+                                                const std::string& program) const {
   for (const auto& bench : benches)
     for (const auto& variant : variants) {
-      for (const auto& row : rows_)
-        if (row.section == section && row.bench == bench
-            && (variant == "*" || row.variant == variant) && row.size == size
-            && row.metric == metric)
-          return std::pair{row_key(row), row.value};
+      const measured* any = nullptr;
+      for (const auto& m : rows_) {
+        const auto& row = m.value;
+        if (row.section != section || row.bench != bench
+            || (variant != "*" && row.variant != variant) || row.size != size
+            || row.metric != metric)
+          continue;
+        if (m.program == program)
+          return found_row{row_key(row), row.value, m.program};
+        if (any == nullptr)
+          any = &m;
+      }
+      if (any != nullptr)
+        return found_row{row_key(any->value), any->value.value, any->program};
     }
   return std::nullopt;
 }
@@ -122,21 +126,25 @@ std::vector<std::string> expected_rows(const std::string& program) {
 std::vector<key_ratio> key_ratios(const figure_index& index) {
   std::vector<key_ratio> ratios;
   for (const auto& rule : ratio_rules()) {
-    auto side = [&](const selector& s) {
-      return index.first_of(s.section, s.benches, s.variants, s.size, s.metric);
-    };
-    auto num = side(rule.numerator);
-    auto den = side(rule.denominator);
-    if (num && den && den->second > 0 && num->first != den->first)
-      ratios.push_back({rule.name, num->first, den->first, num->second / den->second});
+    // Numerator and denominator from the same program's run when it has both.
+    const auto& n = rule.numerator;
+    const auto& d = rule.denominator;
+    auto num = index.first_of(n.section, n.benches, n.variants, n.size, n.metric);
+    if (!num)
+      continue;
+    auto den = index.first_of(d.section, d.benches, d.variants, d.size, d.metric, num->program);
+    if (den && den->value > 0 && num->key != den->key)
+      ratios.push_back({rule.name, short_name(num->program) + ": " + num->key,
+                        short_name(den->program) + ": " + den->key, num->value / den->value});
   }
   return ratios;
 }
 
-std::optional<double> latency_floor(const figure_index& index, const figure& row) {
+std::optional<double> latency_floor(const figure_index& index, const figure& row,
+                                    const std::string& program) {
   bool spinning = row.variant == "spin" || row.variant == "busy_poll" || row.variant == "poll";
-  return spinning ? index.find("lat", "cacheline", "spin", "64B", row.metric)
-                  : index.find("lat", "futex", "block", "64B", row.metric);
+  return spinning ? index.find("lat", "cacheline", "spin", "64B", row.metric, program)
+                  : index.find("lat", "futex", "block", "64B", row.metric, program);
 }
 
 } // namespace dxhub::bench::suite

@@ -14,27 +14,35 @@
 
 namespace dxhub::bench::suite {
 
-/// Every figure by its row key ("section bench variant size metric").
+/// A row found in the index: its key, its value and the program that printed it.
+struct found_row {
+  std::string key;
+  double value = 0;
+  std::string program;
+};
+
+/// Every figure, searchable by row. Several programs may print the same row
+/// (the transport programs measure their own baselines in the same run): a
+/// search prefers the row of `program` and falls back to the first printed.
 class figure_index {
 public:
-  explicit figure_index(const std::vector<measured>& figures);
+  explicit figure_index(std::vector<measured> figures) : rows_(std::move(figures)) {}
 
   /// The value of a row, or nullopt.
   std::optional<double> find(const std::string& section, const std::string& bench,
                              const std::string& variant, const std::string& size,
-                             const std::string& metric) const;
+                             const std::string& metric, const std::string& program = "") const;
 
-  /// The first row that exists among the candidates (variant "*" = any), as
-  /// its key and value.
-  std::optional<std::pair<std::string, double>> first_of(const std::string& section,
-                                                         const std::vector<std::string>& benches,
-                                                         const std::vector<std::string>& variants,
-                                                         const std::string& size,
-                                                         const std::string& metric) const;
+  /// The first row that exists among the candidates, benches first, then
+  /// variants ("*" = any), preferring `program`'s rows.
+  std::optional<found_row> first_of(const std::string& section,
+                                    const std::vector<std::string>& benches,
+                                    const std::vector<std::string>& variants,
+                                    const std::string& size, const std::string& metric,
+                                    const std::string& program = "") const;
 
 private:
-  std::map<std::string, double> values_;
-  std::vector<figure> rows_;
+  std::vector<measured> rows_;
 };
 
 /// "shm" for "dxhub-bench-shm".
@@ -49,7 +57,9 @@ std::vector<std::string> expected_rows(const std::string& program);
 std::vector<key_ratio> key_ratios(const figure_index& index);
 
 /// The floor a latency row is compared to: cacheline for spinning paths,
-/// futex for blocking ones (both at 64B, same metric).
-std::optional<double> latency_floor(const figure_index& index, const figure& row);
+/// futex for blocking ones (both at 64B, same metric), from `program`'s run
+/// when it measured them.
+std::optional<double> latency_floor(const figure_index& index, const figure& row,
+                                    const std::string& program);
 
 } // namespace dxhub::bench::suite

@@ -82,6 +82,7 @@ struct series {
 std::vector<series> series_of(const summary& s, const plot_spec& spec) {
   std::vector<series> lines;
   std::map<std::string, std::size_t> by_title;
+  std::map<std::string, std::string> owners;
   for (const auto& m : s.figures) {
     const auto& f = m.value;
     if (f.section != spec.section || f.metric != spec.metric || f.value <= 0)
@@ -94,13 +95,20 @@ std::vector<series> series_of(const summary& s, const plot_spec& spec) {
         continue;
       x = subs;
       static const std::regex strip{R"([_-]?(fanout|subs?|x)[_-]?\d+|[_-]?\d+[_-]?subs?)"};
-      title = std::regex_replace(title, strip, "") + " " + f.size;
+      static const std::regex spaces{R"(\s+)"};
+      title = std::regex_replace(std::regex_replace(title, strip, ""), spaces, " ");
+      title += (title.back() == ' ' ? "" : " ") + f.size;
     } else {
       auto bytes = size_bytes(f.size);
       if (!bytes || subscribers_of(f) > 0)
         continue;
       x = static_cast<double>(*bytes);
     }
+    // A row printed by several programs (a transport program measures its
+    // own baselines too) is drawn once, from the first program that printed it.
+    auto [owner, first] = owners.emplace(title, m.program);
+    if (!first && owner->second != m.program)
+      continue;
     auto [it, fresh] = by_title.emplace(title, lines.size());
     if (fresh)
       lines.push_back({title, {}});

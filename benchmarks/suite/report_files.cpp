@@ -104,7 +104,8 @@ std::vector<row_group> groups_of(const summary& s, const std::string& section) {
     if (f.section != section)
       continue;
     auto same = [&](const row_group& g) {
-      return g.bench == f.bench && g.variant == f.variant && g.size == f.size;
+      return g.program == m.program && g.bench == f.bench && g.variant == f.variant
+             && g.size == f.size;
     };
     if (std::none_of(groups.begin(), groups.end(), same))
       groups.push_back({m.program, f.bench, f.variant, f.size});
@@ -113,30 +114,36 @@ std::vector<row_group> groups_of(const summary& s, const std::string& section) {
 }
 
 std::string latency_table(const summary& s, const figure_index& index) {
-  table t{{"bench", "variant", "size", "p50 us", "p99 us", "p99.9 us", "max us", "p50 / floor",
-           "p50 / unix socket"}};
+  table t{{"program", "bench", "variant", "size", "p50 us", "p99 us", "p99.9 us", "max us",
+           "p50 / floor", "p50 / unix socket"}};
   for (const auto& g : groups_of(s, "lat")) {
+    auto value = [&](const char* metric) {
+      return index.find("lat", g.bench, g.variant, g.size, metric, g.program);
+    };
     auto cell = [&](const char* metric) {
-      auto v = index.find("lat", g.bench, g.variant, g.size, metric);
+      auto v = value(metric);
       return v ? plain(*v) : std::string{"-"};
     };
-    auto p50 = index.find("lat", g.bench, g.variant, g.size, "p50");
     figure row{"lat", g.bench, g.variant, g.size, "p50", 0, "us"};
-    t.add({g.bench, g.variant, g.size, cell("p50"), cell("p99"), cell("p999"), cell("max"),
-           times(divide(p50, latency_floor(index, row))),
-           times(divide(p50, index.find("lat", "unix_socket", "block", g.size, "p50")))});
+    auto socket = index.find("lat", "unix_socket", "block", g.size, "p50", g.program);
+    t.add({short_name(g.program), g.bench, g.variant, g.size, cell("p50"), cell("p99"),
+           cell("p999"), cell("max"),
+           times(divide(value("p50"), latency_floor(index, row, g.program))),
+           times(divide(value("p50"), socket))});
   }
   return t.empty() ? "" : t.text();
 }
 
 std::string throughput_table(const summary& s, const figure_index& index) {
-  table t{{"bench", "variant", "size", "msgs/s", "GB/s", "msgs/s / unix socket", "GB/s / memcpy"}};
+  table t{{"program", "bench", "variant", "size", "msgs/s", "GB/s", "msgs/s / unix socket",
+           "GB/s / memcpy"}};
   for (const auto& g : groups_of(s, "thr")) {
-    auto msgs = index.find("thr", g.bench, g.variant, g.size, "msgs_per_s");
-    auto gbps = index.find("thr", g.bench, g.variant, g.size, "GBps");
-    t.add({g.bench, g.variant, g.size, msgs ? rate(*msgs) : "-", gbps ? plain(*gbps) : "-",
-           times(divide(msgs, index.find("thr", "unix_socket", "block", g.size, "msgs_per_s"))),
-           times(divide(gbps, index.find("thr", "memcpy", "block", g.size, "GBps")))});
+    auto msgs = index.find("thr", g.bench, g.variant, g.size, "msgs_per_s", g.program);
+    auto gbps = index.find("thr", g.bench, g.variant, g.size, "GBps", g.program);
+    auto socket = index.find("thr", "unix_socket", "block", g.size, "msgs_per_s", g.program);
+    auto copy = index.find("thr", "memcpy", "block", g.size, "GBps", g.program);
+    t.add({short_name(g.program), g.bench, g.variant, g.size, msgs ? rate(*msgs) : "-",
+           gbps ? plain(*gbps) : "-", times(divide(msgs, socket)), times(divide(gbps, copy))});
   }
   return t.empty() ? "" : t.text();
 }
@@ -148,7 +155,8 @@ std::string other_table(const summary& s) {
     const auto& f = m.value;
     if (f.section == "lat" || f.section == "thr")
       continue;
-    t.add({f.section, f.bench, f.variant, f.size, f.metric, plain(f.value), f.unit, m.program});
+    t.add({f.section, f.bench, f.variant, f.size, f.metric, plain(f.value), f.unit,
+           short_name(m.program)});
   }
   return t.empty() ? "" : t.text();
 }
@@ -200,7 +208,8 @@ std::string markdown_text(const summary& s, const std::vector<std::filesystem::p
     out << "\n## Throughput\n\n" << text;
   if (auto text = other_table(s); !text.empty())
     out << "\n## Other figures\n\n" << text;
-  out << "\n## Key ratios\n\n";
+  out << "\n## Key ratios\n\n"
+      << "Numerator and denominator come from the same program's run when it measured both.\n\n";
   if (s.ratios.empty())
     out << "None: the figures they need are missing (see Programs).\n";
   else {

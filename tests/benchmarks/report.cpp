@@ -32,6 +32,7 @@ summary sample_run() {
       row("s", "lat", "shm", "spin", "64B", "p50", 0.4, "us"),
       row("s", "lat", "shm", "block", "64B", "p50", 10.0, "us"),
       row("s", "thr", "shm", "block", "8MiB", "msgs_per_s", 50000.0, "1/s"),
+      row("s", "lat", "cacheline", "spin", "64B", "p50", 0.1, "us"), // same-run floor
   };
   return s;
 }
@@ -69,14 +70,14 @@ CAF_TEST(the key ratios of issue 8 are computed from the figures that exist) {
     return -1.0;
   };
   CAF_CHECK_EQUAL(value_of("shm / Unix socket"), 50.0);
-  CAF_CHECK_EQUAL(value_of("shm busy-poll p50"), 2.0);
+  CAF_CHECK_EQUAL(value_of("shm busy-poll p50"), 4.0); // against its own run's floor
   CAF_CHECK_EQUAL(value_of("shm blocking p50"), 2.0);
   CAF_CHECK_EQUAL(value_of("envelope"), -1.0); // no zmq figures: no ratio, no guess
 }
 
 CAF_TEST(the CSV has one line per figure with the host on each) {
   auto csv = csv_text(sample_run());
-  CAF_CHECK_EQUAL(std::count(csv.begin(), csv.end(), '\n'), 9);
+  CAF_CHECK_EQUAL(std::count(csv.begin(), csv.end(), '\n'), 10);
   CAF_CHECK(csv.find("\"Some CPU, model 7\"") != std::string::npos);
   CAF_CHECK(csv.find("s,thr,shm,block,8MiB,8388608,msgs_per_s,50000,1/s,full,lab1")
             != std::string::npos);
@@ -102,4 +103,22 @@ CAF_TEST(plots have log axes and units and a legend entry per line) {
   CAF_CHECK(gp.find("'64B' 64") != std::string::npos);
   CAF_CHECK(gp.find("'8MiB' 8388608") != std::string::npos);
   CAF_CHECK(plot_script(sample_run(), "fanout", "png").empty()); // no fan-out figures
+  // The floor printed by two programs is drawn once, from the first.
+  auto floors = gp.find("polling floor");
+  CAF_CHECK(gp.find("polling floor", floors + 1) == std::string::npos);
+  CAF_CHECK(gp.find(" 0.2\n") != std::string::npos);
+  CAF_CHECK(gp.find(" 0.1\n") == std::string::npos);
+}
+
+CAF_TEST(fan - out rows make a plot against the number of subscribers) {
+  auto s = sample_run();
+  for (int subscribers : {1, 2, 4, 8})
+    s.figures.push_back(row("s", "lat", "shm", "fanout" + std::to_string(subscribers), "64B", "p50",
+                            0.5 * subscribers, "us"));
+  auto gp = plot_script(s, "fanout", "pngcairo");
+  CAF_CHECK(gp.find("title 'shm 64B'") != std::string::npos);
+  CAF_CHECK(gp.find("'8' 8") != std::string::npos);
+  CAF_CHECK(gp.find("subscribers") != std::string::npos);
+  // and they stay out of the size plots
+  CAF_CHECK(plot_script(s, "latency_p50", "pngcairo").find("fanout") == std::string::npos);
 }

@@ -6,7 +6,9 @@
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/reply.hpp"
 #include "dxhub/transports/zmq/client.hpp"
+#include "dxhub/transports/zmq/publisher.hpp"
 #include "dxhub/transports/zmq/server.hpp"
+#include "dxhub/transports/zmq/subscriber.hpp"
 
 #include <nlohmann/json.hpp>
 

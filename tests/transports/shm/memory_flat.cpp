@@ -56,7 +56,8 @@ int pump(publisher& pub, subscriber& latest, subscriber& reliable, int count) {
       ++failures;
       continue;
     }
-    test::write_pattern(chunk.value().payload().first(64), pub.sequence(), pub.session_id(), false);
+    tests::write_pattern(chunk.value().payload().first(64), pub.sequence(), pub.session_id(),
+                         false);
     failures += pub.publish(std::move(chunk).value()) ? 0 : 1;
     // The reliable reader keeps up; the latest one drains every eighth frame.
     failures += reliable.try_take() ? 0 : 1;
@@ -72,17 +73,17 @@ int pump(publisher& pub, subscriber& latest, subscriber& reliable, int count) {
 } // namespace
 
 CAF_TEST(a million frames leave pool queues and RSS where they started) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   channel_options o;
   o.chunk_size = 64;
   o.chunk_count = 16;
-  auto pub = publisher::open("flat/stream", test::test_schema(64), o).value();
+  auto pub = publisher::open("flat/stream", tests::test_schema(64), o).value();
   subscriber_options lo;
   lo.queue_depth = 4;
-  auto latest = subscriber::attach("flat/stream", test::test_schema(64).id(), lo).value();
+  auto latest = subscriber::attach("flat/stream", tests::test_schema(64).id(), lo).value();
   subscriber_options ro;
   ro.mode = policy::reliable;
-  auto reliable = subscriber::attach("flat/stream", test::test_schema(64).id(), ro).value();
+  auto reliable = subscriber::attach("flat/stream", tests::test_schema(64).id(), ro).value();
   CAF_CHECK_EQUAL(pump(pub, latest, reliable, 20000),
                   0); // warm up: every chunk and code path touched
   auto before = take_snapshot(pub, "before");

@@ -50,8 +50,8 @@ CAF_TEST(injected identities decide liveness by pid and start time) {
 }
 
 CAF_TEST(a publisher whose pid was recycled is taken for dead) {
-  test::scoped_prefix prefix;
-  auto schema = test::test_schema(64);
+  tests::scoped_prefix prefix;
+  auto schema = tests::test_schema(64);
   channel_options o;
   o.chunk_size = 64;
   o.chunk_count = 4;

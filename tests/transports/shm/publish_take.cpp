@@ -28,7 +28,7 @@ subscriber attach(const std::string& channel, policy p = policy::latest, uint32_
   subscriber_options o;
   o.mode = p;
   o.queue_depth = depth;
-  auto s = subscriber::attach(channel, test::test_schema(1024).id(), o);
+  auto s = subscriber::attach(channel, tests::test_schema(1024).id(), o);
   CAF_REQUIRE(s.has_value());
   return std::move(s).value();
 }
@@ -36,7 +36,7 @@ subscriber attach(const std::string& channel, policy p = policy::latest, uint32_
 uint64_t send(publisher& pub) {
   auto chunk = pub.loan_chunk();
   CAF_REQUIRE(chunk.has_value());
-  test::write_pattern(chunk.value().payload().first(1024), pub.sequence(), pub.session_id());
+  tests::write_pattern(chunk.value().payload().first(1024), pub.sequence(), pub.session_id());
   auto seq = pub.publish(std::move(chunk).value());
   CAF_REQUIRE(seq.has_value());
   return seq.value();
@@ -45,14 +45,14 @@ uint64_t send(publisher& pub) {
 } // namespace
 
 CAF_TEST(a subscriber reads the very bytes the publisher wrote) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   auto sub = attach("lab/cam");
   CAF_CHECK(sub.try_take().error() == errc::would_block);
   auto chunk = pub.loan_chunk().value();
   auto* written = chunk.data();
   auto index = chunk.chunk_index();
-  test::write_pattern(chunk.payload().first(1024), 0, pub.session_id());
+  tests::write_pattern(chunk.payload().first(1024), 0, pub.session_id());
   chunk.header().meta.set("exposure_ms", "12.5").value();
   CAF_CHECK(pub.publish(std::move(chunk)).value() == 0u);
   auto f = sub.try_take();
@@ -63,12 +63,12 @@ CAF_TEST(a subscriber reads the very bytes the publisher wrote) {
   CAF_CHECK(f.value().header().session == pub.session_id());
   CAF_CHECK(f.value().header().monotonic_ns > 0);
   CAF_CHECK(f.value().header().meta.get("exposure_ms") == std::optional<std::string_view>{"12.5"});
-  CAF_CHECK(test::check_pattern(f.value().payload(), 0, pub.session_id()));
+  CAF_CHECK(tests::check_pattern(f.value().payload(), 0, pub.session_id()));
   CAF_CHECK_EQUAL(sub.delivered(), 1u);
 }
 
 CAF_TEST(a subscriber reads named typed fields with their shape) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   frame_schema s{
       "adc", 1, {field{"samples", dtype::i16, shape{4, 8}}, field{"gain", dtype::f32, shape{4}}}};
   auto o = small();
@@ -92,8 +92,8 @@ CAF_TEST(a subscriber reads named typed fields with their shape) {
 }
 
 CAF_TEST(publish_copy carries the payload and its size) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   auto sub = attach("lab/cam");
   std::vector<std::byte> bytes(100, std::byte{7});
   metadata meta;
@@ -108,8 +108,8 @@ CAF_TEST(publish_copy carries the payload and its size) {
 }
 
 CAF_TEST(latest drops the oldest and keeps order) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(16)).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();
   auto sub = attach("lab/cam", policy::latest, 4);
   for (int i = 0; i < 10; ++i)
     send(pub);
@@ -120,8 +120,8 @@ CAF_TEST(latest drops the oldest and keeps order) {
 }
 
 CAF_TEST(latest readers never hold up the publisher even when the pool runs dry) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(4)).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(4)).value();
   auto a = attach("lab/cam", policy::latest, 8);
   auto b = attach("lab/cam", policy::latest, 8);
   for (int i = 0; i < 50; ++i)
@@ -133,13 +133,13 @@ CAF_TEST(latest readers never hold up the publisher even when the pool runs dry)
 }
 
 CAF_TEST(reliable reports the slow reader by pid and loses nothing it queued) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(16)).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();
   auto sub = attach("lab/cam", policy::reliable, 2);
   send(pub);
   send(pub);
   auto chunk = pub.loan_chunk().value();
-  test::write_pattern(chunk.payload().first(1024), pub.sequence(), pub.session_id());
+  tests::write_pattern(chunk.payload().first(1024), pub.sequence(), pub.session_id());
   auto t0 = std::chrono::steady_clock::now();
   auto r = pub.publish(std::move(chunk));
   auto waited = std::chrono::steady_clock::now() - t0;
@@ -153,8 +153,8 @@ CAF_TEST(reliable reports the slow reader by pid and loses nothing it queued) {
 }
 
 CAF_TEST(a reliable publisher waits for a reader that catches up) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(16)).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();
   auto sub = attach("lab/cam", policy::reliable, 2);
   std::thread reader{[&] {
     for (uint64_t want = 0; want < 200; ++want) {
@@ -170,8 +170,8 @@ CAF_TEST(a reliable publisher waits for a reader that catches up) {
 }
 
 CAF_TEST(a held frame pins its chunk and releasing it frees the chunk) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(4)).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(4)).value();
   auto sub = attach("lab/cam", policy::latest, 4);
   CAF_CHECK_EQUAL(pub.free_chunks(), 4u);
   send(pub);
@@ -180,7 +180,7 @@ CAF_TEST(a held frame pins its chunk and releasing it frees the chunk) {
   CAF_CHECK(inspect("lab/cam").value().chunks_used == 1u);
   for (int i = 0; i < 20; ++i)
     send(pub); // cycles through the other chunks only
-  CAF_CHECK(test::check_pattern(f.payload(), 0, pub.session_id()));
+  CAF_CHECK(tests::check_pattern(f.payload(), 0, pub.session_id()));
   while (sub.try_take()) {
   }
   { auto done = std::move(f); }
@@ -188,8 +188,8 @@ CAF_TEST(a held frame pins its chunk and releasing it frees the chunk) {
 }
 
 CAF_TEST(an unpublished loan returns to the pool) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small(2)).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(2)).value();
   {
     auto a = pub.loan_chunk().value();
     auto b = pub.loan_chunk().value();
@@ -200,8 +200,8 @@ CAF_TEST(an unpublished loan returns to the pool) {
 }
 
 CAF_TEST(a blocked take wakes on publish or times out or is interrupted) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   auto sub = attach("lab/cam");
   CAF_CHECK(sub.take(20ms).error() == errc::timeout);
   std::thread writer{[&] {
@@ -223,11 +223,11 @@ CAF_TEST(a blocked take wakes on publish or times out or is interrupted) {
 }
 
 CAF_TEST(busy poll mode takes frames too) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   subscriber_options o;
   o.busy_poll = true;
-  auto sub = subscriber::attach("lab/cam", test::test_schema(1024).id(), o).value();
+  auto sub = subscriber::attach("lab/cam", tests::test_schema(1024).id(), o).value();
   std::thread writer{[&] {
     std::this_thread::sleep_for(20ms);
     send(pub);
@@ -238,8 +238,8 @@ CAF_TEST(busy poll mode takes frames too) {
 }
 
 CAF_TEST(a departed publisher is reported once and its successor resumes with a new session) {
-  test::scoped_prefix prefix;
-  auto first = publisher::open("lab/cam", test::test_schema(1024), small());
+  tests::scoped_prefix prefix;
+  auto first = publisher::open("lab/cam", tests::test_schema(1024), small());
   CAF_REQUIRE(first.has_value());
   auto old_session = first.value().session_id();
   auto sub = attach("lab/cam");
@@ -250,7 +250,7 @@ CAF_TEST(a departed publisher is reported once and its successor resumes with a 
   CAF_CHECK(r.error() == errc::publisher_gone);
   CAF_CHECK(!sub.publisher_alive());
   CAF_CHECK(sub.take(150ms).error() == errc::timeout); // reported once, then it waits
-  auto second = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  auto second = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   CAF_CHECK(second.session_id() != old_session);
   CAF_CHECK_EQUAL(second.subscriber_count(), 1u);
   send(second);
@@ -258,13 +258,13 @@ CAF_TEST(a departed publisher is reported once and its successor resumes with a 
   CAF_REQUIRE(f.has_value());
   CAF_CHECK(f.value().header().session == second.session_id());
   CAF_CHECK(f.value().header().sequence == 0u);
-  CAF_CHECK(test::check_pattern(kept.payload(), 0, old_session));
+  CAF_CHECK(tests::check_pattern(kept.payload(), 0, old_session));
   CAF_CHECK(inspect("lab/cam").value().sessions == 2u);
 }
 
 CAF_TEST(inspection shows publisher and chunks and every subscriber) {
-  test::scoped_prefix prefix;
-  auto pub = publisher::open("lab/cam", test::test_schema(1024), small()).value();
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   auto a = attach("lab/cam", policy::latest, 2);
   auto b = attach("lab/cam", policy::reliable, 4);
   for (int i = 0; i < 3; ++i)

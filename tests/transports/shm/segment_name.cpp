@@ -11,7 +11,7 @@ using namespace dxhub;
 using namespace dxhub::shm;
 
 CAF_TEST(channel names map to segment names and back) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   CAF_CHECK_EQUAL(segment_name("lab/cam0/raw"), prefix.prefix() + "lab.cam0.raw");
   CAF_CHECK_EQUAL(channel_of_segment(prefix.prefix() + "lab.cam0.raw"), "lab/cam0/raw");
   CAF_CHECK_EQUAL(channel_of_segment("other.lab"), "");
@@ -27,13 +27,13 @@ CAF_TEST(the default prefix is dxhub) {
 }
 
 CAF_TEST(channels are listed and removed) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   channel_options o;
   o.chunk_size = 64;
   o.chunk_count = 2;
   {
-    auto a = publisher::open("lab/a", test::test_schema(64), o);
-    auto b = publisher::open("lab/b/raw", test::test_schema(64), o);
+    auto a = publisher::open("lab/a", tests::test_schema(64), o);
+    auto b = publisher::open("lab/b/raw", tests::test_schema(64), o);
     CAF_REQUIRE(a.has_value() && b.has_value());
     auto channels = list_channels();
     CAF_CHECK(channels == (std::vector<std::string>{"lab/a", "lab/b/raw"}));
@@ -45,10 +45,10 @@ CAF_TEST(channels are listed and removed) {
 }
 
 CAF_TEST(invalid channel names are refused everywhere) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   std::string too_long(300, 'x');
   for (std::string bad : {std::string{}, std::string{"a/../b"}, std::string{"a//b"},
                           std::string{"/abs"}, std::string{"a.b"}, too_long})
-    CAF_CHECK(publisher::open(bad, test::test_schema(64)).error() == errc::invalid_name);
+    CAF_CHECK(publisher::open(bad, tests::test_schema(64)).error() == errc::invalid_name);
   CAF_CHECK_EQUAL(prefix.leftovers(), 0);
 }

@@ -9,7 +9,8 @@
 //
 //   role=pub channel=C size=1024 chunks=32 frames=0 run_ms=0 interval_us=0
 //            min_subs=0 hang_after=-1 drain_ms=0
-//     prints "session <id>", publishes `frames` (or for run_ms), then, with
+//     prints "session <id>", publishes `frames` (or for run_ms, or until
+//     SIGUSR1), then, with
 //     drain_ms, waits for the pool to be all free; prints
 //     "result published=.. max_publish_us=.. slow=.. exhausted=.. free=F/N".
 //     With hang_after=K it publishes K frames, loans one more, writes half of
@@ -19,7 +20,9 @@
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/subscriber.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <map>
@@ -34,6 +37,13 @@ using namespace std::chrono;
 namespace {
 
 std::map<std::string, std::string> args;
+
+// SIGUSR1 ends a publisher's run (then it drains and reports).
+std::atomic<bool> stop_requested{false};
+
+extern "C" void on_stop(int) {
+  stop_requested.store(true);
+}
 
 std::string arg(const std::string& key, const std::string& fallback) {
   auto it = args.find(key);
@@ -64,10 +74,10 @@ int run_subscriber() {
   o.queue_depth = static_cast<uint32_t>(num("depth", 8));
   o.busy_poll = num("busy", 0) != 0;
   auto deadline = mono_ns() + 10'000'000'000LL;
-  auto attached = subscriber::attach(channel, test::test_schema(size).id(), o);
+  auto attached = subscriber::attach(channel, tests::test_schema(size).id(), o);
   while (!attached && mono_ns() < deadline) {
     std::this_thread::sleep_for(milliseconds(10));
-    attached = subscriber::attach(channel, test::test_schema(size).id(), o);
+    attached = subscriber::attach(channel, tests::test_schema(size).id(), o);
   }
   if (!attached) {
     say("error " + attached.error().what());
@@ -90,7 +100,7 @@ int run_subscriber() {
       if (got.error().code == errc::publisher_gone) {
         // Frames kept across the crash must still be intact.
         for (auto& f : kept)
-          if (!test::check_pattern(f.payload(), f.header().sequence, f.header().session))
+          if (!tests::check_pattern(f.payload(), f.header().sequence, f.header().session))
             held_ok = 0;
         say("gone " + std::to_string(mono_ns()));
         continue;
@@ -100,7 +110,7 @@ int run_subscriber() {
     auto& f = got.value();
     ++received;
     auto seq = f.header().sequence;
-    if (!test::check_pattern(f.payload(), seq, f.header().session))
+    if (!tests::check_pattern(f.payload(), seq, f.header().session))
       ++torn;
     if (!any || f.header().session != session) {
       any = true;
@@ -125,7 +135,7 @@ int run_subscriber() {
       break;
   }
   for (auto& f : kept)
-    if (!test::check_pattern(f.payload(), f.header().sequence, f.header().session))
+    if (!tests::check_pattern(f.payload(), f.header().sequence, f.header().session))
       held_ok = 0;
   say("result delivered=" + std::to_string(received) + " dropped=" + std::to_string(sub.dropped())
       + " torn=" + std::to_string(torn) + " disorder=" + std::to_string(disorder)
@@ -142,10 +152,10 @@ int run_publisher() {
   o.chunk_count = static_cast<uint32_t>(num("chunks", 32));
   o.reliable_timeout = milliseconds(num("reliable_ms", 1000));
   auto deadline = mono_ns() + 5'000'000'000LL;
-  auto opened = publisher::open(channel, test::test_schema(size), o);
+  auto opened = publisher::open(channel, tests::test_schema(size), o);
   while (!opened && opened.error().code == errc::already_exists && mono_ns() < deadline) {
     std::this_thread::sleep_for(milliseconds(10));
-    opened = publisher::open(channel, test::test_schema(size), o);
+    opened = publisher::open(channel, tests::test_schema(size), o);
   }
   if (!opened) {
     say("error " + opened.error().what());
@@ -165,17 +175,11 @@ int run_publisher() {
   int64_t max_publish = 0;
   uint64_t published = 0, slow = 0, exhausted = 0;
   for (long long i = 0;; ++i) {
-    if (frames > 0 && i >= frames)
-      break;
-    if (run_ns > 0 && mono_ns() - start >= run_ns)
-      break;
-    if (frames == 0 && run_ns == 0 && hang_after < 0)
-      break;
     if (hang_after >= 0 && i == hang_after) {
       auto chunk = pub.loan_chunk();
       if (chunk) {
         auto bytes = chunk.value().payload();
-        test::write_pattern(bytes.first(size), pub.sequence(), pub.session_id());
+        tests::write_pattern(bytes.first(size), pub.sequence(), pub.session_id());
         // Damage the second half as if killed while writing it.
         std::memset(bytes.data() + size / 2, 0xee, size / 2);
         say("mid-write");
@@ -183,13 +187,19 @@ int run_publisher() {
           std::this_thread::sleep_for(seconds(1));
       }
     }
+    if (frames > 0 && i >= frames)
+      break;
+    if ((run_ns > 0 && mono_ns() - start >= run_ns) || stop_requested.load())
+      break;
+    if (frames == 0 && run_ns == 0 && hang_after < 0)
+      break;
     auto t0 = mono_ns();
     auto chunk = pub.loan_chunk();
     if (!chunk) {
       ++exhausted;
       continue;
     }
-    test::write_pattern(chunk.value().payload().first(size), pub.sequence(), pub.session_id());
+    tests::write_pattern(chunk.value().payload().first(size), pub.sequence(), pub.session_id());
     auto seq = pub.publish(std::move(chunk).value());
     max_publish = std::max(max_publish, mono_ns() - t0);
     if (!seq && seq.error().code == errc::slow_subscriber)
@@ -221,6 +231,7 @@ int main(int argc, char** argv) {
     if (eq != std::string::npos)
       args[a.substr(0, eq)] = a.substr(eq + 1);
   }
+  std::signal(SIGUSR1, on_stop);
   auto role = arg("role", "");
   if (role == "sub")
     return run_subscriber();

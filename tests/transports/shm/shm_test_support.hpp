@@ -6,8 +6,10 @@
 
 #include "dxhub/schemas/frame_schema.hpp"
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
@@ -15,7 +17,7 @@
 #include <string>
 #include <unistd.h>
 
-namespace dxhub::shm::test {
+namespace dxhub::shm::tests {
 
 /// Sets DXHUB_SHM_PREFIX to a prefix unique to this process (children
 /// inherit it) and removes every segment under it on destruction.
@@ -25,8 +27,14 @@ public:
     : prefix_("dxt." + std::to_string(getpid()) + "." + std::to_string(counter()++) + ".") {
     setenv("DXHUB_SHM_PREFIX", prefix_.c_str(), 1);
     remove_all();
+    // A failed CAF_REQUIRE aborts without unwinding: clean up from SIGABRT too.
+    std::snprintf(active_prefix(), 64, "%s", prefix_.c_str());
+    std::signal(SIGABRT, on_abort);
   }
-  ~scoped_prefix() { remove_all(); }
+  ~scoped_prefix() {
+    remove_all();
+    active_prefix()[0] = '\0';
+  }
   scoped_prefix(const scoped_prefix&) = delete;
   scoped_prefix& operator=(const scoped_prefix&) = delete;
 
@@ -44,6 +52,25 @@ public:
   }
 
 private:
+  static char* active_prefix() {
+    static char buffer[64] = {};
+    return buffer;
+  }
+  static void on_abort(int) {
+    if (active_prefix()[0] != '\0') {
+      remove_prefixed(active_prefix());
+    }
+    std::signal(SIGABRT, SIG_DFL);
+    std::raise(SIGABRT);
+  }
+  static void remove_prefixed(const char* prefix) {
+    if (auto* dir = opendir("/dev/shm")) {
+      while (auto* e = readdir(dir))
+        if (std::strncmp(e->d_name, prefix, std::strlen(prefix)) == 0)
+          ::unlink((std::string{"/dev/shm/"} + e->d_name).c_str());
+      closedir(dir);
+    }
+  }
   static int& counter() {
     static int n = 0;
     return n;
@@ -106,4 +133,4 @@ inline bool check_pattern(std::span<const std::byte> payload, uint64_t seq,
   return s == seq && sess == session && sum == pattern_checksum(payload);
 }
 
-} // namespace dxhub::shm::test
+} // namespace dxhub::shm::tests

@@ -41,7 +41,7 @@ tally read_stream(subscriber& sub, std::size_t hold, bool slow) {
     if (!f)
       break; // publisher_gone after the last frame (or a stuck test: counts show it)
     auto seq = f.value().header().sequence;
-    if (!test::check_pattern(f.value().payload(), seq, f.value().header().session))
+    if (!tests::check_pattern(f.value().payload(), seq, f.value().header().session))
       ++t.torn;
     if (any && seq <= t.last)
       ++t.disorder;
@@ -69,8 +69,8 @@ int write_frames(publisher& pub, int count) {
       ++failures;
       continue;
     }
-    test::write_pattern(chunk.value().payload().first(frame_bytes), pub.sequence(),
-                        pub.session_id());
+    tests::write_pattern(chunk.value().payload().first(frame_bytes), pub.sequence(),
+                         pub.session_id());
     failures += pub.publish(std::move(chunk).value()) ? 0 : 1;
   }
   return failures;
@@ -79,12 +79,12 @@ int write_frames(publisher& pub, int count) {
 } // namespace
 
 CAF_TEST(concurrent latest and reliable readers see every frame intact and in order) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   channel_options o;
   o.chunk_size = frame_bytes;
   o.chunk_count = 16;
   o.reliable_timeout = 20s;
-  auto pub = publisher::open("stress/core", test::test_schema(frame_bytes), o).value();
+  auto pub = publisher::open("stress/core", tests::test_schema(frame_bytes), o).value();
   struct reader {
     policy mode;
     uint32_t depth;
@@ -100,7 +100,7 @@ CAF_TEST(concurrent latest and reliable readers see every frame intact and in or
     so.mode = r.mode;
     so.queue_depth = r.depth;
     subs.push_back(
-        subscriber::attach("stress/core", test::test_schema(frame_bytes).id(), so).value());
+        subscriber::attach("stress/core", tests::test_schema(frame_bytes).id(), so).value());
   }
   std::vector<tally> results(readers.size());
   std::vector<std::thread> threads;
@@ -125,13 +125,13 @@ CAF_TEST(concurrent latest and reliable readers see every frame intact and in or
 }
 
 CAF_TEST(subscribers attaching and leaving under load leave the pool whole) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   channel_options o;
   o.chunk_size = frame_bytes;
   o.chunk_count = 8;
   o.max_subscribers = 8;
   o.reliable_timeout = 20s;
-  auto pub = publisher::open("stress/churn", test::test_schema(frame_bytes), o).value();
+  auto pub = publisher::open("stress/churn", tests::test_schema(frame_bytes), o).value();
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> torn{0};
   std::vector<std::thread> churners;
@@ -141,7 +141,7 @@ CAF_TEST(subscribers attaching and leaving under load leave the pool whole) {
         subscriber_options so;
         so.mode = k == 0 ? policy::reliable : policy::latest;
         so.queue_depth = 2;
-        auto sub = subscriber::attach("stress/churn", test::test_schema(frame_bytes).id(), so);
+        auto sub = subscriber::attach("stress/churn", tests::test_schema(frame_bytes).id(), so);
         if (!sub)
           continue;
         std::deque<frame> kept;
@@ -149,8 +149,8 @@ CAF_TEST(subscribers attaching and leaving under load leave the pool whole) {
           auto f = sub.value().take(20ms);
           if (!f)
             continue;
-          if (!test::check_pattern(f.value().payload(), f.value().header().sequence,
-                                   f.value().header().session))
+          if (!tests::check_pattern(f.value().payload(), f.value().header().sequence,
+                                    f.value().header().session))
             ++torn;
           kept.push_back(std::move(f).value());
           if (kept.size() > 2)
@@ -170,12 +170,12 @@ CAF_TEST(subscribers attaching and leaving under load leave the pool whole) {
 }
 
 CAF_TEST(interrupt wakes a reader blocked in another thread) {
-  test::scoped_prefix prefix;
+  tests::scoped_prefix prefix;
   channel_options o;
   o.chunk_size = frame_bytes;
   o.chunk_count = 4;
-  auto pub = publisher::open("stress/interrupt", test::test_schema(frame_bytes), o).value();
-  auto sub = subscriber::attach("stress/interrupt", test::test_schema(frame_bytes).id()).value();
+  auto pub = publisher::open("stress/interrupt", tests::test_schema(frame_bytes), o).value();
+  auto sub = subscriber::attach("stress/interrupt", tests::test_schema(frame_bytes).id()).value();
   for (int round = 0; round < 20; ++round) {
     std::atomic<bool> woke{false};
     std::thread reader{[&] {

@@ -1,0 +1,88 @@
+#define CAF_SUITE shm.kill_storm
+// Acceptance 2: readers are kill -9ed at random moments while a publisher
+// runs flat out; nothing leaks, the publisher never waits on the dead.
+#include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/transports/shm/process_results.hpp"
+#include "dxhub/tests/transports/shm/shm_test_support.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <thread>
+#include <vector>
+
+using namespace dxhub;
+using namespace dxhub::shm;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int pool_readers = 6;
+constexpr int kills_wanted = 220;
+
+dxhub::test::child_process start_reader(std::mt19937& rng) {
+  static const char* holds[] = {"hold=0", "hold=1", "hold=3"};
+  bool reliable = rng() % 2 == 0;
+  return dxhub::test::child_process{
+      {tests::peer_program(), "role=sub", "channel=storm/x", "size=1024",
+       std::string{"policy="} + (reliable ? "reliable" : "latest"),
+       std::string{"depth="} + (rng() % 2 ? "2" : "8"), holds[rng() % 3], "idle_ms=1500"}};
+}
+
+} // namespace
+
+CAF_TEST(two hundred kill - 9 of readers leave the pool free and the survivors intact) {
+  tests::scoped_prefix prefix;
+  std::mt19937 rng{static_cast<unsigned>(getpid())};
+  dxhub::test::child_process pub{{tests::peer_program(), "role=pub", "channel=storm/x", "size=1024",
+                                  "chunks=32", "run_ms=100000", "drain_ms=10000"}};
+  CAF_REQUIRE(tests::wait_for_line(pub, "session", 10s).has_value());
+  std::vector<dxhub::test::child_process> readers;
+  for (int i = 0; i < pool_readers; ++i)
+    readers.push_back(start_reader(rng));
+  int kills = 0;
+  auto started = std::chrono::steady_clock::now();
+  while (kills < kills_wanted && std::chrono::steady_clock::now() - started < 50s) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 40));
+    auto victim = rng() % pool_readers;
+    readers[victim].kill(SIGKILL);
+    readers[victim].exit_code(5s); // reap it
+    ++kills;
+    readers[victim] = start_reader(rng);
+  }
+  CAF_MESSAGE(kills << " readers killed in "
+                    << std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count()
+                    << " ms");
+  CAF_CHECK(kills >= 200);
+  // Let the last replacements attach and read for a moment, then stop the publisher.
+  for (auto& r : readers)
+    CAF_CHECK(tests::wait_for_line(r, "ready", 10s).has_value());
+  std::this_thread::sleep_for(300ms);
+  pub.kill(SIGUSR1);
+  for (auto& r : readers) {
+    auto line = tests::wait_for_line(r, "result", 20s);
+    CAF_REQUIRE(line.has_value());
+    auto f = tests::parse_fields(*line);
+    CAF_CHECK_EQUAL(f["torn"], 0);
+    CAF_CHECK_EQUAL(f["disorder"], 0);
+    CAF_CHECK_EQUAL(f["held_ok"], 1);
+    CAF_CHECK(f["delivered"] > 0);
+  }
+  auto result = tests::wait_for_line(pub, "result", 30s);
+  CAF_REQUIRE(result.has_value());
+  CAF_MESSAGE("publisher: " << *result);
+  auto f = tests::parse_fields(*result);
+  CAF_CHECK(f["published"] > 0);
+  CAF_CHECK(f["max_publish_us"] < 1'000'000); // never blocked past the reclamation bound
+  CAF_CHECK_EQUAL(f["exhausted"], 0);
+  CAF_CHECK_EQUAL(f["free"], 32); // the pool is whole again
+  CAF_CHECK_EQUAL(f["subscribers"], 0);
+  CAF_CHECK(pub.exit_code(10s) == std::optional<int>{0});
+  auto info = inspect("storm/x");
+  CAF_REQUIRE(info.has_value());
+  CAF_CHECK_EQUAL(info.value().chunks_free, 32u);
+}

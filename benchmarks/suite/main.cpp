@@ -15,20 +15,6 @@ namespace suite = dxhub::bench::suite;
 
 namespace {
 
-/// Where the programs are: next to this one once installed (bin/), one
-/// folder up in a build tree (benchmarks/<part>/).
-fs::path default_programs_dir() {
-  std::error_code ec;
-  auto self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec)
-    return fs::current_path();
-  auto here = self.parent_path();
-  for (const auto& name : suite::known_programs())
-    if (fs::exists(here / name))
-      return here;
-  return here.parent_path();
-}
-
 void print_progress(const suite::progress& p) {
   const auto& run = *p.run;
   if (p.starting)
@@ -49,7 +35,7 @@ void print_progress(const suite::progress& p) {
 int main(int argc, char** argv) {
   suite::options opts;
   opts.out_dir = "dxhub-bench-results";
-  opts.programs_dir = default_programs_dir();
+  opts.programs_dir = suite::default_programs_dir();
   CLI::App app{"dxhub-bench-suite: runs every dxhub benchmark program (baselines, shm, zmq, "
                "runtime) and writes results.csv, results.md and plots into --out"};
   app.add_flag("--quick", opts.quick, "fewer samples: a smoke run in under 2 minutes");

@@ -1,14 +1,13 @@
 #include "dxhub/benchmarks/suite/program.hpp"
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <algorithm>
 #include <csignal>
-#include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -90,21 +89,25 @@ expected<program_output> run_program(const fs::path& program, const std::vector<
     argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, writer.fd, STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log_fd.fd, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  // Its own process group, so that a timeout ends the program's children too.
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, program.c_str(), &actions, &attributes, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (rc != 0)
-    return error{errc::system_error, "posix_spawn " + program.string() + ": " + strerror(rc)};
+  // fork + exec rather than posix_spawn: the program must die with the suite
+  // (PDEATHSIG - a Ctrl-C does not reach its own process group), and it gets
+  // its own process group so that a timeout ends its children too. Between
+  // fork and exec only async-signal-safe calls.
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0)
+    return last_system_error("fork");
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+      _exit(127);
+    setpgid(0, 0);
+    dup2(writer.fd, STDOUT_FILENO);
+    dup2(log_fd.fd, STDERR_FILENO);
+    execve(program.c_str(), argv.data(), environ);
+    _exit(127);
+  }
+  setpgid(pid, pid); // also from here, so that kill(-pid) works at once
   close(writer.fd);
   writer.fd = -1;
 

@@ -93,6 +93,21 @@ const std::vector<std::string>& known_programs() {
   return programs;
 }
 
+fs::path default_programs_dir() {
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return fs::current_path(ec);
+  auto here = self.parent_path();
+  for (const auto& name : known_programs())
+    if (fs::exists(here / name, ec))
+      return here;
+  for (auto dir = here; dir.has_relative_path(); dir = dir.parent_path())
+    if (fs::exists(dir / "CMakeCache.txt", ec) && fs::is_directory(dir / "benchmarks", ec))
+      return dir / "benchmarks";
+  return here.parent_path();
+}
+
 std::string to_string(program_run::outcome o) {
   switch (o) {
     case program_run::outcome::ok:

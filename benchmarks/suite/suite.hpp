@@ -18,6 +18,11 @@ namespace dxhub::bench::suite {
 /// The programs the suite knows, in the order it runs them (baselines first).
 const std::vector<std::string>& known_programs();
 
+/// Where the benchmark programs are, seen from the running executable: its own
+/// folder when they are installed next to it (bin/), else the `benchmarks`
+/// folder of the build tree it sits in, else its parent folder.
+std::filesystem::path default_programs_dir();
+
 /// What happened to one benchmark program.
 struct program_run {
   enum class outcome { ok, skipped, failed };

@@ -1,0 +1,38 @@
+#pragma once
+
+// The shared-memory transport measured between two processes (the caller
+// and forked children), the two sides pinned to different cores.
+
+#include "dxhub/schemas/expected.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <vector>
+
+namespace dxhub::bench::shm {
+
+struct run_options {
+  std::size_t bytes = 64;
+  std::size_t iterations = 20000;
+  std::size_t warmup = 1000;
+  std::chrono::milliseconds duration{1000};
+  bool busy_poll = true;
+  int cpu_a = 0, cpu_b = 1;
+};
+
+/// One-way ns (RTT/2) of a frame of `bytes` out and a 64 B frame back, the
+/// payload untouched (zero copy); busy-poll or futex wake-ups per `busy_poll`.
+expected<std::vector<double>> pingpong_latency(const run_options&);
+
+/// Frames/s to one reliable subscriber; with `fill` the publisher writes the
+/// whole payload of every frame (memcpy from a buffer), else only the header.
+expected<double> throughput(const run_options&, bool fill);
+
+/// One-way ns from publish to take, measured on CLOCK_MONOTONIC by each of
+/// `readers` blocking subscribers, frames spaced so that they do not queue.
+expected<std::vector<double>> fanout_latency(const run_options&, int readers);
+
+/// CPU seconds a subscriber blocked in take() burns over `duration`.
+expected<double> idle_cpu_seconds(const run_options&);
+
+} // namespace dxhub::bench::shm

@@ -1,0 +1,221 @@
+#include "dxhub/runtime/child_process.hpp"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+#include <utility>
+
+extern char** environ;
+
+namespace dxhub::runtime {
+
+exit_status exit_status::from_wait(int status) noexcept {
+  if (WIFSIGNALED(status))
+    return {true, WTERMSIG(status)};
+  return {false, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+std::string exit_status::describe() const {
+  if (signaled) {
+    const char* name = ::strsignal(code);
+    return "killed by signal " + std::to_string(code) + " (" + (name != nullptr ? name : "?") + ")";
+  }
+  return "exited with code " + std::to_string(code);
+}
+
+namespace {
+
+// The environment of the child: ours, with `extra` added or replaced.
+std::vector<std::string> child_environment(const std::map<std::string, std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry{*e};
+    auto key = entry.substr(0, entry.find('='));
+    if (extra.count(key) == 0)
+      env.push_back(std::move(entry));
+  }
+  for (auto& [key, value] : extra)
+    env.push_back(key + "=" + value);
+  return env;
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (auto& s : strings)
+    out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// In the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, char** argv, char** envp) {
+  // Dies with the launcher, even when the launcher is killed with -9; the
+  // check after the call closes the race with a launcher that died first.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent)
+    ::_exit(127);
+  ::setpgid(0, 0);
+  // Signals the launcher ignores or blocks must not stay so for the node.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+  ::signal(SIGPIPE, SIG_DFL);
+  if (beat_fd >= 0)
+    ::fcntl(beat_fd, F_SETFD, 0); // inherited across exec
+  ::execve(argv[0], argv, envp);
+  int err = errno;
+  [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
+  ::_exit(127);
+}
+
+} // namespace
+
+expected<child_process> child_process::start(const process_options& options) {
+  int beat[2] = {-1, -1};
+  if (options.heartbeat && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, beat) != 0)
+    return last_system_error("socketpair");
+  // exec failures come back through a close-on-exec pipe: end-of-file means
+  // the exec succeeded.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    auto err = last_system_error("pipe2");
+    if (beat[0] >= 0) {
+      ::close(beat[0]);
+      ::close(beat[1]);
+    }
+    return err;
+  }
+  auto env_vars = options.env;
+  if (options.heartbeat)
+    env_vars["DXHUB_HEARTBEAT_FD"] = std::to_string(beat[1]);
+  auto env = child_environment(env_vars);
+  std::vector<std::string> args{options.program};
+  args.insert(args.end(), options.args.begin(), options.args.end());
+  auto argv = pointers(args);
+  auto envp = pointers(env);
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0)
+    exec_child(parent, beat[1], report[1], argv.data(), envp.data());
+  int fork_errno = errno;
+  ::close(report[1]);
+  if (beat[1] >= 0)
+    ::close(beat[1]);
+  if (pid < 0) {
+    ::close(report[0]);
+    if (beat[0] >= 0)
+      ::close(beat[0]);
+    errno = fork_errno;
+    return last_system_error("fork");
+  }
+  // The parent sets the group too, so that signalling the group works even
+  // before the child has run.
+  ::setpgid(pid, pid);
+  child_process child;
+  child.pid_ = pid;
+  child.heartbeat_fd_ = beat[0];
+  int exec_errno = 0;
+  ssize_t n;
+  do
+    n = ::read(report[0], &exec_errno, sizeof exec_errno);
+  while (n < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (n == sizeof exec_errno) {
+    child.kill_and_reap();
+    return error{errc::system_error,
+                 "cannot start '" + options.program + "': " + std::strerror(exec_errno)};
+  }
+  if (beat[0] >= 0)
+    ::fcntl(beat[0], F_SETFL, O_NONBLOCK);
+  return child;
+}
+
+child_process::~child_process() {
+  release();
+}
+
+child_process::child_process(child_process&& other) noexcept
+  : pid_(std::exchange(other.pid_, -1)), reaped_(std::exchange(other.reaped_, false)),
+    heartbeat_fd_(std::exchange(other.heartbeat_fd_, -1)) {}
+
+child_process& child_process::operator=(child_process&& other) noexcept {
+  if (this != &other) {
+    release();
+    pid_ = std::exchange(other.pid_, -1);
+    reaped_ = std::exchange(other.reaped_, false);
+    heartbeat_fd_ = std::exchange(other.heartbeat_fd_, -1);
+  }
+  return *this;
+}
+
+void child_process::release() noexcept {
+  if (running())
+    kill_and_reap();
+  close_heartbeat();
+  pid_ = -1;
+}
+
+void child_process::close_heartbeat() noexcept {
+  if (heartbeat_fd_ >= 0)
+    ::close(heartbeat_fd_);
+  heartbeat_fd_ = -1;
+}
+
+void child_process::signal(int sig) const noexcept {
+  if (pid_ > 0) {
+    // The group (the node and anything it started) and the node itself, in
+    // case it left the group.
+    ::kill(-pid_, sig);
+    if (!reaped_)
+      ::kill(pid_, sig);
+  }
+}
+
+void child_process::reaped(exit_status) noexcept {
+  reaped_ = true;
+}
+
+std::optional<exit_status> child_process::try_reap() noexcept {
+  if (!running())
+    return std::nullopt;
+  int status = 0;
+  pid_t r;
+  do
+    r = ::waitpid(pid_, &status, WNOHANG);
+  while (r < 0 && errno == EINTR);
+  if (r == pid_) {
+    reaped_ = true;
+    return exit_status::from_wait(status);
+  }
+  if (r < 0 && errno == ECHILD)
+    reaped_ = true; // reaped elsewhere
+  return std::nullopt;
+}
+
+void child_process::kill_and_reap() noexcept {
+  if (!running())
+    return;
+  signal(SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+}
+
+std::string current_executable() {
+  char buf[4096];
+  auto n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    return {};
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+} // namespace dxhub::runtime

@@ -1,0 +1,95 @@
+#pragma once
+
+// A node process started by the launcher: fork + exec with the guarantees a
+// deployment needs. The child dies with the launcher (PR_SET_PDEATHSIG is set
+// before exec), leads its own process group (so that signals reach anything
+// it starts, and a terminal's Ctrl-C reaches only the launcher, which then
+// stops the nodes in order), and inherits one end of a socket pair as its
+// heartbeat descriptor.
+
+#include "dxhub/schemas/expected.hpp"
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dxhub::runtime {
+
+/// How a process ended.
+struct exit_status {
+  /// True when a signal ended it; `code` is then the signal number.
+  bool signaled = false;
+  int code = 0;
+
+  /// From a `waitpid` status.
+  static exit_status from_wait(int status) noexcept;
+
+  /// Anything but "exited with code 0".
+  bool abnormal() const noexcept { return signaled || code != 0; }
+
+  /// "exited with code 3", "killed by signal 9 (Killed)".
+  std::string describe() const;
+};
+
+struct process_options {
+  /// Path of the program (not searched in PATH).
+  std::string program;
+  /// argv[1..].
+  std::vector<std::string> args;
+  /// Added to (or replacing in) the launcher's environment.
+  std::map<std::string, std::string> env;
+  /// Gives the child a heartbeat descriptor, named in DXHUB_HEARTBEAT_FD.
+  bool heartbeat = true;
+};
+
+/// A started child process. Destroying a running one kills its process
+/// group and reaps it.
+class child_process {
+public:
+  /// Starts `options.program`. Fails (and starts nothing) when the program
+  /// cannot be executed; the error names the program and the reason.
+  static expected<child_process> start(const process_options& options);
+
+  child_process() = default;
+  ~child_process();
+  child_process(child_process&& other) noexcept;
+  child_process& operator=(child_process&& other) noexcept;
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const noexcept { return pid_; }
+  bool running() const noexcept { return pid_ > 0 && !reaped_; }
+
+  /// The launcher's end of the heartbeat channel (readable on each beat,
+  /// end-of-file once the child is gone); -1 without heartbeat.
+  int heartbeat_fd() const noexcept { return heartbeat_fd_; }
+  /// Closes the launcher's end (after end-of-file).
+  void close_heartbeat() noexcept;
+
+  /// Sends `signal` to the child's process group.
+  void signal(int signal) const noexcept;
+
+  /// Records the status reaped by the caller's `waitpid` loop.
+  void reaped(exit_status status) noexcept;
+
+  /// Reaps the child if it has ended, without blocking.
+  std::optional<exit_status> try_reap() noexcept;
+
+  /// Kills the process group and waits for the child.
+  void kill_and_reap() noexcept;
+
+private:
+  void release() noexcept;
+
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int heartbeat_fd_ = -1;
+};
+
+/// The path of this program's executable (/proc/self/exe).
+std::string current_executable();
+
+} // namespace dxhub::runtime

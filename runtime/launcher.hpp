@@ -1,0 +1,114 @@
+#pragma once
+
+// The launcher behind `dxhub run FILE.toml`: starts each node of a deployment
+// as a child process, watches exit status and heartbeat, restarts failed
+// nodes per policy (intensity and backoff as in runtime/restart_policy.hpp),
+// and stops the whole deployment on request (SIGTERM, grace period, SIGKILL),
+// leaving no process and no shared-memory segment of the deployment behind,
+// also when the launcher itself is killed with -9.
+
+#include "dxhub/runtime/child_process.hpp"
+#include "dxhub/runtime/deployment.hpp"
+#include "dxhub/runtime/restart_policy.hpp"
+#include "dxhub/schemas/event.hpp"
+#include "dxhub/schemas/expected.hpp"
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace dxhub::runtime {
+
+/// Something the launcher did or saw, for progress lines and the event bus.
+struct launch_report {
+  /// "start", "exit", "hang", "restart", "give_up", "stop", "kill", "cleanup",
+  /// "skip" (a node of another host), "guard" (the cleanup guard's pid).
+  std::string kind;
+  /// The node concerned; empty for deployment-wide reports.
+  std::string node;
+  pid_t pid = 0;
+  /// Restarts of the node so far.
+  uint32_t restarts = 0;
+  /// Details: the exit status, the limit exceeded, the segments removed.
+  std::string detail;
+
+  /// A progress line: "node camera: started (pid 4242)".
+  std::string line() const;
+
+  /// The report as an event on topic "dxhub/launcher/<deployment>", with
+  /// data {"node", "pid", "restarts", "detail"}.
+  event as_event(const std::string& deployment_name) const;
+};
+
+struct launcher_options {
+  /// The node program for nodes without `program`; empty means `dxhub-node`
+  /// next to the current executable.
+  std::string node_program;
+  /// Nodes whose `host` is neither "localhost" nor this name are not started
+  /// here (reported as "skip"); empty means the machine's host name.
+  std::string host;
+  /// Receives every report, on the thread that runs `run()`.
+  std::function<void(const launch_report&)> on_report;
+  /// How often the launcher checks exits and heartbeats at most.
+  std::chrono::milliseconds tick{50};
+};
+
+/// Runs one deployment. Call `run()` from the thread that should own the
+/// nodes: a node is killed when the thread that started it ends.
+class launcher {
+public:
+  launcher(deployment plan, launcher_options options = {});
+  ~launcher();
+
+  launcher(const launcher&) = delete;
+  launcher& operator=(const launcher&) = delete;
+
+  /// Starts the nodes and supervises them until `stop()` (returns ok after
+  /// stopping everything), until every node has ended for good (ok), or
+  /// until a node exceeds its restart intensity (everything is stopped;
+  /// `errc::restart_limit` naming the node and the count). Checks first that
+  /// every node program can be executed: on error nothing is started.
+  expected<void> run();
+
+  /// Asks `run()` to stop the deployment. Async-signal-safe.
+  void stop() noexcept;
+
+  /// Makes SIGINT and SIGTERM call `stop()` of `target` (one launcher per
+  /// process); SIGPIPE is ignored.
+  static void stop_on_signals(launcher& target);
+
+  const deployment& plan() const noexcept { return plan_; }
+
+  /// The program started for `node`.
+  std::string program_of(const node_spec& node) const;
+
+private:
+  struct node_state;
+
+  expected<void> check_programs() const;
+  void start(node_state& n);
+  void on_exit(node_state& n, exit_status status);
+  void check_heartbeats();
+  void start_due();
+  void read_heartbeats(const std::vector<int>& ready);
+  void reap();
+  void shutdown(const std::string& why);
+  void remove_segments();
+  void report(launch_report r);
+  bool busy() const;
+
+  deployment plan_;
+  launcher_options options_;
+  std::vector<node_state> nodes_;
+  int stop_pipe_[2] = {-1, -1};
+  int guard_fd_ = -1;
+  pid_t guard_pid_ = -1;
+  bool stopping_ = false;
+  error failure_;
+};
+
+} // namespace dxhub::runtime

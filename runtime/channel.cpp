@@ -2,6 +2,7 @@
 
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/channel_hub.hpp"
+#include "dxhub/runtime/detail/shm_channel.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
@@ -116,6 +117,10 @@ frame_header& loaned_frame::header() noexcept {
   return frame_->header();
 }
 
+std::optional<uint32_t> loaned_frame::chunk_index() const noexcept {
+  return frame_ ? frame_->chunk_index() : std::nullopt;
+}
+
 std::span<std::byte> loaned_frame::payload() noexcept {
   return frame_->payload();
 }
@@ -169,14 +174,20 @@ expected<publish_report> publisher::publish_copy(std::span<const std::byte> payl
 }
 
 expected<publisher> publish(node& n, const std::string& channel, const frame_schema& schema,
-                            const publisher_options&) {
+                            const publisher_options& options) {
   DXHUB_TRYV(validate_name(channel, "channel"));
   DXHUB_TRYV(schema.validate());
-  auto shared_schema = std::make_shared<const frame_schema>(schema);
-  auto local = n.channels().get(channel);
   auto session = new_session_id();
-  DXHUB_TRYV(local->attach_publisher(shared_schema, session));
-  auto writer = std::make_shared<in_process_writer>(n, local, shared_schema, session);
+  std::shared_ptr<detail::channel_writer> writer;
+  if (n.options().shared_memory) {
+    DXHUB_TRY(w, detail::open_shm_writer(n, channel, schema, options, session));
+    writer = std::move(w);
+  } else {
+    auto shared_schema = std::make_shared<const frame_schema>(schema);
+    auto local = n.channels().get(channel);
+    DXHUB_TRYV(local->attach_publisher(shared_schema, session));
+    writer = std::make_shared<in_process_writer>(n, local, shared_schema, session);
+  }
   caf::anon_send(n.directory(), detail::channel_atom::value, channel_record(n, channel, schema));
   return publisher{std::move(writer)};
 }
@@ -209,12 +220,39 @@ void subscription::cancel() {
     state_->cancel();
 }
 
+namespace {
+
+expected<subscription> subscribe_shm(node& n, caf::local_actor* self, const std::string& channel,
+                                     const subscription_options& options) {
+  if (options.policy == policy::work)
+    return error{errc::policy_conflict, "the work policy is not available over shared memory yet"
+                                        " (channel '"
+                                            + channel + "'); use latest or reliable"};
+  auto out = std::make_shared<detail::delivery>(caf::actor_cast<caf::actor>(self), options);
+  auto state = std::make_shared<detail::subscription_state>();
+  state->channel = channel;
+  state->out = out;
+  auto reader = std::make_shared<detail::shm_reader>(caf::actor_cast<caf::actor>(self), channel,
+                                                     options, out, state);
+  state->on_cancel = [weak = std::weak_ptr<detail::shm_reader>{reader}] {
+    if (auto r = weak.lock())
+      r->stop();
+  };
+  n.readers().add(std::move(reader));
+  self->attach_functor([state] { state->cancel(); });
+  return subscription{std::move(state)};
+}
+
+} // namespace
+
 expected<subscription> subscribe(caf::local_actor* self, const std::string& channel,
                                  const subscription_options& options) {
   DXHUB_TRYV(validate_name(channel, "channel"));
   if (options.policy == policy::work)
     DXHUB_TRYV(validate_name(options.group, "work group"));
   DXHUB_TRY(n, node::require(self->home_system()));
+  if (n->options().shared_memory)
+    return subscribe_shm(*n, self, channel, options);
   auto local = n->channels().get(channel);
   DXHUB_TRY(out, local->add(caf::actor_cast<caf::actor>(self), options));
   auto state = std::make_shared<detail::subscription_state>();

@@ -61,6 +61,9 @@ public:
     return view().field<T>(name);
   }
 
+  /// The shared-memory chunk being written, if the channel uses one.
+  std::optional<uint32_t> chunk_index() const noexcept;
+
   explicit operator bool() const noexcept { return frame_ != nullptr; }
 
 private:

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,10 +28,10 @@ public:
   virtual const std::string& channel() const noexcept = 0;
   virtual runtime::transport transport() const noexcept = 0;
 
-  /// For shared-memory frames: the segment holding the bytes and the
-  /// payload's byte offset from the segment's start (zero-copy proofs).
+  /// For shared-memory frames: the segment holding the bytes and the index
+  /// of the chunk in its pool (zero-copy proofs, diagnostics).
   virtual std::string_view segment() const noexcept { return {}; }
-  virtual uint64_t segment_offset() const noexcept { return 0; }
+  virtual std::optional<uint32_t> chunk_index() const noexcept { return std::nullopt; }
 };
 
 /// A frame as it arrives in an actor's mailbox: a handle that pins the bytes.
@@ -52,7 +53,7 @@ public:
   /// How the frame reached this process.
   runtime::transport transport() const noexcept { return storage_->transport(); }
   std::string_view segment() const noexcept { return storage_->segment(); }
-  uint64_t segment_offset() const noexcept { return storage_->segment_offset(); }
+  std::optional<uint32_t> chunk_index() const noexcept { return storage_->chunk_index(); }
 
   /// The frame seen through its schema.
   frame_view view() const noexcept { return {&header(), payload(), &schema()}; }

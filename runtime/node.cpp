@@ -6,6 +6,7 @@
 #include "dxhub/runtime/detail/event_bus.hpp"
 #include "dxhub/runtime/detail/router.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
+#include "dxhub/runtime/detail/shm_channel.hpp"
 
 #include <caf/all.hpp>
 
@@ -27,7 +28,8 @@ class network {};
 node::node(caf::actor_system& sys, node_options options)
   : sys_(sys), options_(with_defaults(std::move(options))),
     channels_(std::make_unique<detail::channel_hub>()),
-    services_(std::make_unique<detail::service_table>()) {
+    services_(std::make_unique<detail::service_table>()),
+    readers_(std::make_unique<detail::shm_readers>()) {
   {
     std::lock_guard lock{nodes_mutex};
     nodes[&sys_] = this;
@@ -51,6 +53,7 @@ void node::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  readers_->stop_all();
   // The runtime's actors hold a pointer to this node: wait until they are gone.
   caf::scoped_actor self{sys_, true};
   for (auto* a : {&router_, &directory_, &event_bus_}) {

@@ -20,6 +20,7 @@ namespace dxhub::runtime {
 namespace detail {
 class channel_hub;
 class network;
+class shm_readers;
 class service_table;
 } // namespace detail
 
@@ -69,6 +70,7 @@ public:
 
   detail::channel_hub& channels() noexcept { return *channels_; }
   detail::service_table& services() noexcept { return *services_; }
+  detail::shm_readers& readers() noexcept { return *readers_; }
   const caf::actor& directory() const noexcept { return directory_; }
   const caf::actor& event_bus() const noexcept { return event_bus_; }
   const caf::actor& router() const noexcept { return router_; }
@@ -85,6 +87,7 @@ private:
   std::atomic<uint64_t> command_ids_{0};
   std::unique_ptr<detail::channel_hub> channels_;
   std::unique_ptr<detail::service_table> services_;
+  std::unique_ptr<detail::shm_readers> readers_;
   std::unique_ptr<detail::network> network_;
   caf::actor directory_;
   caf::actor event_bus_;

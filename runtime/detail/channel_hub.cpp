@@ -31,11 +31,11 @@ expected<void> local_channel::attach_publisher(std::shared_ptr<const frame_schem
     members = members_;
   }
   for (const auto& m : refused) {
-    auto why = require_same_schema(schema_->id(), *m.options.expect,
-                                   "channel '" + name_ + "'", "subscriber");
+    auto why = require_same_schema(schema_->id(), *m.options.expect, "channel '" + name_ + "'",
+                                   "subscriber");
     caf::anon_send(m.out->target(),
-                   channel_status{name_, channel_status::state::refused, transport::in_process,
-                                  0, errc::schema_mismatch, why.error().context});
+                   channel_status{name_, channel_status::state::refused, transport::in_process, 0,
+                                  errc::schema_mismatch, why.error().context});
     m.out->close();
   }
   notify(*members, channel_status::state::attached, session);

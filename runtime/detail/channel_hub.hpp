@@ -25,6 +25,8 @@ public:
   virtual frame_header& header() noexcept = 0;
   virtual std::span<std::byte> payload() noexcept = 0;
   virtual const frame_schema& schema() const noexcept = 0;
+  /// The shared-memory chunk being written, if the frame lives in one.
+  virtual std::optional<uint32_t> chunk_index() const noexcept { return std::nullopt; }
 };
 
 /// One channel's publisher inside this process: loans, publishes, and hands

@@ -14,9 +14,7 @@ thread_local const delivery* sending = nullptr;
 } // namespace
 
 delivery::delivery(caf::actor target, const subscription_options& options)
-  : target_(std::move(target)),
-    policy_(options.policy),
-    depth_(options.queue_depth),
+  : target_(std::move(target)), policy_(options.policy), depth_(options.queue_depth),
     window_(options.window == 0 ? 1 : options.window) {}
 
 std::shared_ptr<const frame_storage> delivery::wrap(std::shared_ptr<const frame_storage> f) {
@@ -90,6 +88,13 @@ uint32_t delivery::load() const {
 bool delivery::has_room() const {
   std::lock_guard lock{mutex_};
   return in_flight_ < window_ || waiting_.size() < depth_;
+}
+
+bool delivery::wait_for_window(std::chrono::milliseconds limit) {
+  std::unique_lock lock{mutex_};
+  return room_.wait_for(lock, limit, [this] {
+    return closed_ || (in_flight_ < window_ && waiting_.empty());
+  }) && !closed_;
 }
 
 void delivery::close() {

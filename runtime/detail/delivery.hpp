@@ -43,6 +43,10 @@ public:
   /// True when the actor can take a frame without waiting.
   bool has_room() const;
 
+  /// Waits up to `limit` until the actor has a free place in its window
+  /// (nothing waiting, fewer than `window` frames out); false on timeout or close.
+  bool wait_for_window(std::chrono::milliseconds limit);
+
   /// Stops delivering; waiting publishers return at once.
   void close();
 

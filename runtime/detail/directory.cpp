@@ -21,11 +21,11 @@ caf::result<service> local_lookup(node* owner, const std::string& name,
     for (const auto& r : owner->services().records())
       known += (known.empty() ? "" : ", ") + r.name;
     return make_error(errc::unknown_service, "no service '" + name + "' (known here: "
-                                               + (known.empty() ? "none" : known) + ")");
+                                                 + (known.empty() ? "none" : known) + ")");
   }
   if (want)
-    if (auto same = require_same_schema(found->record.schema, *want, "service '" + name + "'",
-                                        "caller");
+    if (auto same =
+            require_same_schema(found->record.schema, *want, "service '" + name + "'", "caller");
         !same)
       return to_caf_error(same.error());
   return service{name, found->handle, found->record, transport::in_process};
@@ -36,14 +36,14 @@ caf::result<service> local_lookup(node* owner, const std::string& name,
 caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner) {
   ignore_unexpected(self);
   return {
-    [=](lookup_atom, const std::string& name) { return local_lookup(owner, name, std::nullopt); },
-    [=](lookup_atom, const std::string& name, const schema_id& want) {
-      return local_lookup(owner, name, want);
-    },
-    [=](channel_atom, const registry_record&) {},
-    [=](unchannel_atom, const std::string&) {},
-    [=](serve_atom, const registry_record&) {},
-    [=](unserve_atom, const std::string&) {},
+      [=](lookup_atom, const std::string& name) { return local_lookup(owner, name, std::nullopt); },
+      [=](lookup_atom, const std::string& name, const schema_id& want) {
+        return local_lookup(owner, name, want);
+      },
+      [=](channel_atom, const registry_record&) {},
+      [=](unchannel_atom, const std::string&) {},
+      [=](serve_atom, const registry_record&) {},
+      [=](unserve_atom, const std::string&) {},
   };
 }
 

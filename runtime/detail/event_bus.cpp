@@ -26,23 +26,23 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner)
     std::erase_if(self->state.members, [&](const auto& m) { return m.who.address() == dm.source; });
   });
   return {
-    [=](publish_atom, event e) {
-      if (e.wall_ns == 0)
-        e.wall_ns = wall_ns();
-      e.sequence = self->state.sequence[e.source]++;
-      deliver(self->state, e);
-      owner->forward_event(e);
-    },
-    [=](remote_atom, const event& e) { deliver(self->state, e); },
-    [=](join_atom, const std::string& prefix, const caf::actor& who) {
-      self->monitor(who);
-      self->state.members.push_back({prefix, who});
-      owner->watch_events(prefix);
-    },
-    [=](leave_atom, const std::string& prefix, const caf::actor& who) {
-      std::erase_if(self->state.members,
-                    [&](const auto& m) { return m.who == who && m.prefix == prefix; });
-    },
+      [=](publish_atom, event e) {
+        if (e.wall_ns == 0)
+          e.wall_ns = wall_ns();
+        e.sequence = self->state.sequence[e.source]++;
+        deliver(self->state, e);
+        owner->forward_event(e);
+      },
+      [=](remote_atom, const event& e) { deliver(self->state, e); },
+      [=](join_atom, const std::string& prefix, const caf::actor& who) {
+        self->monitor(who);
+        self->state.members.push_back({prefix, who});
+        owner->watch_events(prefix);
+      },
+      [=](leave_atom, const std::string& prefix, const caf::actor& who) {
+        std::erase_if(self->state.members,
+                      [&](const auto& m) { return m.who == who && m.prefix == prefix; });
+      },
   };
 }
 

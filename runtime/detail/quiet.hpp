@@ -11,9 +11,9 @@ namespace dxhub::runtime::detail {
 /// handle errors - and ignore errors answered to its own sends.
 inline void ignore_unexpected(caf::scheduled_actor* self) {
   self->set_default_handler(
-    [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
-      return caf::message{};
-    });
+      [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+        return caf::message{};
+      });
   self->set_error_handler([](caf::scheduled_actor*, caf::error&) {});
 }
 

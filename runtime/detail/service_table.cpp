@@ -10,8 +10,8 @@ expected<void> service_table::add(const std::string& name, caf::actor handle,
   auto [it, added] = entries_.try_emplace(name, entry{handle, std::move(record)});
   if (!added)
     return error{errc::already_exists, "service '" + name + "' is already served by actor "
-                                         + std::to_string(it->second.handle.id())
-                                         + " in this node"};
+                                           + std::to_string(it->second.handle.id())
+                                           + " in this node"};
   return ok();
 }
 

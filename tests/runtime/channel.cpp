@@ -13,42 +13,12 @@
 using namespace dxhub;
 using namespace dxhub::runtime;
 using dxhub::test::camera_schema;
+using dxhub::test::fill;
+using dxhub::test::forwarder;
+using dxhub::test::intact;
 using dxhub::test::must_arrive;
 
-namespace {
-
-/// Fills a frame so that every field depends on the sequence number.
-void fill(loaned_frame& f, uint16_t seed) {
-  auto image = f.field<uint16_t>("image").value();
-  std::iota(image.values.begin(), image.values.end(), seed);
-  auto stamps = f.field<double>("stamps").value();
-  std::fill(stamps.values.begin(), stamps.values.end(), double(seed) / 2);
-}
-
-bool intact(const frame& f, uint16_t seed) {
-  auto image = f.field<uint16_t>("image").value();
-  for (std::size_t i = 0; i < image.values.size(); ++i)
-    if (image.values[i] != static_cast<uint16_t>(seed + i))
-      return false;
-  auto stamps = f.field<double>("stamps").value();
-  return std::all_of(stamps.values.begin(), stamps.values.end(),
-                     [&](double d) { return d == double(seed) / 2; });
-}
-
-/// A subscriber actor that forwards every frame and status to `sink`.
-caf::behavior forwarder(caf::event_based_actor* self, caf::actor sink, std::string channel,
-                        subscription_options opts) {
-  auto sub = subscribe(self, channel, opts);
-  if (!sub)
-    self->send(sink, sub.error().context);
-  return {
-      [=](const frame& f) { self->send(sink, f); },
-      [=](const channel_status& s) { self->send(sink, s); },
-      [](caf::atom_value ping) { return ping; }, // answered once subscribed
-  };
-}
-
-} // namespace
+namespace {} // namespace
 
 CAF_TEST_FIXTURE_SCOPE(channel_tests, dxhub::test::node_fixture)
 

@@ -4,11 +4,13 @@
 // process: the actors run on CAF's scheduler, the test talks to them through
 // a scoped actor and bounded receives.
 
+#include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
-#include "dxhub/schemas/frame_schema.hpp"
+#include "dxhub/tests/runtime/frames.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -18,19 +20,23 @@
 
 namespace dxhub::test {
 
-inline runtime::node_options single_process_node(std::string name) {
+inline runtime::node_options single_process_node(std::string name, bool shared_memory = false) {
   runtime::node_options opts;
   opts.name = std::move(name);
   opts.host_id = "test-host";
   opts.networked = false;
-  opts.shared_memory = false;
+  opts.shared_memory = shared_memory;
   return opts;
 }
 
+/// A node with frames handed over inside the process (no shared memory).
 struct node_fixture {
+  explicit node_fixture(bool shared_memory = false)
+    : node{sys, single_process_node("test-node", shared_memory)} {}
+
   runtime::node_config cfg;
   caf::actor_system sys{cfg};
-  runtime::node node{sys, single_process_node("test-node")};
+  runtime::node node;
   caf::scoped_actor self{sys};
   std::vector<caf::actor> spawned;
 
@@ -53,13 +59,17 @@ struct node_fixture {
 /// machines are slow and sanitizers slower; never a performance assertion.
 inline constexpr std::chrono::seconds must_arrive{10};
 
-/// A small image frame: a u16 2D field plus a f64 timestamp array.
-inline frame_schema camera_schema(const std::string& name = "test.camera", uint32_t version = 1) {
-  frame_schema s;
-  s.name = name;
-  s.version = version;
-  s.fields = {field{"image", dtype::u16, shape{16, 16}}, field{"stamps", dtype::f64, shape{4}}};
-  return s;
+/// A subscriber actor that forwards every frame and status to `sink`.
+inline caf::behavior forwarder(caf::event_based_actor* self, caf::actor sink, std::string channel,
+                               runtime::subscription_options opts) {
+  auto sub = runtime::subscribe(self, channel, opts);
+  if (!sub)
+    self->send(sink, sub.error().context);
+  return {
+      [=](const runtime::frame& f) { self->send(sink, f); },
+      [=](const runtime::channel_status& s) { self->send(sink, s); },
+      [](caf::atom_value ping) { return ping; }, // answered once subscribed
+  };
 }
 
 } // namespace dxhub::test

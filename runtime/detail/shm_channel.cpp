@@ -1,0 +1,282 @@
+#include "dxhub/runtime/detail/shm_channel.hpp"
+
+#include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/node.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
+#include "dxhub/transports/shm/publisher.hpp"
+#include "dxhub/transports/shm/segment_name.hpp"
+#include "dxhub/transports/shm/subscriber.hpp"
+
+#include <caf/send.hpp>
+
+#include <condition_variable>
+
+namespace dxhub::runtime::detail {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A chunk of the segment being written by this process's publisher.
+class shm_loan final : public writable_frame {
+public:
+  shm_loan(shm::loan l, const frame_schema* schema) : loan_(std::move(l)), schema_(schema) {}
+  frame_header& header() noexcept override { return loan_.header(); }
+  std::span<std::byte> payload() noexcept override { return loan_.payload().first(loan_.size()); }
+  const frame_schema& schema() const noexcept override { return *schema_; }
+  std::optional<uint32_t> chunk_index() const noexcept override { return loan_.chunk_index(); }
+  shm::loan& raw() noexcept { return loan_; }
+
+private:
+  shm::loan loan_;
+  const frame_schema* schema_;
+};
+
+class shm_writer final : public channel_writer {
+public:
+  shm_writer(caf::actor_system& sys, shm::publisher pub, uint64_t session)
+    : sys_(sys), pub_(std::move(pub)), session_(session) {}
+
+  ~shm_writer() override {
+    node::with_node(sys_, [this](node& n) {
+      caf::anon_send(n.directory(), unchannel_atom::value, pub_.channel());
+    });
+  }
+
+  const std::string& channel() const noexcept override { return pub_.channel(); }
+  const frame_schema& schema() const noexcept override { return pub_.schema(); }
+  uint64_t session() const noexcept override { return pub_.session_id(); }
+  runtime::transport transport() const noexcept override { return transport::shm; }
+
+  expected<std::shared_ptr<writable_frame>> loan() override {
+    std::lock_guard lock{mutex_};
+    DXHUB_TRY(chunk, pub_.loan_chunk());
+    return std::make_shared<shm_loan>(std::move(chunk), &pub_.schema());
+  }
+
+  expected<publish_report> publish(std::shared_ptr<writable_frame> f) override {
+    auto chunk = std::dynamic_pointer_cast<shm_loan>(f);
+    if (!chunk)
+      return error{errc::invalid_argument, "frame was not loaned from '" + channel() + "'"};
+    std::lock_guard lock{mutex_};
+    auto seq = pub_.publish(std::move(chunk->raw()));
+    publish_report report;
+    if (!seq) {
+      if (seq.error().code != errc::slow_subscriber)
+        return seq.error();
+      report.sequence = pub_.sequence() - 1;
+      report.slow.push_back(seq.error().context);
+    } else {
+      report.sequence = seq.value();
+    }
+    return report;
+  }
+
+private:
+  caf::actor_system& sys_;
+  std::mutex mutex_; // an actor may publish from any worker thread, one at a time
+  shm::publisher pub_;
+  uint64_t session_;
+};
+
+/// A frame pinned in the segment; the chunk goes back when the last copy of
+/// the runtime handle is gone.
+class shm_frame final : public frame_storage {
+public:
+  shm_frame(shm::frame f, std::shared_ptr<const frame_schema> schema,
+            std::shared_ptr<const std::string> channel, std::shared_ptr<const std::string> segment)
+    : frame_(std::move(f)), schema_(std::move(schema)), channel_(std::move(channel)),
+      segment_(std::move(segment)) {}
+
+  const frame_header& header() const noexcept override { return frame_.header(); }
+  std::span<const std::byte> payload() const noexcept override { return frame_.payload(); }
+  const frame_schema& schema() const noexcept override { return *schema_; }
+  const std::string& channel() const noexcept override { return *channel_; }
+  runtime::transport transport() const noexcept override { return transport::shm; }
+  std::string_view segment() const noexcept override { return *segment_; }
+  std::optional<uint32_t> chunk_index() const noexcept override { return frame_.chunk_index(); }
+
+private:
+  shm::frame frame_;
+  std::shared_ptr<const frame_schema> schema_;
+  std::shared_ptr<const std::string> channel_;
+  std::shared_ptr<const std::string> segment_;
+};
+
+shm::policy shm_policy(policy p) {
+  return p == policy::reliable ? shm::policy::reliable : shm::policy::latest;
+}
+
+} // namespace
+
+expected<std::shared_ptr<channel_writer>> open_shm_writer(node& n, const std::string& channel,
+                                                          const frame_schema& schema,
+                                                          const publisher_options& options,
+                                                          uint64_t session) {
+  shm::channel_options opts;
+  DXHUB_TRY(bytes, schema.payload_size());
+  opts.chunk_size = bytes;
+  opts.chunk_count = options.chunk_count;
+  opts.max_subscribers = options.max_subscribers;
+  opts.mode = static_cast<mode_t>(options.mode);
+  DXHUB_TRY(pub, shm::publisher::open(channel, schema, opts));
+  return std::make_shared<shm_writer>(n.system(), std::move(pub), session);
+}
+
+// -- shm_reader ---------------------------------------------------------------------
+
+struct shm_reader::impl {
+  caf::actor target;
+  std::shared_ptr<const std::string> channel;
+  std::shared_ptr<const std::string> segment;
+  subscription_options options;
+  std::shared_ptr<delivery> out;
+  std::shared_ptr<subscription_state> state;
+  std::shared_ptr<const frame_schema> schema;
+  std::optional<shm::subscriber> sub;
+  uint64_t announced_session = 0;
+  // Guards `sub` against `stop` interrupting it while the thread drops it.
+  std::mutex mutex;
+  std::condition_variable wake;
+
+  void tell(channel_status::state what, uint64_t session, errc code = errc::none,
+            std::string detail = {}) const {
+    caf::anon_send(
+        target, channel_status{*channel, what, transport::shm, session, code, std::move(detail)});
+  }
+};
+
+shm_reader::shm_reader(caf::actor target, std::string channel, subscription_options options,
+                       std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state)
+  : impl_(std::make_unique<impl>()) {
+  impl_->target = std::move(target);
+  impl_->segment = std::make_shared<const std::string>(shm::segment_name(channel));
+  impl_->channel = std::make_shared<const std::string>(std::move(channel));
+  impl_->options = std::move(options);
+  impl_->out = std::move(out);
+  impl_->state = std::move(state);
+  thread_ = std::thread{[this] { run(); }};
+}
+
+shm_reader::~shm_reader() {
+  stop();
+  join();
+}
+
+void shm_reader::stop() {
+  stop_ = true;
+  std::lock_guard lock{impl_->mutex};
+  if (impl_->sub)
+    impl_->sub->interrupt();
+  impl_->wake.notify_all();
+}
+
+void shm_reader::join() {
+  if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id())
+    thread_.join();
+}
+
+void shm_reader::run() {
+  auto& st = *impl_;
+  auto pause = [&](std::chrono::milliseconds d) {
+    std::unique_lock lock{st.mutex};
+    st.wake.wait_for(lock, d, [&] { return stop_.load(); });
+  };
+  auto attach = [&]() -> bool { // false: give up for good
+    auto info = shm::inspect(*st.channel);
+    if (!info)
+      return true; // no segment yet: the publisher may come later
+    if (st.options.expect && !(info.value().schema == *st.options.expect)) {
+      auto why = require_same_schema(info.value().schema, *st.options.expect,
+                                     "channel '" + *st.channel + "'", "subscriber");
+      st.tell(channel_status::state::refused, 0, errc::schema_mismatch, why.error().context);
+      return false;
+    }
+    shm::subscriber_options opts{shm_policy(st.options.policy), st.options.queue_depth,
+                                 st.options.busy_poll};
+    auto sub = shm::subscriber::attach(*st.channel, info.value().schema, opts);
+    if (!sub) {
+      auto code = sub.error().code;
+      if (code == errc::subscribers_full || code == errc::invalid_argument
+          || code == errc::permission_denied) {
+        st.tell(channel_status::state::refused, 0, code, sub.error().context);
+        return false;
+      }
+      return true; // a segment being recycled or recreated: try again
+    }
+    std::lock_guard lock{st.mutex};
+    st.schema = std::make_shared<const frame_schema>(sub.value().schema());
+    st.sub.emplace(std::move(sub).value());
+    st.state->via = transport::shm;
+    if (info.value().publisher_alive) {
+      st.announced_session = info.value().session;
+      st.tell(channel_status::state::attached, info.value().session);
+    }
+    return true;
+  };
+  while (!stop_) {
+    if (!st.sub) {
+      if (!attach())
+        break;
+      if (!st.sub)
+        pause(100ms);
+      continue;
+    }
+    if (!st.out->wait_for_window(200ms))
+      continue;
+    auto f = st.sub->take(200ms);
+    if (f) {
+      auto session = f.value().header().session;
+      if (session != st.announced_session) {
+        st.announced_session = session;
+        st.tell(channel_status::state::attached, session);
+      }
+      st.out->offer(
+          std::make_shared<shm_frame>(std::move(f).value(), st.schema, st.channel, st.segment),
+          0ms);
+    } else if (f.error().code == errc::publisher_gone) {
+      st.announced_session = 0;
+      st.tell(channel_status::state::publisher_gone, 0, errc::publisher_gone, f.error().context);
+    } else if (f.error().code != errc::timeout && f.error().code != errc::would_block) {
+      pause(100ms);
+    }
+  }
+  {
+    std::lock_guard lock{st.mutex};
+    st.sub.reset();
+  }
+  finished_ = true;
+}
+
+// -- shm_readers --------------------------------------------------------------------
+
+void shm_readers::add(std::shared_ptr<shm_reader> r) {
+  std::vector<std::shared_ptr<shm_reader>> done;
+  {
+    std::lock_guard lock{mutex_};
+    std::erase_if(readers_, [&](const auto& x) {
+      if (!x->finished())
+        return false;
+      done.push_back(x);
+      return true;
+    });
+    readers_.push_back(std::move(r));
+  }
+  for (auto& d : done)
+    d->join();
+}
+
+void shm_readers::stop_all() {
+  std::vector<std::shared_ptr<shm_reader>> all;
+  {
+    std::lock_guard lock{mutex_};
+    all.swap(readers_);
+  }
+  for (auto& r : all)
+    r->stop();
+  for (auto& r : all)
+    r->join();
+}
+
+} // namespace dxhub::runtime::detail

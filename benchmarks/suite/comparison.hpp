@@ -53,6 +53,10 @@ std::string short_name(const std::string& program);
 /// the peak RSS row the suite adds for every program).
 std::vector<std::string> expected_rows(const std::string& program);
 
+/// Whether a figure's value is plausible: positive, or at least zero for CPU
+/// use (`cpu_*` metrics: an idle subscriber may use none).
+bool valid_value(const figure& f);
+
 /// The key ratios whose two figures exist.
 std::vector<key_ratio> key_ratios(const figure_index& index);
 

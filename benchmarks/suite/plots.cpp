@@ -79,6 +79,26 @@ struct series {
   bool flat = false; // a one-size floor, drawn dashed across the x range
 };
 
+/// The name without its fan-out part: "shm_fanout4" -> "shm".
+std::string without_fanout(const std::string& name) {
+  static const std::regex strip{R"([_-]?(fanout|subs?|x)[_-]?\d+|[_-]?\d+[_-]?subs?)"};
+  return std::regex_replace(name, strip, "");
+}
+
+/// The one-subscriber point of a fan-out line: the plain one-way latency of
+/// the same path, size and program (a ping-pong has one subscriber).
+std::optional<double> single_subscriber(const summary& s, const measured& fanned) {
+  const auto& f = fanned.value;
+  auto bench = without_fanout(f.bench);
+  auto variant = without_fanout(f.variant);
+  for (const auto& m : s.figures)
+    if (m.program == fanned.program && m.value.section == f.section && m.value.bench == bench
+        && m.value.variant == variant && m.value.size == f.size && m.value.metric == f.metric
+        && m.value.value > 0)
+      return m.value.value;
+  return std::nullopt;
+}
+
 std::vector<series> series_of(const summary& s, const plot_spec& spec) {
   std::vector<series> lines;
   std::map<std::string, std::size_t> by_title;
@@ -94,10 +114,7 @@ std::vector<series> series_of(const summary& s, const plot_spec& spec) {
       if (subs <= 0)
         continue;
       x = subs;
-      static const std::regex strip{R"([_-]?(fanout|subs?|x)[_-]?\d+|[_-]?\d+[_-]?subs?)"};
-      static const std::regex spaces{R"(\s+)"};
-      title = std::regex_replace(std::regex_replace(title, strip, ""), spaces, " ");
-      title += (title.back() == ' ' ? "" : " ") + f.size;
+      title = without_fanout(f.bench) + " " + without_fanout(f.variant) + " " + f.size;
     } else {
       auto bytes = size_bytes(f.size);
       if (!bytes || subscribers_of(f) > 0)
@@ -110,8 +127,11 @@ std::vector<series> series_of(const summary& s, const plot_spec& spec) {
     if (!first && owner->second != m.program)
       continue;
     auto [it, fresh] = by_title.emplace(title, lines.size());
-    if (fresh)
+    if (fresh) {
       lines.push_back({title, {}});
+      if (auto one = spec.fanout ? single_subscriber(s, m) : std::nullopt; one && x != 1)
+        lines.back().points.emplace_back(1.0, *one);
+    }
     lines[it->second].points.emplace_back(x, f.value);
   }
   for (auto& line : lines) {

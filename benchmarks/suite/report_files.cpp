@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace dxhub::bench::suite {
@@ -92,7 +93,16 @@ private:
   std::vector<std::vector<std::string>> rows_;
 };
 
-/// (bench, variant, size) in the order the programs printed them.
+/// Latency percentiles and rates have their own tables; any other metric
+/// (CPU use, memory, the programs' own ratios) goes to "Other figures".
+bool in_tables(const figure& f) {
+  static const std::set<std::string> latency = {"p50", "p99", "p999", "max"};
+  static const std::set<std::string> throughput = {"msgs_per_s", "GBps"};
+  return (f.section == "lat" && latency.count(f.metric) > 0)
+         || (f.section == "thr" && throughput.count(f.metric) > 0);
+}
+
+/// (program, bench, variant, size) in the order the programs printed them.
 struct row_group {
   std::string program, bench, variant, size;
 };
@@ -101,7 +111,7 @@ std::vector<row_group> groups_of(const summary& s, const std::string& section) {
   std::vector<row_group> groups;
   for (const auto& m : s.figures) {
     const auto& f = m.value;
-    if (f.section != section)
+    if (f.section != section || !in_tables(f))
       continue;
     auto same = [&](const row_group& g) {
       return g.program == m.program && g.bench == f.bench && g.variant == f.variant
@@ -153,7 +163,7 @@ std::string other_table(const summary& s) {
   table t{{"section", "bench", "variant", "size", "metric", "value", "unit", "program"}};
   for (const auto& m : s.figures) {
     const auto& f = m.value;
-    if (f.section == "lat" || f.section == "thr")
+    if (in_tables(f))
       continue;
     t.add({f.section, f.bench, f.variant, f.size, f.metric, plain(f.value), f.unit,
            short_name(m.program)});

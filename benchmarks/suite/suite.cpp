@@ -169,7 +169,7 @@ expected<summary> run(const options& opts) {
   s.ratios = key_ratios(figure_index{s.figures});
   s.missing = missing_rows(s);
   for (const auto& m : s.figures)
-    if (!(m.value.value > 0) && m.value.section != "ratio")
+    if (!valid_value(m.value) && m.value.section != "ratio")
       s.notes.push_back("not a positive number: " + m.program + ": " + row_key(m.value));
   auto plots = draw_plots(s, opts.out_dir, s.notes);
   for (const auto& p : plots) {

@@ -54,7 +54,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // In the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, char** argv, char** envp) {
+[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, const char* workdir,
+                             char** argv, char** envp) {
   // Dies with the launcher, even when the launcher is killed with -9; the
   // check after the call closes the race with a launcher that died first.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -70,7 +71,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   ::signal(SIGPIPE, SIG_DFL);
   if (beat_fd >= 0)
     ::fcntl(beat_fd, F_SETFD, 0); // inherited across exec
-  ::execve(argv[0], argv, envp);
+  if (*workdir == '\0' || ::chdir(workdir) == 0)
+    ::execve(argv[0], argv, envp);
   int err = errno;
   [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
   ::_exit(127);
@@ -104,7 +106,7 @@ expected<child_process> child_process::start(const process_options& options) {
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0)
-    exec_child(parent, beat[1], report[1], argv.data(), envp.data());
+    exec_child(parent, beat[1], report[1], options.workdir.c_str(), argv.data(), envp.data());
   int fork_errno = errno;
   ::close(report[1]);
   if (beat[1] >= 0)
@@ -131,7 +133,9 @@ expected<child_process> child_process::start(const process_options& options) {
   if (n == sizeof exec_errno) {
     child.kill_and_reap();
     return error{errc::system_error,
-                 "cannot start '" + options.program + "': " + std::strerror(exec_errno)};
+                 "cannot start '" + options.program + "'"
+                     + (options.workdir.empty() ? "" : " in '" + options.workdir + "'") + ": "
+                     + std::strerror(exec_errno)};
   }
   if (beat[0] >= 0)
     ::fcntl(beat[0], F_SETFL, O_NONBLOCK);

@@ -43,6 +43,8 @@ struct process_options {
   std::map<std::string, std::string> env;
   /// Gives the child a heartbeat descriptor, named in DXHUB_HEARTBEAT_FD.
   bool heartbeat = true;
+  /// The child's working directory; empty means the launcher's.
+  std::string workdir;
 };
 
 /// A started child process. Destroying a running one kills its process

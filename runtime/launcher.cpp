@@ -204,6 +204,7 @@ void launcher::start(node_state& n) {
   opts.env["DXHUB_SHM_PREFIX"] = plan_.shm_prefix();
   opts.env["DXHUB_RESTART_COUNT"] = std::to_string(n.restarts);
   opts.heartbeat = n.watched();
+  opts.workdir = options_.workdir;
   n.started = clock_type::now();
   n.beat_seen = false;
   n.hung = false;
@@ -430,6 +431,8 @@ expected<void> launcher::run() {
       break;
     check_heartbeats();
     start_due();
+    if (options_.on_tick)
+      options_.on_tick();
   }
   if (!stopping_)
     remove_segments(); // every node ended on its own

@@ -53,8 +53,13 @@ struct launcher_options {
   std::string host;
   /// Receives every report, on the thread that runs `run()`.
   std::function<void(const launch_report&)> on_report;
+  /// Called on every tick of `run()` (status lines, a --duration limit that
+  /// calls `stop()`), on the thread that runs `run()`.
+  std::function<void()> on_tick;
   /// How often the launcher checks exits and heartbeats at most.
   std::chrono::milliseconds tick{50};
+  /// The nodes' working directory; empty means the launcher's.
+  std::string workdir;
 };
 
 /// Runs one deployment. Call `run()` from the thread that should own the

@@ -276,4 +276,41 @@ CAF_TEST(a node program that cannot be executed starts nothing) {
   CAF_CHECK_EQUAL(rest(), "");
 }
 
+CAF_TEST(stop from the tick callback stops nodes that ran in the working directory) {
+  write({{"camera"}});
+  auto plan = runtime::load_deployment(file);
+  CAF_REQUIRE(plan);
+  runtime::launcher* running = nullptr;
+  std::vector<std::string> kinds;
+  pid_t pid = 0;
+  std::filesystem::path cwd;
+  runtime::launcher_options options;
+  options.workdir = dir.string();
+  options.on_report = [&](const runtime::launch_report& r) {
+    CAF_MESSAGE("report: " << r.line());
+    kinds.push_back(r.kind);
+    if (r.kind == "start")
+      pid = r.pid;
+  };
+  options.on_tick = [&] {
+    if (pid <= 0 || !cwd.empty())
+      return;
+    std::error_code ec;
+    cwd = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec);
+    running->stop();
+  };
+  runtime::launcher launcher{std::move(plan.value()), options};
+  running = &launcher;
+  auto done = launcher.run();
+  CAF_CHECK(done);
+  CAF_CHECK_EQUAL(cwd, std::filesystem::canonical(dir));
+  CAF_REQUIRE_EQUAL(kinds.size(), 5u);
+  CAF_CHECK_EQUAL(kinds[0], "guard");
+  CAF_CHECK_EQUAL(kinds[1], "start");
+  CAF_CHECK_EQUAL(kinds[2], "stop");
+  CAF_CHECK_EQUAL(kinds[3], "exit");
+  CAF_CHECK_EQUAL(kinds[4], "cleanup");
+  CAF_CHECK(!alive(pid));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

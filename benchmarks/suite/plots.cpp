@@ -57,8 +57,14 @@ int subscribers_of(const figure& f) {
 }
 
 /// The baselines by what they stand for; other lines by bench and variant.
-std::string legend_title(const figure& f) {
-  auto name = f.bench + " " + f.variant;
+bool is_baseline(const std::string& bench) {
+  static const std::set<std::string> baselines = {"cacheline", "futex", "memcpy", "unix_socket",
+                                                  "message_queue"};
+  return baselines.count(bench) > 0;
+}
+
+std::string legend_title(const std::string& bench, const std::string& variant) {
+  auto name = bench + " " + variant;
   if (name == "cacheline spin")
     return "cache-line ping-pong (polling floor)";
   if (name == "futex block")
@@ -69,14 +75,18 @@ std::string legend_title(const figure& f) {
     return "Unix socket";
   if (name == "message_queue block")
     return "Boost.Interprocess message_queue";
-  return name;
+  auto words = bench;
+  std::replace(words.begin(), words.end(), '_', ' ');
+  auto mode = variant == "spin" ? "busy-poll" : variant == "block" ? "blocking" : variant;
+  return words + ", " + mode;
 }
 
 /// One line of a plot: a title and its (x, y) points, sorted by x.
 struct series {
   std::string title;
   std::vector<std::pair<double, double>> points;
-  bool flat = false; // a one-size floor, drawn dashed across the x range
+  bool flat = false;     // a one-size floor, drawn dashed across the x range
+  bool baseline = false; // drawn thinner than the dxhub paths
 };
 
 /// The name without its fan-out part: "shm_fanout4" -> "shm".
@@ -108,13 +118,13 @@ std::vector<series> series_of(const summary& s, const plot_spec& spec) {
     if (f.section != spec.section || f.metric != spec.metric || f.value <= 0)
       continue;
     double x = 0;
-    std::string title = legend_title(f);
+    std::string title = legend_title(f.bench, f.variant);
     if (spec.fanout) {
       int subs = subscribers_of(f);
       if (subs <= 0)
         continue;
       x = subs;
-      title = without_fanout(f.bench) + " " + without_fanout(f.variant) + " " + f.size;
+      title = legend_title(without_fanout(f.bench), without_fanout(f.variant)) + ", " + f.size;
     } else {
       auto bytes = size_bytes(f.size);
       if (!bytes || subscribers_of(f) > 0)
@@ -128,7 +138,7 @@ std::vector<series> series_of(const summary& s, const plot_spec& spec) {
       continue;
     auto [it, fresh] = by_title.emplace(title, lines.size());
     if (fresh) {
-      lines.push_back({title, {}});
+      lines.push_back({title, {}, false, is_baseline(f.bench)});
       if (auto one = spec.fanout ? single_subscriber(s, m) : std::nullopt; one && x != 1)
         lines.back().points.emplace_back(1.0, *one);
     }
@@ -193,8 +203,10 @@ std::string plot_script(const summary& s, const std::string& plot, const std::st
      << "set logscale y\nset grid xtics ytics mytics lc rgb '#dddddd'\n"
      << "set key below center box Left reverse width 2 maxcols 2\n"
      // Room under the x label for the legend: two entries per row.
-     << "set bmargin " << 6 + (lines.size() + 1) / 2 << "\n"
-     << (spec.section == "thr" ? "set format y '%.0s%c'\n" : "set format y '%g'\n");
+     << "set bmargin " << 6 + (lines.size() + 1) / 2
+     << "\n"
+     // k/M/G for message rates; plain numbers for GB/s, where "m" would read as mega.
+     << (spec.metric == "msgs_per_s" ? "set format y '%.0s%c'\n" : "set format y '%g'\n");
   if (spec.fanout) {
     gp << "set xlabel 'subscribers (one publisher)'\nset logscale x 2\n"
        << "set xrange [" << number(x_min / 1.3) << ":" << number(x_max * 1.3) << "]\n"
@@ -232,10 +244,19 @@ std::string plot_script(const summary& s, const std::string& plot, const std::st
   gp << "plot ";
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const auto& line = lines[i];
+    // Distinct, readable colours (no yellow on white); baselines thin, dxhub paths bold.
+    static const char* colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                    "#9467bd", "#8c564b", "#e377c2", "#17becf",
+                                    "#7f7f7f", "#bcbd22", "#000000", "#006d2c"};
+    auto colour = colours[i % (sizeof colours / sizeof colours[0])];
     gp << (i == 0 ? "" : ", \\\n     ") << "$d" << i << " using 1:2 title '" << line.title
-       << (line.flat ? ", 64B" : "") << "' "
-       << (line.flat ? "with lines dt 2 lw 2" : "with linespoints lw 2 pt 7 ps 1.2") << " lc "
-       << (i + 1);
+       << (line.flat ? ", 64B" : "") << "' ";
+    if (line.flat)
+      gp << "with lines dt 2 lw 2";
+    else
+      gp << "with linespoints lw " << (line.baseline ? "1.5" : "3") << " pt " << 5 + i % 4 * 2
+         << " ps " << (line.baseline ? "1" : "1.3");
+    gp << " lc rgb '" << colour << "'";
   }
   gp << "\n";
   return gp.str();

@@ -98,7 +98,7 @@ CAF_TEST(plots have log axes and units and a legend entry per line) {
   CAF_CHECK(gp.find("set logscale y") != std::string::npos);
   CAF_CHECK(gp.find("[µs]") != std::string::npos);
   CAF_CHECK(gp.find("[bytes") != std::string::npos);
-  CAF_CHECK(gp.find("title 'shm spin'") != std::string::npos);
+  CAF_CHECK(gp.find("title 'shm, busy-poll'") != std::string::npos);
   CAF_CHECK(gp.find("polling floor") != std::string::npos);
   CAF_CHECK(gp.find("'64B' 64") != std::string::npos);
   CAF_CHECK(gp.find("'8MiB' 8388608") != std::string::npos);
@@ -116,7 +116,7 @@ CAF_TEST(fanout rows make a plot against the number of subscribers) {
     s.figures.push_back(row("s", "lat", "shm_fanout" + std::to_string(subscribers), "block", "64B",
                             "p50", 0.5 * subscribers, "us"));
   auto gp = plot_script(s, "fanout", "pngcairo");
-  CAF_CHECK(gp.find("title 'shm block 64B'") != std::string::npos);
+  CAF_CHECK(gp.find("title 'shm, blocking, 64B'") != std::string::npos);
   CAF_CHECK(gp.find("'8' 8") != std::string::npos);
   CAF_CHECK(gp.find("\n1 10\n2 1\n") != std::string::npos); // 1 subscriber: the plain path
   CAF_CHECK(gp.find("subscribers") != std::string::npos);

@@ -134,7 +134,9 @@ expected<void> server_core::check(const wire_message& msg) const {
   if (header.kind != message_kind::request)
     return error{errc::malformed_message,
                  "a server takes requests, got a " + std::string{name(header.kind)}};
-  if (!options.accepted_schemas.empty()
+  // Untyped JSON (empty schema name) is checked field by field by the payload decoder.
+  bool untyped_json = header.schema.name.empty() && header.encoding == encoding::json;
+  if (!options.accepted_schemas.empty() && !untyped_json
       && std::find(options.accepted_schemas.begin(), options.accepted_schemas.end(), header.schema)
              == options.accepted_schemas.end()) {
     std::string accepted;

@@ -58,7 +58,8 @@ using request_handler = std::function<void(request, responder)>;
 /// A server's configuration.
 struct server_options : socket_options {
   /// Schemas the server accepts; empty: any. Others are rejected as
-  /// `schema_mismatch` (and answered with an error reply).
+  /// `schema_mismatch` (and answered with an error reply). Untyped JSON
+  /// requests (empty schema name) pass; their decoder checks the fields.
   std::vector<schema_id> accepted_schemas;
 };
 

@@ -2,6 +2,8 @@
 
 #include "dxhub/benchmarks/suite/result_line.hpp"
 
+#include <fnmatch.h>
+
 namespace dxhub::bench::suite {
 
 namespace {
@@ -39,8 +41,9 @@ struct ratio_rule {
   selector denominator;
 };
 
-// Other programs' names are matched loosely (first candidate found wins), so
-// that a renamed variant still finds its ratio.
+// Other programs' names are matched loosely (shell patterns, the first
+// candidate found wins), so that a renamed variant still finds its ratio;
+// "=" as a denominator variant means the numerator's variant.
 const std::vector<ratio_rule>& ratio_rules() {
   static const std::vector<ratio_rule> rules = {
       {"shm / Unix socket, 8MiB msgs/s (higher is better)",
@@ -53,17 +56,27 @@ const std::vector<ratio_rule>& ratio_rules() {
        {"lat", {"shm"}, {"block", "blocking"}, "64B", "p50"},
        {"lat", {"futex"}, {"block"}, "64B", "p50"}},
       {"actor layer p50 / raw shm p50, 64B",
-       {"lat", {"runtime", "actor", "actors", "runtime_shm"}, {"shm", "block", "*"}, "64B", "p50"},
-       {"lat", {"shm"}, {"=", "block", "spin"}, "64B", "p50"}},
+       {"lat", {"actor*", "*actor*", "runtime*"}, {"*"}, "64B", "p50"},
+       {"lat", {"shm", "raw_shm", "shm_raw"}, {"=", "block", "spin", "*"}, "64B", "p50"}},
       {"envelope p50 / raw cppzmq p50, 64B ipc",
        {"lat",
-        {"zmq_envelope", "zmq", "envelope"},
-        {"ipc", "envelope_ipc", "envelope"},
+        {"zmq_envelope*", "*envelope*", "zmq", "dxhub_zmq*"},
+        {"ipc", "*ipc*", "*"},
         "64B",
         "p50"},
-       {"lat", {"zmq_raw", "cppzmq", "raw_zmq", "zmq"}, {"ipc", "raw_ipc", "raw"}, "64B", "p50"}},
+       {"lat",
+        {"zmq_raw*", "*raw*", "cppzmq*", "*cppzmq*"},
+        {"=", "ipc", "*ipc*", "*"},
+        "64B",
+        "p50"}},
   };
   return rules;
+}
+
+/// Shell-style matching ("*envelope*"), so that other programs' names are
+/// found without the suite knowing them letter for letter.
+bool matches(const std::string& pattern, const std::string& name) {
+  return fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
 }
 
 /// The variant of a row key ("section bench variant size metric").
@@ -96,9 +109,8 @@ std::optional<found_row> figure_index::first_of(const std::string& section,
       const measured* any = nullptr;
       for (const auto& m : rows_) {
         const auto& row = m.value;
-        if (row.section != section || row.bench != bench
-            || (variant != "*" && row.variant != variant) || row.size != size
-            || row.metric != metric)
+        if (row.section != section || !matches(bench, row.bench) || !matches(variant, row.variant)
+            || row.size != size || row.metric != metric)
           continue;
         if (m.program == program)
           return found_row{row_key(row), row.value, m.program};

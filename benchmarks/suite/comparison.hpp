@@ -33,8 +33,8 @@ public:
                              const std::string& variant, const std::string& size,
                              const std::string& metric, const std::string& program = "") const;
 
-  /// The first row that exists among the candidates, benches first, then
-  /// variants ("*" = any), preferring `program`'s rows.
+  /// The first row that exists among the candidates (shell patterns such as
+  /// "*envelope*"), benches first, then variants, preferring `program`'s rows.
   std::optional<found_row> first_of(const std::string& section,
                                     const std::vector<std::string>& benches,
                                     const std::vector<std::string>& variants,

@@ -75,6 +75,25 @@ CAF_TEST(the key ratios of issue 8 are computed from the figures that exist) {
   CAF_CHECK_EQUAL(value_of("envelope"), -1.0); // no zmq figures: no ratio, no guess
 }
 
+CAF_TEST(ratios find other programs rows by pattern and in the same mode) {
+  auto s = sample_run();
+  s.figures.push_back(row("z", "lat", "zmq_envelope", "ipc", "64B", "p50", 30.0, "us"));
+  s.figures.push_back(row("z", "lat", "zmq_raw", "tcp", "64B", "p50", 10.0, "us"));
+  s.figures.push_back(row("z", "lat", "zmq_raw", "ipc", "64B", "p50", 20.0, "us"));
+  s.figures.push_back(row("r", "lat", "actor_shm", "block", "64B", "p50", 15.0, "us"));
+  s.figures.push_back(row("r", "lat", "shm", "spin", "64B", "p50", 1.0, "us"));
+  s.figures.push_back(row("r", "lat", "shm", "block", "64B", "p50", 12.0, "us"));
+  auto ratios = key_ratios(figure_index{s.figures});
+  auto value_of = [&](const std::string& prefix) {
+    for (const auto& r : ratios)
+      if (r.name.rfind(prefix, 0) == 0)
+        return r.value;
+    return -1.0;
+  };
+  CAF_CHECK_EQUAL(value_of("envelope"), 1.5);     // ipc against ipc, not tcp
+  CAF_CHECK_EQUAL(value_of("actor layer"), 1.25); // blocking against blocking, same run
+}
+
 CAF_TEST(the CSV has one line per figure with the host on each) {
   auto csv = csv_text(sample_run());
   CAF_CHECK_EQUAL(std::count(csv.begin(), csv.end(), '\n'), 10);

@@ -25,6 +25,8 @@ struct settings {
   int cpu_a = 0;
   int cpu_b = 1;
   int idle_seconds = 10;
+  std::string parts = "lat,thr,fan,idle";
+  bool has(const char* part) const { return parts.find(part) != std::string::npos; }
 };
 
 const std::vector<std::size_t> sizes = {64, 4096, std::size_t{1} << 20, std::size_t{8} << 20};
@@ -104,10 +106,14 @@ bool add_rate(report& r, const char* bench, const char* variant, std::size_t byt
 bool measure_shm(report& r, const settings& s) {
   bool ok = true;
   for (auto bytes : sizes) {
+    if (!s.has("lat"))
+      break;
     ok &= add_latency(r, "shm", "spin", bytes, sb::pingpong_latency(latency_run(s, bytes, true)));
     ok &= add_latency(r, "shm", "block", bytes, sb::pingpong_latency(latency_run(s, bytes, false)));
   }
   for (auto bytes : sizes) {
+    if (!s.has("thr"))
+      break;
     ok &= add_rate(r, "shm_zero_copy", "spin", bytes,
                    sb::throughput(throughput_run(s, bytes), false));
     ok &= add_rate(r, "shm_filled", "spin", bytes, sb::throughput(throughput_run(s, bytes), true));
@@ -115,7 +121,10 @@ bool measure_shm(report& r, const settings& s) {
   auto fan = latency_run(s, 4096, false);
   fan.iterations = s.quick ? 300 : 3000;
   fan.warmup = 50;
-  ok &= add_latency(r, "shm_fanout4", "block", 4096, sb::fanout_latency(fan, 4));
+  if (s.has("fan"))
+    ok &= add_latency(r, "shm_fanout4", "block", 4096, sb::fanout_latency(fan, 4));
+  if (!s.has("idle"))
+    return ok;
   auto idle = latency_run(s, 64, false);
   idle.duration = std::chrono::seconds(s.quick ? 2 : s.idle_seconds);
   auto cpu = sb::idle_cpu_seconds(idle);
@@ -194,6 +203,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-baselines", s.no_baselines, "measure the shm transport only");
   app.add_option("--cpu-a", s.cpu_a, "core of the publishing process")->capture_default_str();
   app.add_option("--cpu-b", s.cpu_b, "core of the subscribing process")->capture_default_str();
+  app.add_option("--parts", s.parts, "what to measure of the shm transport: lat,thr,fan,idle")
+      ->capture_default_str();
   app.add_option("--idle-seconds", s.idle_seconds, "how long the idle-CPU check sleeps")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -29,9 +29,12 @@ std::string unique_channel(const char* what) {
 channel_options options_for(std::size_t bytes, uint32_t readers) {
   channel_options o;
   o.chunk_size = bytes;
-  o.chunk_count = bytes >= (std::size_t{1} << 20) ? 8 : 32;
+  // Deep queues ride out the moments a busy machine deschedules one side.
+  bool huge = bytes >= (std::size_t{8} << 20);
+  bool large = bytes >= (std::size_t{1} << 20);
+  o.chunk_count = huge ? 16 : large ? 32 : 256;
   o.max_subscribers = readers;
-  o.max_queue_depth = 16;
+  o.max_queue_depth = o.chunk_count / 2;
   o.reliable_timeout = 5s;
   return o;
 }

@@ -174,8 +174,8 @@ expected<loan> publisher_core::loan_chunk() {
     maintain(now);
   if (free_.empty())
     rescan();
-  if (free_.empty()) {
-    maintain(now);
+  if (free_.empty() && now - last_maintenance_ns_ >= liveness_period_ns) {
+    maintain(now); // a dead reader may be what holds the pool
     rescan();
   }
   // `latest` readers never hold the publisher up: their oldest queued frames go first.

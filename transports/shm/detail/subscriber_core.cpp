@@ -102,7 +102,6 @@ std::optional<error> subscriber_core::check_publisher(int64_t now_ns) {
 expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
   auto& row = seg_->row(row_);
   auto deadline = monotonic_ns() + timeout.count();
-  bool first = true;
   for (;;) {
     auto taken = try_take();
     if (taken || taken.error().code != errc::would_block)
@@ -110,8 +109,8 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     if (interrupted_.exchange(false, std::memory_order_acq_rel))
       return error{errc::timeout, "interrupted"};
     auto now = monotonic_ns();
-    if (first || now - last_check_ns_ >= publisher_check_ns) {
-      first = false;
+    // Reading /proc costs microseconds: at most every 100 ms, never per frame.
+    if (now - last_check_ns_ >= publisher_check_ns) {
       if (auto gone = check_publisher(now))
         return *gone;
     }

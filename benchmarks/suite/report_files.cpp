@@ -181,6 +181,16 @@ std::string programs_table(const summary& s) {
 
 } // namespace
 
+std::string result_lines_text(const summary& s) {
+  std::string out;
+  for (const auto& m : s.figures) {
+    const auto& f = m.value;
+    out += "RESULT\t" + f.section + "\t" + f.bench + "\t" + f.variant + "\t" + f.size + "\t"
+           + f.metric + "\t" + printf_text("%.6g", f.value) + "\t" + f.unit + "\n";
+  }
+  return out;
+}
+
 std::string csv_text(const summary& s) {
   std::ostringstream out;
   out << "program,section,bench,variant,size,bytes,metric,value,unit,mode,hostname,kernel,"

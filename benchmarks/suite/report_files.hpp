@@ -1,8 +1,8 @@
 #pragma once
 
-// The files of a suite run: results.csv (every figure with its program and
-// host), results.md (tables grouped by section, ratios against the
-// baselines, the key ratios, the plots) and results.json.
+// The files of a suite run: results.tsv (the RESULT lines of every program),
+// results.csv (every figure with its program and host), results.md (tables grouped by section,
+// ratios against the baselines, the key ratios, the plots) and results.json.
 
 #include "dxhub/benchmarks/suite/suite.hpp"
 
@@ -10,6 +10,10 @@
 #include <string>
 
 namespace dxhub::bench::suite {
+
+/// Every figure as the RESULT line its program printed (results.tsv), so that
+/// scripts written for one program read the whole suite.
+std::string result_lines_text(const summary& s);
 
 /// The CSV text: one line per figure, host columns repeated on every line.
 std::string csv_text(const summary& s);

@@ -176,10 +176,12 @@ expected<summary> run(const options& opts) {
     s.files.push_back(p);
     s.files.push_back(fs::path{p}.replace_extension(".gp"));
   }
+  s.files.push_back(opts.out_dir / "results.tsv");
   s.files.push_back(opts.out_dir / "results.csv");
   s.files.push_back(opts.out_dir / "results.md");
   if (opts.json)
     s.files.push_back(opts.out_dir / "results.json");
+  DXHUB_TRYV(write_text(opts.out_dir / "results.tsv", result_lines_text(s)));
   DXHUB_TRYV(write_text(opts.out_dir / "results.csv", csv_text(s)));
   DXHUB_TRYV(write_text(opts.out_dir / "results.md", markdown_text(s, plots)));
   if (opts.json)

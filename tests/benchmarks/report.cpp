@@ -102,6 +102,13 @@ CAF_TEST(the CSV has one line per figure with the host on each) {
             != std::string::npos);
 }
 
+CAF_TEST(the RESULT lines of every program are kept as printed) {
+  auto tsv = result_lines_text(sample_run());
+  CAF_CHECK(tsv.find("RESULT\tlat\tcacheline\tspin\t64B\tp50\t0.2\tus\n") != std::string::npos);
+  CAF_CHECK(tsv.find("RESULT\tthr\tshm\tblock\t8MiB\tmsgs_per_s\t50000\t1/s\n")
+            != std::string::npos);
+}
+
 CAF_TEST(the markdown report compares rows with their baselines) {
   auto md = markdown_text(sample_run(), {"latency_p50.png"});
   CAF_CHECK(md.find("## Latency") != std::string::npos);

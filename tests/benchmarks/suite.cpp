@@ -107,6 +107,7 @@ CAF_TEST(a quick suite run writes every expected row as a positive figure with t
       CHECK_SAYING(rows.count(name + ": " + expected) == 1, "not in CSV: " + expected);
   CAF_CHECK(fs::file_size(out.path / "results.md") > 0);
   CAF_CHECK(fs::exists(out.path / "results.json"));
+  CAF_CHECK(fs::file_size(out.path / "results.tsv") > 0);
   for (const char* plot : {"latency_p50", "latency_p99", "throughput_msgs", "throughput_gbps"}) {
     CHECK_SAYING(is_png(out.path / (std::string{plot} + ".png")),
                  std::string{plot} + ".png missing");

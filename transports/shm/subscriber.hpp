@@ -33,7 +33,7 @@ public:
   /// Waits up to `timeout` for a frame (sleeping on a futex, or spinning in
   /// busy-poll mode). Errors: `timeout` (also after `interrupt`, with context
   /// "interrupted"); `publisher_gone` once per publisher that died or left,
-  /// within about 100 ms - queued frames are delivered first, and later calls
+  /// within about 200 ms - queued frames are delivered first, and later calls
   /// wait for a restarted publisher, whose frames carry a new session id.
   expected<frame> take(std::chrono::nanoseconds timeout);
 

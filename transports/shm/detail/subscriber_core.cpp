@@ -10,7 +10,7 @@ namespace {
 
 // How often a waiting reader looks at the publisher's liveness: well inside
 // the one-second bound.
-constexpr int64_t publisher_check_ns = 100'000'000;
+constexpr int64_t publisher_check_ns = 200'000'000;
 
 } // namespace
 

@@ -29,6 +29,7 @@ expected<uint32_t> claim_row(segment& seg, uint64_t me, const subscriber_options
     row.delivered.store(0, std::memory_order_relaxed);
     row.dropped.store(0, std::memory_order_relaxed);
     row.wake.store(0, std::memory_order_relaxed);
+    row.space.store(0, std::memory_order_relaxed);
     row.heartbeat_ns.store(detail::monotonic_ns(), std::memory_order_relaxed);
     row.generation.fetch_add(1, std::memory_order_relaxed);
     row.head.store(row.tail.load(std::memory_order_acquire), std::memory_order_seq_cst);

@@ -57,8 +57,11 @@ struct subscriber_row {
   alignas(cache_line) std::atomic<uint64_t> head;
   std::atomic<uint64_t> delivered;
   std::atomic<int64_t> heartbeat_ns;
-  // The futex word: bit 0 = the reader sleeps, the rest counts wake-ups.
+  // Futex words, bit 0 = someone sleeps, the rest counts wake-ups: `wake`
+  // for the reader waiting for frames, `space` for a publisher waiting for
+  // room in a full reliable queue.
   alignas(cache_line) std::atomic<uint32_t> wake;
+  std::atomic<uint32_t> space;
   // Written by the publisher.
   alignas(cache_line) std::atomic<uint64_t> tail;
   std::atomic<uint64_t> dropped;

@@ -242,7 +242,15 @@ publisher_core::push_result publisher_core::push(uint32_t i, uint32_t c, int64_t
       unsigned round = 0;
       auto last_liveness = monotonic_ns();
       while (tail - head >= depth) {
-        backoff(round);
+        if (round < 256) {
+          cpu_relax();
+          ++round;
+        } else {
+          // Sleep until the reader pops (it wakes us) or the next liveness check.
+          auto word = row.space.fetch_or(1u, std::memory_order_seq_cst) | 1u;
+          if (tail - row.head.load(std::memory_order_seq_cst) >= depth)
+            futex_wait(row.space, word, std::chrono::nanoseconds(liveness_period_ns));
+        }
         head = row.head.load(std::memory_order_seq_cst);
         if (tail - head < depth)
           break;

@@ -59,6 +59,7 @@ expected<frame> subscriber_core::try_take() {
     // steps leaves an over-approximation that dies with the row.
     held[c / 64].fetch_or(bit, std::memory_order_seq_cst);
     if (row.head.compare_exchange_strong(head, head + 1, std::memory_order_seq_cst)) {
+      wake_reader(row.space); // a reliable publisher may sleep until there is room
       row.delivered.store(row.delivered.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
       auto& chunk = seg_->chunk(c);

@@ -1,0 +1,28 @@
+#pragma once
+
+// The measurements of dxhub-bench-zmq: request/reply round trips and pub/sub
+// throughput, through the dxhub envelope API and through raw cppzmq.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace dxhub::bench::zmq {
+
+struct run_options {
+  std::string endpoint; // where the server or publisher binds
+  std::size_t bytes = 64;
+  std::size_t iterations = 1000; // round trips, or messages published
+  std::size_t warmup = 100;
+};
+
+/// Round-trip times in ns, one per iteration.
+std::vector<double> envelope_round_trips(const run_options& o);
+std::vector<double> raw_round_trips(const run_options& o);
+
+/// Messages per second received by one subscriber.
+double envelope_pubsub_rate(const run_options& o);
+double raw_pubsub_rate(const run_options& o);
+
+} // namespace dxhub::bench::zmq

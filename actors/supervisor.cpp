@@ -1,5 +1,6 @@
 #include "dxhub/actors/supervisor.hpp"
 
+#include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/clock.hpp"
 
@@ -44,7 +45,8 @@ using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 void report(supervisor_actor* self, const std::string& kind, nlohmann::json data) {
   auto& st = self->state;
-  if (!st.options.on_event)
+  auto* node = st.options.on_event ? nullptr : runtime::node::of(self->home_system());
+  if (!st.options.on_event && node == nullptr)
     return;
   event e;
   e.topic = "dxhub/supervisor/" + st.options.name;
@@ -53,7 +55,10 @@ void report(supervisor_actor* self, const std::string& kind, nlohmann::json data
   e.sequence = st.sequence++;
   e.wall_ns = wall_ns();
   e.data.text = data.dump();
-  st.options.on_event(e);
+  if (st.options.on_event)
+    st.options.on_event(e);
+  else
+    node->emit(std::move(e)); // on the node's event bus
 }
 
 void report_child(supervisor_actor* self, const std::string& kind, const child_slot& slot) {

@@ -67,7 +67,8 @@ struct supervisor_options {
   /// Restart intensity (R restarts in T) and backoff.
   runtime::restart_limits limits;
   /// Receives every event (kinds "start", "exit", "stop", "restart",
-  /// "escalate"); a node wires it to `runtime::node::emit`.
+  /// "backoff", "escalate"). When empty, events go to the event bus of the
+  /// actor system's `runtime::node`, if it has one.
   std::function<void(const event&)> on_event;
 };
 

@@ -22,8 +22,8 @@ CAF_TEST(starts exits and restarts are events on the event bus of the node) {
   actors::child_spec cam;
   cam.name = "cam0";
   cam.start = [ended, current](caf::local_actor* sup) {
-  *current = sup->system().spawn(test::worker, std::string{"cam0"}, ended);
-  return *current;
+    *current = sup->system().spawn(test::worker, std::string{"cam0"}, ended);
+    return *current;
   };
   actors::supervisor_options opts;
   opts.name = "camera";
@@ -31,13 +31,13 @@ CAF_TEST(starts exits and restarts are events on the event bus of the node) {
   auto sup = actors::spawn_supervisor(sys, opts, {cam});
   std::vector<std::string> seen;
   auto next = [&] {
-  self->receive(
-      [&](const event& e) {
-        CAF_CHECK_EQUAL(e.topic, "dxhub/supervisor/camera");
-        auto data = nlohmann::json::parse(e.data.text);
-        seen.push_back(e.kind + " " + data.value("child", std::string{}));
-      },
-      caf::after(must_arrive) >> [&] { seen.push_back("nothing"); });
+    self->receive(
+        [&](const event& e) {
+          CAF_CHECK_EQUAL(e.topic, "dxhub/supervisor/camera");
+          auto data = nlohmann::json::parse(e.data.text);
+          seen.push_back(e.kind + " " + data.value("child", std::string{}));
+        },
+        caf::after(must_arrive) >> [&] { seen.push_back("nothing"); });
   };
   next();
   CAF_CHECK_EQUAL(seen.back(), "start cam0");

@@ -262,6 +262,24 @@ CAF_TEST(kill - 9 of the launcher leaves no process and no segment within 2 s) {
   CAF_CHECK(segments(prefix()).empty());
 }
 
+CAF_TEST(transient nodes that end normally and temporary ones stay down) {
+  write({{"once", "exit:100", 1000000, "kind = \"transient\""},
+         {"tmp", "crash:100", 1000000, "kind = \"temporary\""}});
+  std::ofstream{file, std::ios::app} << "[[nodes]]\nname = \"remote\"\nhost = \"elsewhere\"\n";
+  launch();
+  // Nothing left to run: the launcher ends by itself, successfully.
+  CAF_CHECK_EQUAL(launcher->exit_code(10s), 0);
+  auto output = rest();
+  CAF_CHECK(output.find("node once: exit") != std::string::npos);
+  CAF_CHECK(output.find("exited with code 0") != std::string::npos);
+  CAF_CHECK(output.find("node tmp: exit") != std::string::npos);
+  CAF_CHECK(output.find("exited with code 3") != std::string::npos);
+  CAF_CHECK(output.find("restart") == std::string::npos);
+  CAF_CHECK(output.find("node remote: skip: runs on host 'elsewhere'") != std::string::npos);
+  CAF_CHECK(output.find("deployment: done") != std::string::npos);
+  CAF_CHECK(segments(prefix()).empty());
+}
+
 CAF_TEST(a bad deployment file starts nothing) {
   write({{"camera"}});
   std::ofstream{file, std::ios::app} << "restart = { max_restart = 3 }\n";

@@ -4,7 +4,7 @@
 //
 //   TEST_NODE_MODE  run (default) | crash:MS (exit 3 after MS) |
 //                   hang:MS (stop heartbeating after MS, keep running) |
-//                   stubborn (ignore SIGTERM)
+//                   exit:MS (exit 0 after MS) | stubborn (ignore SIGTERM)
 //   TEST_NODE_TIMES misbehave only in the first N starts (DXHUB_RESTART_COUNT < N)
 //
 // It exits 0 on SIGTERM (unless stubborn).
@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
       continue;
     if (what == "crash")
       std::_Exit(3);
+    if (what == "exit")
+      return 0;
     if (what == "hang")
       heartbeat.reset(); // alive, but silent: a hung process
   }

@@ -20,7 +20,7 @@ double memcpy_bandwidth(std::size_t bytes, std::chrono::milliseconds duration) {
   const int64_t start = now_ns();
   const int64_t deadline = start + duration.count() * 1'000'000;
   uint64_t copies = 0;
-  int64_t now = start;
+  int64_t now = 0;
   do {
     for (std::size_t i = 0; i < batch; ++i) {
       std::memcpy(target.data(), source.data(), bytes);

@@ -10,7 +10,6 @@
 #include <fstream>
 #include <iterator>
 
-namespace fs = std::filesystem;
 namespace suite = dxhub::bench::suite;
 
 namespace {

@@ -53,14 +53,14 @@ int subscribers_of(const figure& f) {
   std::smatch m;
   if (!std::regex_search(text, m, number))
     return 0;
-  return std::atoi((m[1].matched ? m[1] : m[2]).str().c_str());
+  return static_cast<int>(std::strtol((m[1].matched ? m[1] : m[2]).str().c_str(), nullptr, 10));
 }
 
 /// The baselines by what they stand for; other lines by bench and variant.
 bool is_baseline(const std::string& bench) {
   static const std::set<std::string> baselines = {"cacheline", "futex", "memcpy", "unix_socket",
                                                   "message_queue"};
-  return baselines.count(bench) > 0;
+  return baselines.contains(bench);
 }
 
 std::string legend_title(const std::string& bench, const std::string& variant) {
@@ -183,7 +183,8 @@ std::string plot_script(const summary& s, const std::string& plot, const std::st
   auto lines = series_of(s, spec);
   if (lines.empty())
     return "";
-  double x_min = 1e300, x_max = 0;
+  double x_min = 1e300;
+  double x_max = 0;
   std::set<double> xs;
   for (const auto& line : lines)
     for (auto [x, y] : line.points) {
@@ -248,7 +249,7 @@ std::string plot_script(const summary& s, const std::string& plot, const std::st
     static const char* colours[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                     "#9467bd", "#8c564b", "#e377c2", "#17becf",
                                     "#7f7f7f", "#bcbd22", "#000000", "#006d2c"};
-    auto colour = colours[i % (sizeof colours / sizeof colours[0])];
+    const auto* colour = colours[i % (sizeof colours / sizeof colours[0])];
     gp << (i == 0 ? "" : ", \\\n     ") << "$d" << i << " using 1:2 title '" << line.title
        << (line.flat ? ", 64B" : "") << "' ";
     if (line.flat)

@@ -10,8 +10,6 @@
 #include <poll.h>
 #include <unistd.h>
 
-extern char** environ;
-
 namespace dxhub::bench::suite {
 
 namespace fs = std::filesystem;

@@ -98,8 +98,8 @@ private:
 bool in_tables(const figure& f) {
   static const std::set<std::string> latency = {"p50", "p99", "p999", "max"};
   static const std::set<std::string> throughput = {"msgs_per_s", "GBps"};
-  return (f.section == "lat" && latency.count(f.metric) > 0)
-         || (f.section == "thr" && throughput.count(f.metric) > 0);
+  return (f.section == "lat" && latency.contains(f.metric))
+         || (f.section == "thr" && throughput.contains(f.metric));
 }
 
 /// (program, bench, variant, size) in the order the programs printed them.

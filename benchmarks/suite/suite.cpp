@@ -79,7 +79,7 @@ std::vector<std::string> missing_rows(const summary& s) {
     if (p.result == program_run::outcome::skipped)
       continue;
     for (const auto& row : expected_rows(p.name))
-      if (!present.count(p.name + ": " + row))
+      if (!present.contains(p.name + ": " + row))
         missing.push_back(p.name + ": " + row);
   }
   return missing;

@@ -38,7 +38,7 @@ scoped_pin::~scoped_pin() {
     pthread_setaffinity_np(pthread_self(), sizeof previous_, &previous_);
 }
 
-expected<peer> peer::start(int cpu, std::function<int()> body) {
+expected<peer> peer::start(int cpu, const std::function<int()>& body) {
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0)

@@ -58,7 +58,7 @@ class peer {
 public:
   /// Forks; the child pins itself to `cpu`, runs `body` and exits with its
   /// result (0 = success). `body` must only touch memory, fds and syscalls.
-  static expected<peer> start(int cpu, std::function<int()> body);
+  static expected<peer> start(int cpu, const std::function<int()>& body);
 
   ~peer();
   peer(peer&& other) noexcept;

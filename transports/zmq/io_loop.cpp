@@ -26,13 +26,18 @@ io_loop::~io_loop() {
 }
 
 void io_loop::post(std::function<void()> fn) {
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
     if (stopping_)
       return;
+    was_empty = posted_.empty();
     posted_.push_back(std::move(fn));
   }
-  wake();
+  // The loop takes the whole queue at once after reading the eventfd: only
+  // the first post into an empty queue needs to wake it.
+  if (was_empty)
+    wake();
 }
 
 io_loop::timer_id io_loop::schedule_after(std::chrono::nanoseconds delay,

@@ -45,7 +45,7 @@ bz::run_options latency_run(const settings& s, std::size_t bytes, const std::str
 
 bz::run_options throughput_run(const settings& s, std::size_t bytes, const std::string& endpoint) {
   auto o = latency_run(s, bytes, endpoint);
-  o.iterations *= bytes <= 4096 ? 10 : 1;
+  o.iterations *= bytes <= 4096 ? 10 : 2;
   return o;
 }
 

@@ -4,6 +4,7 @@
 #include "dxhub/runtime/detail/channel_hub.hpp"
 #include "dxhub/runtime/detail/directory.hpp"
 #include "dxhub/runtime/detail/event_bus.hpp"
+#include "dxhub/runtime/detail/network.hpp"
 #include "dxhub/runtime/detail/router.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/detail/shm_channel.hpp"
@@ -20,11 +21,6 @@ std::map<const caf::actor_system*, node*> nodes;
 
 } // namespace
 
-namespace detail {
-// The ZeroMQ side of a node; defined with the transports' integration.
-class network {};
-} // namespace detail
-
 node::node(caf::actor_system& sys, node_options options)
   : sys_(sys), options_(with_defaults(std::move(options))),
     channels_(std::make_unique<detail::channel_hub>()),
@@ -35,9 +31,17 @@ node::node(caf::actor_system& sys, node_options options)
     nodes[&sys_] = this;
   }
   // Hidden: the runtime's own actors do not hold up await_all_actors_done().
+  // The router and the event bus come first: the network hands them what
+  // other nodes send; the directory comes last: it registers through it.
   event_bus_ = sys_.spawn<caf::hidden>(detail::event_bus, this);
-  directory_ = sys_.spawn<caf::hidden>(detail::directory, this);
   router_ = sys_.spawn<caf::hidden>(detail::router, this);
+  if (options_.networked) {
+    if (auto net = detail::network::start(*this))
+      network_ = std::move(net).value();
+    else
+      startup_error_ = net.error();
+  }
+  directory_ = sys_.spawn<caf::hidden>(detail::directory, this);
 }
 
 node::~node() {
@@ -54,6 +58,8 @@ void node::shutdown() {
     return;
   stopped_ = true;
   readers_->stop_all();
+  if (network_)
+    network_->stop();
   // The runtime's actors hold a pointer to this node: wait until they are gone.
   caf::scoped_actor self{sys_, true};
   for (auto* a : {&router_, &directory_, &event_bus_}) {
@@ -87,11 +93,19 @@ void node::emit(event e) {
   caf::anon_send(event_bus_, detail::publish_atom::value, std::move(e));
 }
 
-void node::forward_event(const event&) {
-  // Without a network, events stay in this process.
+void node::forward_event(const event& e) {
+  if (network_)
+    network_->forward_event(e);
 }
 
-void node::watch_events(const std::string&) {}
+void node::watch_events(const std::string& prefix) {
+  if (network_)
+    network_->watch_events(prefix);
+}
+
+std::string node::endpoint() const {
+  return network_ ? network_->endpoint() : std::string{};
+}
 
 std::string node::label(caf::actor_id id) const {
   std::lock_guard lock{labels_mutex_};

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace dxhub::runtime {
@@ -48,6 +49,13 @@ public:
   static expected<node*> require(caf::actor_system& sys);
 
   caf::actor_system& system() noexcept { return sys_; }
+
+  /// Why the node could not open its network endpoint (then it serves only
+  /// its own process), or nothing.
+  const std::optional<error>& startup_error() const noexcept { return startup_error_; }
+
+  /// Where other nodes reach this one, or empty when not networked.
+  std::string endpoint() const;
   const node_options& options() const noexcept { return options_; }
   const std::string& name() const noexcept { return options_.name; }
   const std::string& host_id() const noexcept { return options_.host_id; }
@@ -93,6 +101,7 @@ private:
   caf::actor event_bus_;
   caf::actor router_;
   bool stopped_ = false;
+  std::optional<error> startup_error_;
   mutable std::mutex labels_mutex_;
   std::map<caf::actor_id, std::string> labels_;
 };

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -18,6 +19,11 @@ node_options with_defaults(node_options options) {
     const char* xdg = std::getenv("XDG_RUNTIME_DIR");
     options.runtime_dir = xdg != nullptr && *xdg != '\0' ? std::string{xdg} + "/dxhub"
                                                          : "/tmp/dxhub-" + std::to_string(getuid());
+  }
+  if (options.endpoint.empty()) {
+    auto file = options.name;
+    std::replace(file.begin(), file.end(), '/', '.');
+    options.endpoint = "ipc://" + options.runtime_dir + "/" + file + ".node";
   }
   return options;
 }

@@ -20,6 +20,11 @@ struct node_options {
   /// Directory for this user's ipc sockets (default: $XDG_RUNTIME_DIR/dxhub or
   /// /tmp/dxhub-<uid>, created 0700).
   std::string runtime_dir;
+  /// Where this node answers commands from other nodes ("ipc://..." or
+  /// "tcp://127.0.0.1:port"); default: an ipc socket in `runtime_dir` named
+  /// after the node. The node whose endpoint is the registry's also relays
+  /// events between nodes.
+  std::string endpoint;
   /// Address for the node's tcp endpoints; empty: no tcp (ipc only). Must be
   /// loopback unless `allow_remote` is set.
   std::string tcp_bind;

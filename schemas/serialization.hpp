@@ -119,20 +119,27 @@ void archive_field(Archive& ar, const char* name, T& value) {
 
 } // namespace detail
 
+/// Only cereal's archives: CAF 0.17 looks for a free `serialize(processor&,
+/// T&)` too, and must keep using the types' `inspect` instead.
+template <class Archive>
+concept cereal_archive =
+    std::is_base_of_v<cereal::detail::OutputArchiveBase,
+                      Archive> || std::is_base_of_v<cereal::detail::InputArchiveBase, Archive>;
+
 /// cereal serialization of every described type, field by field.
-template <class Archive, described T>
+template <cereal_archive Archive, described T>
 void serialize(Archive& ar, T& x) {
   visit_fields(x,
                [&ar](auto... field) { (detail::archive_field(ar, field.name, field.value), ...); });
 }
 
-template <class Archive>
+template <cereal_archive Archive>
 void save(Archive& ar, const shape& s) {
   std::vector<uint64_t> extents{s.extents().begin(), s.extents().end()};
   detail::archive_field(ar, "extents", extents);
 }
 
-template <class Archive>
+template <cereal_archive Archive>
 void load(Archive& ar, shape& s) {
   std::vector<uint64_t> extents;
   detail::archive_field(ar, "extents", extents);
@@ -144,7 +151,7 @@ void load(Archive& ar, shape& s) {
 
 // Binary archives carry the encoded buffer; text archives (whose strings end
 // at a NUL) carry the key/value pairs.
-template <class Archive>
+template <cereal_archive Archive>
 void save(Archive& ar, const metadata& m) {
   if constexpr (detail::is_binary_archive<Archive>) {
     std::string raw{m.raw()};
@@ -154,7 +161,7 @@ void save(Archive& ar, const metadata& m) {
   }
 }
 
-template <class Archive>
+template <cereal_archive Archive>
 void load(Archive& ar, metadata& m) {
   if constexpr (detail::is_binary_archive<Archive>) {
     std::string raw;
@@ -172,7 +179,7 @@ void load(Archive& ar, metadata& m) {
   }
 }
 
-template <class Archive>
+template <cereal_archive Archive>
 void serialize(Archive& ar, json_text& x) {
   detail::archive_field(ar, "text", x.text);
 }

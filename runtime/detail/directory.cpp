@@ -1,13 +1,18 @@
 #include "dxhub/runtime/detail/directory.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/network.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/node.hpp"
+#include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/schemas/json.hpp"
 
 #include <caf/all.hpp>
+
+#include <unistd.h>
 
 namespace dxhub::runtime::detail {
 
@@ -33,17 +38,125 @@ caf::result<service> local_lookup(node* owner, const std::string& name,
 
 } // namespace
 
+namespace {
+
+using directory_actor = caf::stateful_actor<directory_state>;
+using namespace std::chrono_literals;
+
+std::string key_of(const registry_record& r) {
+  return to_string(r.kind) + ":" + r.name;
+}
+
+void register_record(node* owner, const registry_record& rec) {
+  if (auto* net = owner->network(); net != nullptr && net->has_registry())
+    net->call_registry("register", encode_json(rec), 2000ms, [](expected<reply>) {});
+}
+
+void renew_all(directory_actor* self, node* owner) {
+  for (const auto& [key, rec] : self->state.registered)
+    register_record(owner, rec);
+  auto lease = owner->options().lease;
+  self->delayed_send(self, std::max<std::chrono::milliseconds>(lease / 3, 100ms), tick_atom::value);
+}
+
+void add(directory_actor* self, node* owner, registry_record rec) {
+  if (auto* net = owner->network())
+    rec.endpoints = {net->endpoint()};
+  register_record(owner, rec);
+  self->state.registered[key_of(rec)] = std::move(rec);
+}
+
+void remove(directory_actor* self, node* owner, entry_kind kind, const std::string& name) {
+  registry_record probe;
+  probe.kind = kind;
+  probe.name = name;
+  auto it = self->state.registered.find(key_of(probe));
+  if (it == self->state.registered.end())
+    return;
+  if (auto* net = owner->network(); net != nullptr && net->has_registry())
+    net->call_registry("unregister", encode_json(it->second), 2000ms, [](expected<reply>) {});
+  self->state.registered.erase(it);
+}
+
+/// Asks the registry for a service no actor of this process serves.
+caf::result<service> remote_lookup(directory_actor* self, node* owner, const std::string& name,
+                                   const std::optional<schema_id>& want, caf::error local) {
+  auto* net = owner->network();
+  if (net == nullptr || !net->has_registry())
+    return local;
+  auto promise = self->make_response_promise<service>();
+  net->call_registry(
+      "lookup", encode_json(registry_query{name}), 2000ms,
+      [promise, name, want](expected<reply> r) mutable {
+        if (!r) {
+          promise.deliver(to_caf_error(r.error()));
+          return;
+        }
+        if (!r.value().ok()) {
+          promise.deliver(make_error(r.value().code, r.value().error_context));
+          return;
+        }
+        auto rec = decode_json<registry_record>(r.value().result.text);
+        if (!rec) {
+          promise.deliver(to_caf_error(rec.error()));
+          return;
+        }
+        if (want)
+          if (auto same = require_same_schema(rec.value().schema, *want, "service '" + name + "'",
+                                              "caller");
+              !same) {
+            promise.deliver(to_caf_error(same.error()));
+            return;
+          }
+        promise.deliver(service{name, caf::actor{}, std::move(rec).value(), transport::zmq});
+      });
+  return promise;
+}
+
+caf::result<service> lookup(directory_actor* self, node* owner, const std::string& name,
+                            const std::optional<schema_id>& want) {
+  auto local = local_lookup(owner, name, want);
+  if (local.flag != caf::rt_error)
+    return local;
+  auto err = local.err;
+  if (from_caf_error(err).code != errc::unknown_service)
+    return err; // found here, but refused (schema)
+  return remote_lookup(self, owner, name, want, std::move(err));
+}
+
+registry_record node_record(node* owner) {
+  registry_record rec;
+  rec.kind = entry_kind::node;
+  rec.name = owner->name();
+  rec.node = owner->name();
+  rec.host = owner->host_id();
+  rec.pid = static_cast<uint32_t>(getpid());
+  rec.lease_ms = owner->options().lease.count();
+  return rec;
+}
+
+} // namespace
+
 caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner) {
   ignore_unexpected(self);
+  if (owner->network() != nullptr) {
+    add(self, owner, node_record(owner));
+    self->send(self, tick_atom::value);
+  }
   return {
-      [=](lookup_atom, const std::string& name) { return local_lookup(owner, name, std::nullopt); },
+      [=](lookup_atom, const std::string& name) { return lookup(self, owner, name, std::nullopt); },
       [=](lookup_atom, const std::string& name, const schema_id& want) {
-        return local_lookup(owner, name, want);
+        return lookup(self, owner, name, want);
       },
-      [=](channel_atom, const registry_record&) {},
-      [=](unchannel_atom, const std::string&) {},
-      [=](serve_atom, const registry_record&) {},
-      [=](unserve_atom, const std::string&) {},
+      [=](channel_atom, registry_record rec) { add(self, owner, std::move(rec)); },
+      [=](unchannel_atom, const std::string& name) {
+        remove(self, owner, entry_kind::channel, name);
+      },
+      [=](serve_atom, registry_record rec) { add(self, owner, std::move(rec)); },
+      [=](unserve_atom, const std::string& name) {
+        remove(self, owner, entry_kind::service, name);
+      },
+      [=](tick_atom) { renew_all(self, owner); },
   };
 }
 

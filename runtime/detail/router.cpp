@@ -1,7 +1,9 @@
 #include "dxhub/runtime/detail/router.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/network.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
+#include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/audit_record.hpp"
@@ -89,6 +91,53 @@ void fail_calls_to(router_actor* self, node* owner, const caf::down_msg& down) {
   }
 }
 
+/// A call to a service of another node, over its ZeroMQ endpoint.
+void call_remote(router_actor* self, node* owner, uint64_t id, const service& svc,
+                 const command& cmd, std::chrono::milliseconds timeout) {
+  auto* net = owner->network();
+  if (net == nullptr || svc.record.endpoints.empty()) {
+    error e{errc::peer_down, "service '" + cmd.service + "' has no reachable endpoint"};
+    finish(self, owner, id, nullptr, &e);
+    return;
+  }
+  net->call(svc.record.endpoints.front(), cmd, timeout,
+            [me = caf::actor{self}, id](expected<reply> r) {
+              if (r)
+                caf::anon_send(me, net_done_atom::value, id, std::move(r).value());
+              else
+                caf::anon_send(me, net_done_atom::value, id, to_caf_error(r.error()));
+            });
+}
+
+/// A command from another node for a service of this one.
+void serve_remote(router_actor* self, node* owner, const command& cmd, remote_caller caller) {
+  auto found = owner->services().find(cmd.service);
+  if (!found) {
+    caller.answer.fail(error{errc::unknown_service,
+                             "no service '" + cmd.service + "' on node '" + owner->name() + "'"});
+    return;
+  }
+  auto timeout = std::chrono::milliseconds{cmd.timeout_ms > 0 ? cmd.timeout_ms : 2000};
+  self->request(found->handle, timeout, cmd)
+      .then([caller](const reply& r) mutable { caller.answer.reply(r); },
+            [caller, cmd, timeout](caf::error& err) mutable {
+              caller.answer.fail(describe_failure(cmd, timeout, err));
+            });
+}
+
+void remote_failed(router_actor* self, node* owner, uint64_t id, const caf::error& err) {
+  auto e = from_caf_error(err);
+  if (auto it = self->state.pending.find(id); it != self->state.pending.end()) {
+    const auto& cmd = it->second.cmd;
+    if (e.code == errc::peer_down)
+      e.context = "service '" + cmd.service + "' went down during '" + cmd.name + "': " + e.context;
+    else if (e.code == errc::timeout)
+      e.context = "service '" + cmd.service + "' did not answer '" + cmd.name + "' within "
+                  + std::to_string(cmd.timeout_ms) + " ms";
+  }
+  finish(self, owner, id, nullptr, &e);
+}
+
 } // namespace
 
 caf::behavior router(caf::stateful_actor<router_state>* self, node* owner) {
@@ -98,10 +147,14 @@ caf::behavior router(caf::stateful_actor<router_state>* self, node* owner) {
       [=](call_atom, const service& svc, const command& cmd) -> caf::result<reply> {
         auto id = ++self->state.next_call;
         auto promise = self->make_response_promise<reply>();
+        auto timeout = std::chrono::milliseconds{cmd.timeout_ms > 0 ? cmd.timeout_ms : 2000};
         self->state.pending.emplace(
             id, router_state::pending_call{svc.handle.address(), cmd, monotonic_ns(), promise});
+        if (svc.via == transport::zmq) {
+          call_remote(self, owner, id, svc, cmd, timeout);
+          return promise;
+        }
         watch(self, owner, svc.handle);
-        auto timeout = std::chrono::milliseconds{cmd.timeout_ms > 0 ? cmd.timeout_ms : 2000};
         self->request(svc.handle, timeout, cmd)
             .then([=](const reply& r) { finish(self, owner, id, &r, nullptr); },
                   [=](caf::error& err) {
@@ -109,6 +162,13 @@ caf::behavior router(caf::stateful_actor<router_state>* self, node* owner) {
                     finish(self, owner, id, nullptr, &e);
                   });
         return promise;
+      },
+      [=](net_done_atom, uint64_t id, const reply& r) { finish(self, owner, id, &r, nullptr); },
+      [=](net_done_atom, uint64_t id, const caf::error& err) {
+        remote_failed(self, owner, id, err);
+      },
+      [=](net_call_atom, const command& cmd, const remote_caller& caller) {
+        serve_remote(self, owner, cmd, caller);
       },
   };
 }

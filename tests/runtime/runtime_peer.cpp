@@ -3,14 +3,22 @@
 //     waits for a subscriber, publishes COUNT camera frames (content derived
 //     from the sequence number), prints "LOAN <seq> <chunk>" for each, then
 //     prints "DONE" and lingers until killed.
+//   runtime_peer serve REGISTRY RUNTIME_DIR SERVICE
+//     a networked node serving SERVICE (commands `move` {x} -> {x} emitting
+//     an event "<SERVICE>/state", and `hang`, which never answers); prints
+//     "READY <endpoint>" and runs until killed.
 
 #include "dxhub/runtime/channel.hpp"
+#include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
+#include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/frames.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 
 #include <cstdio>
 #include <string>
@@ -66,12 +74,64 @@ int publish_frames(const std::string& channel, int count, int interval_ms) {
     std::this_thread::sleep_for(1s);
 }
 
+struct position {
+  static constexpr const char* schema_name = "test.position";
+  static constexpr uint32_t schema_version = 1;
+  double x = 0;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& p, F&& f) {
+    return f(named("x", p.x));
+  }
+};
+
+caf::behavior stage(caf::event_based_actor* self, std::string name) {
+  runtime::command_table cmds;
+  cmds.on<position>("move", [=](const position& p) {
+    (void)runtime::emit(self, name + "/state", "moved", json_text{encode_json(p)});
+    return p;
+  });
+  if (auto served = runtime::serve(self, name, cmds); !served) {
+    std::printf("ERROR %s\n", served.error().what().c_str());
+    std::fflush(stdout);
+    std::exit(1);
+  }
+  auto table = cmds.handler();
+  return {[=](const command& c) -> caf::result<reply> {
+    if (c.name == "hang")
+      return self->make_response_promise<reply>(); // never delivered
+    return table(c);
+  }};
+}
+
+int serve_commands(const std::string& registry, const std::string& dir, const std::string& name) {
+  runtime::node_config cfg;
+  caf::actor_system sys{cfg};
+  runtime::node_options opts;
+  opts.name = "peer-" + std::to_string(getpid());
+  opts.registry = registry;
+  opts.runtime_dir = dir;
+  opts.lease = std::chrono::milliseconds{1500};
+  runtime::node node{sys, opts};
+  if (node.startup_error()) {
+    std::printf("ERROR %s\n", node.startup_error()->what().c_str());
+    return 1;
+  }
+  sys.spawn(stage, name);
+  std::printf("READY %s\n", node.endpoint().c_str());
+  std::fflush(stdout);
+  for (;;)
+    std::this_thread::sleep_for(1s);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::string role = argc > 1 ? argv[1] : "";
   if (role == "publish" && argc == 5)
     return publish_frames(argv[2], std::stoi(argv[3]), std::stoi(argv[4]));
-  std::fprintf(stderr, "usage: runtime_peer publish CHANNEL COUNT INTERVAL_MS\n");
+  if (role == "serve" && argc == 5)
+    return serve_commands(argv[2], argv[3], argv[4]);
+  std::fprintf(stderr, "usage: runtime_peer publish CHANNEL COUNT INTERVAL_MS\n"
+                       "       runtime_peer serve REGISTRY RUNTIME_DIR SERVICE\n");
   return 2;
 }

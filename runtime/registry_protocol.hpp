@@ -1,0 +1,51 @@
+#pragma once
+
+// How nodes talk to the registry: it is the service "dxhub/registry", called
+// like any other service (JSON arguments), with these commands and types.
+// The node that hosts it also relays events between nodes ("dxhub/events").
+
+#include "dxhub/schemas/describe.hpp"
+#include "dxhub/schemas/registry_record.hpp"
+
+#include <string>
+#include <vector>
+
+namespace dxhub::runtime {
+
+inline constexpr const char* registry_service = "dxhub/registry";
+inline constexpr const char* events_service = "dxhub/events";
+
+/// Arguments of `lookup` (one name) and of `list` (a name prefix, "" = all).
+struct registry_query {
+  static constexpr const char* schema_name = "dxhub.registry_query";
+  static constexpr uint32_t schema_version = 1;
+  std::string name;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("name", x.name));
+  }
+};
+
+/// The answer of `list`.
+struct registry_records {
+  static constexpr const char* schema_name = "dxhub.registry_records";
+  static constexpr uint32_t schema_version = 1;
+  std::vector<registry_record> records;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("records", x.records));
+  }
+};
+
+/// The answer of the relay's `endpoint`: where to subscribe to events.
+struct events_endpoint {
+  static constexpr const char* schema_name = "dxhub.events_endpoint";
+  static constexpr uint32_t schema_version = 1;
+  std::string endpoint;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("endpoint", x.endpoint));
+  }
+};
+
+} // namespace dxhub::runtime

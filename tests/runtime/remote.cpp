@@ -1,0 +1,202 @@
+#define CAF_SUITE runtime.remote
+#include "dxhub/tests/support/caf_test.hpp"
+
+// Services and events between nodes over ZeroMQ, found through a registry:
+// this process hosts the registry (and the event relay), a real child
+// process hosts the service.
+
+#include "dxhub/actors/registry.hpp"
+#include "dxhub/runtime/events.hpp"
+#include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/schemas/json.hpp"
+#include "dxhub/tests/runtime/fixture.hpp"
+#include "dxhub/tests/support/child_process.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+using namespace dxhub;
+using namespace dxhub::runtime;
+using namespace std::chrono_literals;
+using dxhub::test::child_process;
+using dxhub::test::must_arrive;
+
+namespace {
+
+struct position {
+  static constexpr const char* schema_name = "test.position";
+  static constexpr uint32_t schema_version = 1;
+  double x = 0;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& p, F&& f) {
+    return f(named("x", p.x));
+  }
+};
+
+std::string temp_dir() {
+  auto dir = std::filesystem::temp_directory_path() / dxhub::test::unique_name("dxhub-remote");
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+node_options registry_node(const std::string& dir) {
+  node_options opts;
+  opts.name = "registry-node";
+  opts.runtime_dir = dir;
+  opts.endpoint = "ipc://" + dir + "/registry.node";
+  opts.registry = opts.endpoint;
+  opts.shared_memory = false;
+  return opts;
+}
+
+/// The registry's node in this process, and a peer node serving "test/stage".
+struct remote_fixture {
+  std::string dir = temp_dir();
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  node hub{sys, registry_node(dir)};
+  caf::scoped_actor self{sys};
+  caf::actor registry = actors::spawn_registry(sys);
+
+  ~remote_fixture() {
+    caf::anon_send_exit(registry, caf::exit_reason::kill);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  child_process start_peer() {
+    child_process peer{{dxhub::test::built_program("tests/runtime/runtime_peer"), "serve",
+                        hub.options().registry, dir, "test/stage"}};
+    auto line = peer.read_line(must_arrive);
+    CAF_REQUIRE(line && line->rfind("READY ", 0) == 0);
+    return peer;
+  }
+
+  /// Looks the service up until the registry knows it.
+  service find(const std::string& name) {
+    service found;
+    auto deadline = std::chrono::steady_clock::now() + must_arrive;
+    while (found.name.empty() && std::chrono::steady_clock::now() < deadline)
+      lookup(self.ptr(), name)
+          .receive([&](const service& s) { found = s; },
+                   [&](caf::error&) { std::this_thread::sleep_for(20ms); });
+    if (found.name.empty())
+      CAF_FAIL("service '" << name << "' never appeared in the registry");
+    return found;
+  }
+
+  /// Waits until the registry no longer knows `name`; returns how long it took.
+  std::optional<std::chrono::milliseconds> wait_gone(const std::string& name,
+                                                     std::chrono::milliseconds limit) {
+    auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+      bool gone = false;
+      lookup(self.ptr(), name)
+          .receive([](const service&) {},
+                   [&](caf::error& e) { gone = from_caf_error(e).code == errc::unknown_service; });
+      if (gone)
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - start);
+      std::this_thread::sleep_for(50ms);
+    }
+    return std::nullopt;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(remote_tests, remote_fixture)
+
+CAF_TEST(the_node_starts_networked) {
+  if (hub.startup_error())
+    CAF_FAIL("node did not start: " << hub.startup_error()->what());
+  CAF_CHECK(hub.endpoint() == hub.options().endpoint);
+}
+
+CAF_TEST(a_service_of_another_process_answers_and_its_events_arrive) {
+  auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
+  CAF_REQUIRE(subscribe_events(me, "test/stage"));
+  auto peer = start_peer();
+  auto stage = find("test/stage");
+  CAF_CHECK(stage.via == transport::zmq);
+  for (int i = 1; i <= 20; ++i)
+    call(self.ptr(), stage, "move", position{double(i)})
+        .receive(
+            [&](const reply& r) {
+              auto p = result_of<position>(r);
+              CAF_REQUIRE(p);
+              CAF_CHECK(p.value().x == double(i));
+            },
+            [&](caf::error& e) { CAF_FAIL("move " << i << ": " << sys.render(e)); });
+  int events = 0;
+  while (events < 20)
+    self->receive(
+        [&](const event& e) {
+          if (e.kind != "moved")
+            return;
+          ++events;
+          CAF_CHECK(e.topic == "test/stage/state");
+          CAF_CHECK(decode_json<position>(e.data.text).value().x == double(events));
+        },
+        caf::after(must_arrive) >> [&] { CAF_FAIL("only " << events << " of 20 events came"); });
+  // Wrong argument schema over the wire: an error naming both.
+  call(self.ptr(), stage, "move", nothing{})
+      .receive(
+          [&](const reply& r) {
+            CAF_CHECK(r.code == errc::schema_mismatch);
+            CAF_CHECK(r.error_context.find("test.position") != std::string::npos);
+            CAF_CHECK(r.error_context.find("dxhub.nothing") != std::string::npos);
+          },
+          [&](caf::error& e) {
+            auto err = from_caf_error(e);
+            CAF_CHECK(err.code == errc::schema_mismatch);
+            CAF_CHECK(err.context.find("test.position") != std::string::npos);
+          });
+}
+
+CAF_TEST(a_node_killed_mid_request_fails_the_call_before_its_timeout) {
+  auto peer = start_peer();
+  auto stage = find("test/stage");
+  std::thread killer{[&] {
+    std::this_thread::sleep_for(300ms);
+    peer.kill(SIGKILL);
+  }};
+  call(self.ptr(), stage, "hang", std::chrono::milliseconds{60000})
+      .receive([&](const reply&) { CAF_FAIL("a dead node answered"); },
+               [&](caf::error& e) {
+                 auto err = from_caf_error(e);
+                 CAF_MESSAGE(err.context);
+                 CAF_CHECK(err.code == errc::peer_down);
+               });
+  killer.join();
+  // The caller keeps working: its registration lease runs out (within 5 s).
+  auto gone = wait_gone("test/stage", 8s);
+  CAF_REQUIRE(gone.has_value());
+  CAF_MESSAGE("lease expired after " << gone->count() << " ms");
+  CAF_CHECK(*gone <= 5s);
+  // And a new peer is found and served.
+  auto again = start_peer();
+  auto fresh = find("test/stage");
+  call(self.ptr(), fresh, "move", position{7})
+      .receive([&](const reply& r) { CAF_CHECK(result_of<position>(r).value().x == 7.0); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+}
+
+CAF_TEST(nodes_register_again_after_a_registry_restart) {
+  auto peer = start_peer();
+  find("test/stage");
+  self->monitor(registry);
+  self->send_exit(registry, caf::exit_reason::kill);
+  self->receive([](const caf::down_msg&) {},
+                caf::after(must_arrive) >> [&] { CAF_FAIL("the registry did not stop"); });
+  registry = actors::spawn_registry(sys);
+  // The new registry starts empty; the peer's renewal fills it again.
+  auto stage = find("test/stage");
+  call(self.ptr(), stage, "move", position{3})
+      .receive([&](const reply& r) { CAF_CHECK(result_of<position>(r).value().x == 3.0); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -57,15 +57,17 @@ network::~network() {
 }
 
 void network::stop() {
-  if (!loop_)
+  if (closed_.exchange(true))
     return;
+  // The loop itself lives until the node is gone: actors still running may
+  // post to it, and it drops their work once stopped.
   loop_->call([this] {
     events_.reset();
     relay_.reset();
     clients_.clear();
     server_.reset();
   });
-  loop_.reset();
+  loop_->stop();
 }
 
 expected<std::unique_ptr<network>> network::start(node& n) {
@@ -135,49 +137,67 @@ void network::on_remote_event(const event& e) {
   caf::anon_send(node_.event_bus(), remote_atom::value, e);
 }
 
-zmq::client& network::client_for(const std::string& endpoint) {
-  auto& c = clients_[endpoint];
-  if (!c) {
-    zmq::client_options opts;
-    opts.heartbeat_interval = 250ms;
-    opts.heartbeat_timeout = 1000ms;
-    auto made = zmq::client::connect(*loop_, endpoint, opts);
-    if (made)
-      c = std::move(made).value();
+zmq::client* network::client_for(const std::string& endpoint, error& failure) {
+  if (auto it = clients_.find(endpoint); it != clients_.end())
+    return it->second.get();
+  zmq::client_options opts;
+  opts.heartbeat_interval = 250ms;
+  opts.heartbeat_timeout = 1000ms;
+  auto made = zmq::client::connect(*loop_, endpoint, opts);
+  if (!made) {
+    failure = made.error();
+    return nullptr;
   }
-  return *c;
+  return (clients_[endpoint] = std::move(made).value()).get();
 }
+
+namespace {
+
+error stopping(const std::string& name) {
+  return error{errc::peer_down, "node '" + name + "' is stopping"};
+}
+
+} // namespace
 
 void network::call(const std::string& endpoint, command cmd, std::chrono::milliseconds timeout,
                    reply_callback done) {
-  if (!loop_) {
-    done(error{errc::peer_down, "node '" + name_ + "' is stopping"});
+  if (closed_) {
+    done(stopping(name_));
     return;
   }
   loop_->post([this, endpoint, cmd = std::move(cmd), timeout, done = std::move(done)]() mutable {
+    if (closed_) {
+      done(stopping(name_));
+      return;
+    }
     auto payload = zmq::encode_payload(cmd, zmq::encoding::binary);
     if (!payload) {
       done(payload.error());
       return;
     }
-    auto& c = client_for(endpoint);
+    error failure;
+    auto* c = client_for(endpoint, failure);
+    if (c == nullptr) {
+      done(failure);
+      return;
+    }
     auto header = zmq::header_for<command>(zmq::message_kind::request, zmq::encoding::binary);
-    c.request(header, std::move(payload).value(), timeout,
-              [done = std::move(done)](expected<zmq::wire_message> answer) {
-                if (!answer) {
-                  done(answer.error());
-                  return;
-                }
-                if (answer.value().header.kind == zmq::message_kind::error) {
-                  done(zmq::error_from_reply(answer.value()));
-                  return;
-                }
-                auto r = zmq::decode_payload<reply>(answer.value());
-                if (!r)
-                  done(r.error());
-                else
-                  done(std::move(r).value());
-              });
+    c->request(header, std::move(payload).value(), timeout,
+               [done = std::move(done)](expected<zmq::wire_message> answer) {
+                 if (!answer) {
+                   done(answer.error());
+                   return;
+                 }
+                 if (answer.value().header.kind == zmq::message_kind::error) {
+                   done(zmq::error_from_reply(answer.value()));
+                   return;
+                 }
+                 auto r = zmq::decode_payload<reply>(answer.value());
+                 if (!r)
+                   done(r.error());
+                 else
+                   done(std::move(r).value());
+               });
   });
 }
 
@@ -198,9 +218,11 @@ void network::call_registry(const std::string& name, std::string json_args,
 }
 
 void network::forward_event(const event& e) {
-  if (!loop_ || registry_.empty())
+  if (closed_ || registry_.empty())
     return;
   loop_->post([this, e] {
+    if (closed_)
+      return;
     if (relay_) { // this node is the relay
       (void)relay_->publish(e.topic, e);
       return;
@@ -218,9 +240,11 @@ void network::forward_event(const event& e) {
 }
 
 void network::watch_events(const std::string& prefix) {
-  if (!loop_ || registry_.empty())
+  if (closed_ || registry_.empty())
     return;
   loop_->post([this, prefix] {
+    if (closed_)
+      return;
     if (!prefixes_.insert(prefix).second)
       return;
     if (events_)
@@ -231,10 +255,8 @@ void network::watch_events(const std::string& prefix) {
 }
 
 void network::connect_events() {
-  if (relay_) { // events of other nodes arrive through on_relay_command
-    return;
-  }
-  if (events_connecting_)
+  // The relay's node gets the other nodes' events through on_relay_command.
+  if (relay_ || closed_ || events_connecting_)
     return;
   events_connecting_ = true;
   command cmd;
@@ -245,6 +267,8 @@ void network::connect_events() {
   cmd.args = json_text{"{}"};
   call(registry_, std::move(cmd), 2000ms, [this](expected<reply> r) {
     events_connecting_ = false;
+    if (closed_)
+      return;
     auto where = r ? decode_json<events_endpoint>(r.value().result.text)
                    : expected<events_endpoint>{r.error()};
     if (!where) { // the registry is not up yet: try again soon

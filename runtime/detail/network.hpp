@@ -13,6 +13,7 @@
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -77,7 +78,7 @@ private:
   void on_request(zmq::request req, zmq::responder answer);
   void on_relay_command(const command& cmd, zmq::responder answer);
   void on_remote_event(const event& e);
-  zmq::client& client_for(const std::string& endpoint);
+  zmq::client* client_for(const std::string& endpoint, error& failure);
   void connect_events();
 
   node& node_;
@@ -85,6 +86,8 @@ private:
   std::string registry_;
   std::string endpoint_;
   std::unique_ptr<zmq::io_loop> loop_;
+  // Set once by stop(): work posted to the loop afterwards opens no socket.
+  std::atomic<bool> closed_{false};
   // Network thread only from here on.
   std::unique_ptr<zmq::server> server_;
   std::unique_ptr<zmq::publisher> relay_;

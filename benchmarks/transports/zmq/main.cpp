@@ -82,6 +82,13 @@ void measure(const settings& s, report& out, const std::string& dir) {
           out.add_throughput("zmq_envelope_" + transport, "block", bytes, envelope);
         if (raw > 0)
           out.add_throughput("zmq_raw_" + transport, "block", bytes, raw);
+        // The same with a shared_ptr-owned payload (borrow_payload), for the record.
+        if (bytes >= (std::size_t{1} << 20)) {
+          auto owned = throughput_run(s, bytes, endpoint_for(transport, dir, counter));
+          owned.shared_ownership = true;
+          if (auto rate = bz::envelope_pubsub_rate(owned); rate > 0)
+            out.add_throughput("zmq_envelope_shared_" + transport, "block", bytes, rate);
+        }
       }
       std::fprintf(stderr, "  %s %s done\n", transport.c_str(), size_label(bytes).c_str());
     }

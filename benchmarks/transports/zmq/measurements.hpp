@@ -15,6 +15,10 @@ struct run_options {
   std::size_t bytes = 64;
   std::size_t iterations = 1000; // round trips, or messages published
   std::size_t warmup = 100;
+  /// Envelope only: send from a shared_ptr-owned buffer (borrow_payload, a
+  /// release callback per message) instead of a buffer that outlives the
+  /// sockets (static_payload, as the raw measurement does).
+  bool shared_ownership = false;
 };
 
 /// Round-trip times in ns, one per iteration.

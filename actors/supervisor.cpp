@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -18,10 +19,12 @@ namespace {
 
 using restart_atom = caf::atom_constant<caf::atom("sv_restart")>;
 using watch_atom = caf::atom_constant<caf::atom("sv_watch")>;
+using stop_timeout_atom = caf::atom_constant<caf::atom("sv_stopto")>;
 
 struct child_slot {
   child_spec spec;
   caf::actor current;      // invalid while the child is not running
+  caf::actor stopping;     // asked to stop, not yet down: its successor waits
   uint64_t generation = 0; // bumped at every start; stale timers compare it
   uint32_t restarts = 0;
   std::string last_reason; // why it was last stopped or failed
@@ -33,7 +36,10 @@ struct supervisor_state {
   // The running children as the exit cleanup sees them: state may be gone by
   // the time attached functors run.
   std::shared_ptr<std::vector<caf::actor>> running = std::make_shared<std::vector<caf::actor>>();
-  bool escalated = false;
+  // Set once the supervisor is on its way out (exit request or escalation):
+  // it quits with this reason when the last child is down.
+  std::optional<caf::error> exit_reason;
+  bool restart_due = false; // the backoff is over; starts wait for stops
   runtime::restart_intensity intensity;
   std::set<std::size_t> pending; // children to start when the backoff ends
   uint64_t restart_epoch = 0;    // delayed sends cannot be cancelled in 0.17
@@ -113,19 +119,65 @@ void start_child(supervisor_actor* self, std::size_t index, bool is_restart) {
   arm_watchdog(self, index);
 }
 
-// Stops a running child on the supervisor's initiative; its exit is not a
-// failure, so it is no longer monitored.
-void stop_child(supervisor_actor* self, std::size_t index, const std::string& why,
-                caf::exit_reason how = caf::exit_reason::user_shutdown) {
+// Stops a running child on the supervisor's initiative. Its exit is not a
+// failure; its down message ends the wait of whatever starts next (OTP
+// order: stops complete before starts), or the shutdown timeout does.
+void stop_child(supervisor_actor* self, std::size_t index, const std::string& why) {
   auto& slot = self->state.children[index];
   if (!slot.current)
     return;
-  self->demonitor(slot.current);
-  self->send_exit(slot.current, how);
-  forget(self, slot.current);
-  slot.current = nullptr;
+  slot.stopping = std::exchange(slot.current, caf::actor{});
   slot.last_reason = why;
+  self->send_exit(slot.stopping, caf::exit_reason::user_shutdown);
   report_child(self, "stop", slot);
+  self->delayed_send(self, self->state.options.shutdown_timeout, stop_timeout_atom::value,
+                     uint64_t{index}, slot.generation);
+}
+
+bool any_stopping(supervisor_actor* self) {
+  for (auto& slot : self->state.children)
+    if (slot.stopping)
+      return true;
+  return false;
+}
+
+void start_pending(supervisor_actor* self);
+
+// Goes on once no child is stopping any more: quits when on the way out,
+// else starts what is due.
+void continue_after_stops(supervisor_actor* self) {
+  auto& st = self->state;
+  if (any_stopping(self))
+    return;
+  if (st.exit_reason) {
+    self->quit(*st.exit_reason);
+    return;
+  }
+  if (st.restart_due)
+    start_pending(self);
+}
+
+void stopped(supervisor_actor* self, child_slot& slot) {
+  forget(self, slot.stopping);
+  slot.stopping = nullptr;
+  continue_after_stops(self);
+}
+
+// A child that ignores the request to stop is killed; one that cannot even
+// be killed (stuck in a blocking call) is abandoned so that the rest goes on.
+void on_stop_timeout(supervisor_actor* self, std::size_t index, uint64_t generation) {
+  auto& children = self->state.children;
+  if (index >= children.size())
+    return;
+  auto& slot = children[index];
+  if (!slot.stopping || slot.generation != generation)
+    return;
+  slot.last_reason =
+      "did not stop within " + std::to_string(self->state.options.shutdown_timeout.count()) + " ms";
+  report_child(self, "kill", slot);
+  self->demonitor(slot.stopping);
+  self->send_exit(slot.stopping, caf::exit_reason::kill);
+  stopped(self, slot);
 }
 
 // Stops the running children in [first, end), newest first.
@@ -137,18 +189,26 @@ void stop_from(supervisor_actor* self, std::size_t first, const std::string& why
 }
 
 void start_pending(supervisor_actor* self) {
+  self->state.restart_due = false;
   auto pending = std::exchange(self->state.pending, {});
   for (auto index : pending)
-    if (!self->state.escalated && !self->state.children[index].current)
+    if (!self->state.exit_reason && !self->state.children[index].current)
       start_child(self, index, true);
+}
+
+// The backoff is over: start now, or once the children being stopped are down.
+void restart_now(supervisor_actor* self) {
+  self->state.restart_due = true;
+  continue_after_stops(self);
 }
 
 void schedule_restarts(supervisor_actor* self) {
   auto& st = self->state;
   auto wait = st.intensity.backoff();
   ++st.restart_epoch;
+  st.restart_due = false;
   if (wait.count() <= 0) {
-    start_pending(self);
+    restart_now(self);
     return;
   }
   report(self, "backoff",
@@ -163,6 +223,16 @@ void schedule_restarts(supervisor_actor* self) {
   self->delayed_send(self, wait, restart_atom::value, st.restart_epoch);
 }
 
+// Stops every child, newest first, and quits with `reason` once all are down.
+void exit_after_stops(supervisor_actor* self, caf::error reason, const std::string& why) {
+  auto& st = self->state;
+  st.pending.clear();
+  ++st.restart_epoch;
+  st.exit_reason = std::move(reason);
+  stop_from(self, 0, why);
+  continue_after_stops(self);
+}
+
 void escalate(supervisor_actor* self, const child_slot& failed) {
   auto& st = self->state;
   auto& limits = st.intensity.limits();
@@ -175,11 +245,7 @@ void escalate(supervisor_actor* self, const child_slot& failed) {
           {"reason", failed.last_reason},
           {"count", st.intensity.recent()},
           {"limit", limits.max_restarts}});
-  st.pending.clear();
-  ++st.restart_epoch;
-  st.escalated = true;
-  stop_from(self, 0, "supervisor escalates");
-  self->quit(make_error(errc::restart_limit, why));
+  exit_after_stops(self, make_error(errc::restart_limit, why), "supervisor escalates");
 }
 
 // The children a failure of `index` restarts under the strategy; the others
@@ -219,6 +285,8 @@ void handle_failure(supervisor_actor* self, std::size_t index, const caf::error&
   slot.current = nullptr;
   slot.last_reason = render(self, reason);
   report_child(self, "exit", slot);
+  if (st.exit_reason)
+    return; // on the way out: nothing is restarted
   bool abnormal = reason && reason != caf::exit_reason::normal;
   if (!runtime::should_restart(slot.spec.restart, abnormal))
     return;
@@ -232,12 +300,17 @@ void handle_failure(supervisor_actor* self, std::size_t index, const caf::error&
 
 void on_down(supervisor_actor* self, const caf::down_msg& msg) {
   auto& children = self->state.children;
-  for (std::size_t i = 0; i < children.size(); ++i)
+  for (std::size_t i = 0; i < children.size(); ++i) {
     if (children[i].current && children[i].current.address() == msg.source) {
       handle_failure(self, i, msg.reason);
       return;
     }
-  // A child stopped or abandoned earlier: nothing to do.
+    if (children[i].stopping && children[i].stopping.address() == msg.source) {
+      stopped(self, children[i]);
+      return;
+    }
+  }
+  // A child abandoned earlier: nothing to do.
 }
 
 void on_watch(supervisor_actor* self, std::size_t index, uint64_t generation) {
@@ -276,12 +349,11 @@ caf::behavior supervisor_impl(supervisor_actor* self, supervisor_options options
   st.intensity = runtime::restart_intensity{options.limits};
   st.options = std::move(options);
   for (auto& spec : specs)
-    st.children.push_back(child_slot{std::move(spec), {}, 0, 0, {}});
+    st.children.push_back(child_slot{std::move(spec), {}, {}, 0, 0, {}});
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    self->state.pending.clear();
-    stop_from(self, 0, "supervisor exits");
-    self->quit(msg.reason);
+    if (!self->state.exit_reason)
+      exit_after_stops(self, msg.reason, "supervisor exits");
   });
   self->set_default_handler(
       [](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
@@ -293,12 +365,15 @@ caf::behavior supervisor_impl(supervisor_actor* self, supervisor_options options
     for (auto i = running->size(); i-- > 0;)
       caf::anon_send_exit((*running)[i], caf::exit_reason::user_shutdown);
   });
-  for (std::size_t i = 0; i < st.children.size() && !st.escalated; ++i)
+  for (std::size_t i = 0; i < st.children.size() && !st.exit_reason; ++i)
     start_child(self, i, false);
   return {
       [=](restart_atom, uint64_t epoch) {
         if (epoch == self->state.restart_epoch)
-          start_pending(self);
+          restart_now(self);
+      },
+      [=](stop_timeout_atom, uint64_t index, uint64_t generation) {
+        on_stop_timeout(self, static_cast<std::size_t>(index), generation);
       },
       [=](watch_atom, uint64_t index, uint64_t generation) {
         on_watch(self, static_cast<std::size_t>(index), generation);

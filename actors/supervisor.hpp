@@ -66,7 +66,10 @@ struct supervisor_options {
   restart_strategy strategy = restart_strategy::one_for_one;
   /// Restart intensity (R restarts in T) and backoff.
   runtime::restart_limits limits;
-  /// Receives every event (kinds "start", "exit", "stop", "restart",
+  /// How long a child asked to stop may take before it is killed; starts
+  /// that follow stops wait for them (at most this long).
+  std::chrono::milliseconds shutdown_timeout{5000};
+  /// Receives every event (kinds "start", "exit", "stop", "kill", "restart",
   /// "backoff", "escalate"). When empty, events go to the event bus of the
   /// actor system's `runtime::node`, if it has one.
   std::function<void(const event&)> on_event;

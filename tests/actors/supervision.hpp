@@ -41,6 +41,13 @@ inline caf::behavior worker(caf::stateful_actor<int>* me, std::string name,
   };
 }
 
+/// A child that ignores requests to stop (it traps exit messages).
+inline caf::behavior stubborn_worker(caf::stateful_actor<int>* me, std::string name,
+                                     std::shared_ptr<std::vector<std::string>> ended) {
+  me->set_exit_handler([](caf::exit_msg&) {});
+  return worker(me, std::move(name), std::move(ended));
+}
+
 struct supervision_fixture : test_coordinator_fixture<> {
   /// Every supervisor event as "kind child" (or "kind" without a child).
   std::vector<std::string> events;
@@ -82,6 +89,16 @@ struct supervision_fixture : test_coordinator_fixture<> {
     spec.restart = kind;
     spec.start = [name, ended = ended, current = current](caf::local_actor* sup) {
       auto hdl = sup->system().spawn(worker, name, ended);
+      (*current)[name] = hdl;
+      return hdl;
+    };
+    return spec;
+  }
+
+  actors::child_spec stubborn_child(std::string name) {
+    auto spec = child(name);
+    spec.start = [name, ended = ended, current = current](caf::local_actor* sup) {
+      auto hdl = sup->system().spawn(stubborn_worker, name, ended);
       (*current)[name] = hdl;
       return hdl;
     };

@@ -74,6 +74,25 @@ CAF_TEST(rest_for_one restarts the failed child and those started after it) {
   CAF_CHECK(of("a") == a);
 }
 
+CAF_TEST(restarts wait until stopped children are down and kill those that do not stop) {
+  auto opts = options(restart_strategy::one_for_all);
+  opts.shutdown_timeout = 500ms;
+  supervise(opts, {child("a"), stubborn_child("b")});
+  auto b = of("b");
+  auto mark = events.size();
+  crash(of("a"));
+  sched.run();
+  // b ignores the request to stop: nothing starts while it may still run.
+  CAF_CHECK_EQUAL(show(since(mark)), show(strings{"exit a", "stop b"}));
+  pass(499ms);
+  CAF_CHECK_EQUAL(show(since(mark)), show(strings{"exit a", "stop b"}));
+  pass(1ms);
+  CAF_CHECK_EQUAL(show(since(mark)),
+                  show(strings{"exit a", "stop b", "kill b", "restart a", "restart b"}));
+  CAF_CHECK(of("b") != b);
+  CAF_CHECK_EQUAL(show(*ended), show(strings{"a", "b"}));
+}
+
 CAF_TEST(transient children stay down after a normal exit and temporary ones always) {
   supervise(options(restart_strategy::one_for_one),
             {child("t", restart_kind::transient), child("tmp", restart_kind::temporary),

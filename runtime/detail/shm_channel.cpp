@@ -10,6 +10,7 @@
 
 #include <caf/send.hpp>
 
+#include <algorithm>
 #include <condition_variable>
 
 namespace dxhub::runtime::detail {
@@ -215,12 +216,19 @@ void shm_reader::run() {
     }
     return true;
   };
+  // A channel nobody publishes yet is looked for quickly at first, then
+  // rarely: idle nodes with many such subscriptions must cost nothing.
+  auto absent_pause = 10ms;
   while (!stop_) {
     if (!st.sub) {
       if (!attach())
         break;
-      if (!st.sub)
-        pause(100ms);
+      if (!st.sub) {
+        pause(absent_pause);
+        absent_pause = std::min(absent_pause * 2, std::chrono::milliseconds{500});
+      } else {
+        absent_pause = 10ms;
+      }
       continue;
     }
     if (!st.out->wait_for_window(200ms))

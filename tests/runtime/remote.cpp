@@ -13,9 +13,13 @@
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
+#include <unistd.h>
 
 using namespace dxhub;
 using namespace dxhub::runtime;
@@ -105,6 +109,26 @@ struct remote_fixture {
   }
 };
 
+/// User plus system CPU time of process `pid`, in clock ticks.
+std::optional<uint64_t> cpu_ticks(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  auto close = text.rfind(')'); // the command name may hold spaces
+  if (close == std::string::npos)
+    return std::nullopt;
+  std::istringstream fields{text.substr(close + 2)};
+  std::string field;
+  uint64_t utime = 0;
+  uint64_t stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14)
+      utime = std::stoull(field);
+    if (i == 15)
+      stime = std::stoull(field);
+  }
+  return utime + stime;
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(remote_tests, remote_fixture)
@@ -157,6 +181,9 @@ CAF_TEST(a_service_of_another_process_answers_and_its_events_arrive) {
 }
 
 CAF_TEST(a_node_killed_mid_request_fails_the_call_before_its_timeout) {
+  // Watchers of the registry learn of the expiry.
+  CAF_REQUIRE(subscribe_events(caf::actor_cast<caf::local_actor*>(self.ptr()),
+                               "dxhub/registry/service/test/stage"));
   auto peer = start_peer();
   auto stage = find("test/stage");
   std::thread killer{[&] {
@@ -176,6 +203,12 @@ CAF_TEST(a_node_killed_mid_request_fails_the_call_before_its_timeout) {
   CAF_REQUIRE(gone.has_value());
   CAF_MESSAGE("lease expired after " << gone->count() << " ms");
   CAF_CHECK(*gone <= 5s);
+  std::vector<std::string> seen;
+  while (std::find(seen.begin(), seen.end(), "expired") == seen.end())
+    self->receive([&](const event& e) { seen.push_back(e.kind); },
+                  caf::after(must_arrive) >>
+                      [&] { CAF_FAIL("no 'expired' event for test/stage"); });
+  CAF_CHECK(seen.front() == "appeared");
   // And a new peer is found and served.
   auto again = start_peer();
   auto fresh = find("test/stage");
@@ -197,6 +230,26 @@ CAF_TEST(nodes_register_again_after_a_registry_restart) {
   call(self.ptr(), stage, "move", position{3})
       .receive([&](const reply& r) { CAF_CHECK(result_of<position>(r).value().x == 3.0); },
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+}
+
+CAF_TEST(an_idle_node_uses_almost_no_cpu) {
+  child_process idle{{dxhub::test::built_program("tests/runtime/runtime_peer"), "idle",
+                      hub.options().registry, dir}};
+  auto line = idle.read_line(must_arrive);
+  CAF_REQUIRE(line && *line == "READY");
+  find("test/idle"); // registered: from here on only leases and heartbeats
+  std::this_thread::sleep_for(1s);
+  auto before = cpu_ticks(idle.pid());
+  auto start = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(10s);
+  auto after = cpu_ticks(idle.pid());
+  auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CAF_REQUIRE(before && after);
+  auto cpu_s = double(*after - *before) / double(sysconf(_SC_CLK_TCK));
+  auto share = cpu_s / wall;
+  CAF_MESSAGE("idle node: " << cpu_s * 1e3 << " ms CPU in " << wall << " s = " << share * 100
+                            << " % of one core");
+  CAF_CHECK(share < 0.01);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -7,8 +7,12 @@
 //     a networked node serving SERVICE (commands `move` {x} -> {x} emitting
 //     an event "<SERVICE>/state", and `hang`, which never answers); prints
 //     "READY <endpoint>" and runs until killed.
+//   runtime_peer idle REGISTRY RUNTIME_DIR
+//     a networked node that subscribes to three channels nobody publishes,
+//     serves "test/idle" and watches events; prints "READY" and idles.
 
 #include "dxhub/runtime/channel.hpp"
+#include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
@@ -123,6 +127,40 @@ int serve_commands(const std::string& registry, const std::string& dir, const st
     std::this_thread::sleep_for(1s);
 }
 
+caf::behavior idler(caf::event_based_actor* self) {
+  for (const auto* channel : {"idle/a", "idle/b", "idle/c"})
+    if (auto sub = runtime::subscribe(self, channel); !sub) {
+      std::printf("ERROR %s\n", sub.error().what().c_str());
+      std::fflush(stdout);
+      std::exit(1);
+    }
+  runtime::command_table cmds;
+  cmds.on<position>("echo", [](const position& p) { return p; });
+  (void)runtime::serve(self, "test/idle", cmds);
+  (void)runtime::subscribe_events(self, "lab/");
+  return {cmds.handler(), [](const runtime::frame&) {}, [](const event&) {},
+          [](const runtime::channel_status&) {}};
+}
+
+int idle_node(const std::string& registry, const std::string& dir) {
+  runtime::node_config cfg;
+  caf::actor_system sys{cfg};
+  runtime::node_options opts;
+  opts.name = "idle-" + std::to_string(getpid());
+  opts.registry = registry;
+  opts.runtime_dir = dir;
+  runtime::node node{sys, opts};
+  if (node.startup_error()) {
+    std::printf("ERROR %s\n", node.startup_error()->what().c_str());
+    return 1;
+  }
+  sys.spawn(idler);
+  std::printf("READY\n");
+  std::fflush(stdout);
+  for (;;)
+    std::this_thread::sleep_for(1s);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -131,7 +169,10 @@ int main(int argc, char** argv) {
     return publish_frames(argv[2], std::stoi(argv[3]), std::stoi(argv[4]));
   if (role == "serve" && argc == 5)
     return serve_commands(argv[2], argv[3], argv[4]);
+  if (role == "idle" && argc == 4)
+    return idle_node(argv[2], argv[3]);
   std::fprintf(stderr, "usage: runtime_peer publish CHANNEL COUNT INTERVAL_MS\n"
-                       "       runtime_peer serve REGISTRY RUNTIME_DIR SERVICE\n");
+                       "       runtime_peer serve REGISTRY RUNTIME_DIR SERVICE\n"
+                       "       runtime_peer idle REGISTRY RUNTIME_DIR\n");
   return 2;
 }

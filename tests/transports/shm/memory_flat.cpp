@@ -90,8 +90,12 @@ CAF_TEST(a million frames leave pool queues and RSS where they started) {
   auto before = take_snapshot(pub, "before");
 #ifdef DXHUB_SANITIZER_BUILD
   constexpr int frames = 200000;
+  // The sanitizer runtimes keep bookkeeping of their own (TSan grew ~120 KiB
+  // here); the plain build holds the tight bound.
+  constexpr long rss_slack_kib = 1024;
 #else
   constexpr int frames = 1000000;
+  constexpr long rss_slack_kib = 64;
 #endif
   CAF_CHECK_EQUAL(pump(pub, latest, reliable, frames), 0);
   auto after = take_snapshot(pub, "after");
@@ -99,7 +103,7 @@ CAF_TEST(a million frames leave pool queues and RSS where they started) {
   CAF_CHECK_EQUAL(after.free, 16u);
   CAF_CHECK_EQUAL(after.queued, 0u);
   CAF_CHECK_EQUAL(after.held, 0u);
-  CAF_CHECK(after.rss - before.rss <= 64); // KiB: no growth per frame
+  CAF_CHECK(after.rss - before.rss <= rss_slack_kib); // no growth per frame
   CAF_CHECK_EQUAL(reliable.delivered(), static_cast<uint64_t>(20000 + frames));
   CAF_CHECK(latest.dropped() > 0u);
 }

@@ -1,6 +1,7 @@
 #define CAF_SUITE runtime.launcher
 #include "dxhub/runtime/launcher.hpp"
 
+#include "dxhub/tests/runtime/launch/processes.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 
@@ -20,7 +21,10 @@
 
 using namespace dxhub;
 using namespace std::chrono_literals;
+using dxhub::test::alive;
+using dxhub::test::all_gone_within;
 using dxhub::test::built_program;
+using dxhub::test::segments;
 
 namespace {
 
@@ -30,47 +34,6 @@ struct node_def {
   int times = 1000000;
   std::string restart = "";
 };
-
-// False once `pid` is gone or a zombie.
-bool alive(pid_t pid) {
-  std::ifstream stat{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string text;
-  if (!std::getline(stat, text))
-    return false;
-  auto close = text.rfind(')');
-  if (close == std::string::npos || close + 2 >= text.size())
-    return false;
-  char state = text[close + 2];
-  if (state == 'Z' || state == 'X') {
-    ::waitpid(pid, nullptr, WNOHANG); // an orphan adopted by us: reap it
-    return false;
-  }
-  return true;
-}
-
-bool all_gone_within(const std::vector<pid_t>& pids, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    bool any = false;
-    for (auto pid : pids)
-      any = any || alive(pid);
-    if (!any)
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
-std::vector<std::string> segments(const std::string& prefix) {
-  std::vector<std::string> out;
-  for (auto& entry : std::filesystem::directory_iterator{"/dev/shm"}) {
-    auto name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) == 0)
-      out.push_back(name);
-  }
-  return out;
-}
 
 pid_t pid_in(const std::string& line) {
   auto at = line.find(" pid ");

@@ -224,16 +224,17 @@ namespace {
 
 expected<subscription> subscribe_shm(node& n, caf::local_actor* self, const std::string& channel,
                                      const subscription_options& options) {
-  if (options.policy == policy::work)
-    return error{errc::policy_conflict, "the work policy is not available over shared memory yet"
-                                        " (channel '"
-                                            + channel + "'); use latest or reliable"};
+  std::unique_ptr<detail::work_claims> claims;
+  if (options.policy == policy::work) {
+    DXHUB_TRY(joined, detail::work_claims::join(channel, options.group));
+    claims = std::make_unique<detail::work_claims>(std::move(joined));
+  }
   auto out = std::make_shared<detail::delivery>(caf::actor_cast<caf::actor>(self), options);
   auto state = std::make_shared<detail::subscription_state>();
   state->channel = channel;
   state->out = out;
   auto reader = std::make_shared<detail::shm_reader>(caf::actor_cast<caf::actor>(self), channel,
-                                                     options, out, state);
+                                                     options, out, state, std::move(claims));
   state->on_cancel = [weak = std::weak_ptr<detail::shm_reader>{reader}] {
     if (auto r = weak.lock())
       r->stop();

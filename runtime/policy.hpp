@@ -19,8 +19,10 @@ enum class policy : uint8_t {
   /// subscriber, then reports it (the frame is then dropped for that subscriber only).
   reliable,
   /// Competing consumers: subscribers of one group share the stream, each
-  /// frame goes to exactly one of them. Frames a member held when it died are
-  /// lost (counted), not redelivered.
+  /// frame goes to exactly one of them (the first member with room claims
+  /// it). Frames a member held when it died are lost, not redelivered; the
+  /// other members handle every later frame. Works in one process and across
+  /// processes over shared memory.
   work,
 };
 

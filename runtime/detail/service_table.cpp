@@ -1,13 +1,30 @@
 #include "dxhub/runtime/detail/service_table.hpp"
 
+#include <caf/abstract_actor.hpp>
 #include <caf/actor_addr.hpp>
+#include <caf/actor_cast.hpp>
 
 namespace dxhub::runtime::detail {
+
+namespace {
+
+bool terminated(const caf::actor& a) {
+  auto* p = caf::actor_cast<caf::abstract_actor*>(a);
+  return p == nullptr || p->getf(caf::abstract_actor::is_terminated_flag);
+}
+
+} // namespace
 
 expected<void> service_table::add(const std::string& name, caf::actor handle,
                                   registry_record record) {
   std::lock_guard lock{mutex_};
-  auto [it, added] = entries_.try_emplace(name, entry{handle, std::move(record)});
+  auto [it, added] = entries_.try_emplace(name, entry{handle, record});
+  // A server that just terminated may not have removed itself yet (its
+  // cleanup runs after its monitors learned of its death): a successor wins.
+  if (!added && terminated(it->second.handle)) {
+    it->second = entry{handle, std::move(record)};
+    added = true;
+  }
   if (!added)
     return error{errc::already_exists, "service '" + name + "' is already served by actor "
                                            + std::to_string(it->second.handle.id())

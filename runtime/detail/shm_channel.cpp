@@ -106,7 +106,8 @@ private:
 };
 
 shm::policy shm_policy(policy p) {
-  return p == policy::reliable ? shm::policy::reliable : shm::policy::latest;
+  // A work member sees every frame (the group's claims pick who handles it).
+  return p == policy::latest ? shm::policy::latest : shm::policy::reliable;
 }
 
 } // namespace
@@ -136,6 +137,7 @@ struct shm_reader::impl {
   std::shared_ptr<subscription_state> state;
   std::shared_ptr<const frame_schema> schema;
   std::optional<shm::subscriber> sub;
+  std::unique_ptr<work_claims> claims;
   uint64_t announced_session = 0;
   // Guards `sub` against `stop` interrupting it while the thread drops it.
   std::mutex mutex;
@@ -149,8 +151,10 @@ struct shm_reader::impl {
 };
 
 shm_reader::shm_reader(caf::actor target, std::string channel, subscription_options options,
-                       std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state)
+                       std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state,
+                       std::unique_ptr<work_claims> claims)
   : impl_(std::make_unique<impl>()) {
+  impl_->claims = std::move(claims);
   impl_->target = std::move(target);
   impl_->segment = std::make_shared<const std::string>(shm::segment_name(channel));
   impl_->channel = std::make_shared<const std::string>(std::move(channel));
@@ -231,7 +235,7 @@ void shm_reader::run() {
       }
       continue;
     }
-    if (!st.out->wait_for_window(200ms))
+    if (!st.claims && !st.out->wait_for_window(200ms))
       continue;
     auto f = st.sub->take(200ms);
     if (f) {
@@ -240,6 +244,8 @@ void shm_reader::run() {
         st.announced_session = session;
         st.tell(channel_status::state::attached, session);
       }
+      if (st.claims && !claim_when_room(session, f.value().header().sequence))
+        continue; // another member handles it: the chunk goes back now
       st.out->offer(
           std::make_shared<shm_frame>(std::move(f).value(), st.schema, st.channel, st.segment),
           0ms);
@@ -255,6 +261,17 @@ void shm_reader::run() {
     st.sub.reset();
   }
   finished_ = true;
+}
+
+bool shm_reader::claim_when_room(uint64_t session, uint64_t sequence) {
+  auto& st = *impl_;
+  while (!stop_) {
+    if (st.claims->taken(session, sequence))
+      return false;
+    if (st.out->wait_for_window(2ms))
+      return st.claims->claim(session, sequence);
+  }
+  return false;
 }
 
 // -- shm_readers --------------------------------------------------------------------

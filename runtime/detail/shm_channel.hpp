@@ -8,6 +8,7 @@
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/detail/channel_hub.hpp"
 #include "dxhub/runtime/detail/delivery.hpp"
+#include "dxhub/runtime/detail/work_claims.hpp"
 
 #include <caf/actor.hpp>
 
@@ -30,8 +31,11 @@ expected<std::shared_ptr<channel_writer>> open_shm_writer(node& n, const std::st
 /// actor's window has room, and reports the publisher's comings and goings.
 class shm_reader {
 public:
+  /// `claims` is set for a `work` subscription: the reader then hands its
+  /// actor only the frames it claims for the group.
   shm_reader(caf::actor target, std::string channel, subscription_options options,
-             std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state);
+             std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state,
+             std::unique_ptr<work_claims> claims = nullptr);
   ~shm_reader();
   shm_reader(const shm_reader&) = delete;
   shm_reader& operator=(const shm_reader&) = delete;
@@ -44,6 +48,9 @@ public:
 private:
   struct impl;
   void run();
+  /// For a `work` member: waits for room in the actor's window until the
+  /// frame is claimed, by this member (true) or another one (false).
+  bool claim_when_room(uint64_t session, uint64_t sequence);
   std::unique_ptr<impl> impl_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};

@@ -7,6 +7,9 @@
 //     a networked node serving SERVICE (commands `move` {x} -> {x} emitting
 //     an event "<SERVICE>/state", and `hang`, which never answers); prints
 //     "READY <endpoint>" and runs until killed.
+//   runtime_peer work CHANNEL GROUP DELAY_MS
+//     a member of `work` group GROUP of CHANNEL: prints "READY", then
+//     "GOT <seq>" for each frame it handles, taking DELAY_MS per frame.
 //   runtime_peer idle REGISTRY RUNTIME_DIR
 //     a networked node that subscribes to three channels nobody publishes,
 //     serves "test/idle" and watches events; prints "READY" and idles.
@@ -33,13 +36,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
+runtime::node_options single_node(std::string name) {
+  runtime::node_options opts;
+  opts.name = std::move(name);
+  opts.networked = false;
+  return opts;
+}
+
 int publish_frames(const std::string& channel, int count, int interval_ms) {
   runtime::node_config cfg;
   caf::actor_system sys{cfg};
-  runtime::node_options opts;
-  opts.name = "peer-" + std::to_string(getpid());
-  opts.networked = false;
-  runtime::node node{sys, opts};
+  runtime::node node{sys, single_node("peer-" + std::to_string(getpid()))};
   auto pub = runtime::publish(node, channel, test::camera_schema());
   if (!pub) {
     std::printf("ERROR %s\n", pub.error().what().c_str());
@@ -127,6 +134,35 @@ int serve_commands(const std::string& registry, const std::string& dir, const st
     std::this_thread::sleep_for(1s);
 }
 
+caf::behavior work_member(caf::event_based_actor* self, std::string channel, std::string group,
+                          int delay_ms) {
+  runtime::subscription_options opts;
+  opts.policy = runtime::policy::work;
+  opts.group = std::move(group);
+  if (auto sub = runtime::subscribe(self, channel, opts); !sub) {
+    std::printf("ERROR %s\n", sub.error().what().c_str());
+    std::fflush(stdout);
+    std::exit(1);
+  }
+  std::printf("READY\n");
+  std::fflush(stdout);
+  return {[=](const runtime::frame& f) {
+            std::printf("GOT %llu\n", static_cast<unsigned long long>(f.header().sequence));
+            std::fflush(stdout);
+            std::this_thread::sleep_for(std::chrono::milliseconds{delay_ms}); // the "work"
+          },
+          [](const runtime::channel_status&) {}};
+}
+
+int work(const std::string& channel, const std::string& group, int delay_ms) {
+  runtime::node_config cfg;
+  caf::actor_system sys{cfg};
+  runtime::node node{sys, single_node("work-" + std::to_string(getpid()))};
+  sys.spawn(work_member, channel, group, delay_ms);
+  for (;;)
+    std::this_thread::sleep_for(1s);
+}
+
 caf::behavior idler(caf::event_based_actor* self) {
   for (const auto* channel : {"idle/a", "idle/b", "idle/c"})
     if (auto sub = runtime::subscribe(self, channel); !sub) {
@@ -169,10 +205,13 @@ int main(int argc, char** argv) {
     return publish_frames(argv[2], std::stoi(argv[3]), std::stoi(argv[4]));
   if (role == "serve" && argc == 5)
     return serve_commands(argv[2], argv[3], argv[4]);
+  if (role == "work" && argc == 5)
+    return work(argv[2], argv[3], std::stoi(argv[4]));
   if (role == "idle" && argc == 4)
     return idle_node(argv[2], argv[3]);
   std::fprintf(stderr, "usage: runtime_peer publish CHANNEL COUNT INTERVAL_MS\n"
                        "       runtime_peer serve REGISTRY RUNTIME_DIR SERVICE\n"
+                       "       runtime_peer work CHANNEL GROUP DELAY_MS\n"
                        "       runtime_peer idle REGISTRY RUNTIME_DIR\n");
   return 2;
 }

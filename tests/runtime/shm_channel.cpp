@@ -8,11 +8,14 @@
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 
 #include <csignal>
+#include <filesystem>
 #include <map>
 #include <sstream>
+#include <thread>
 
 using namespace dxhub;
 using namespace dxhub::runtime;
@@ -27,8 +30,11 @@ namespace {
 struct shm_fixture : dxhub::test::node_fixture {
   shm_fixture() : node_fixture(true) {}
   ~shm_fixture() {
-    for (const auto& ch : shm::list_channels())
-      (void)shm::remove_channel(ch);
+    // Channels and what lives beside them (work group tables).
+    std::error_code ignored;
+    for (const auto& entry : std::filesystem::directory_iterator{"/dev/shm", ignored})
+      if (entry.path().filename().string().rfind(shm::segment_prefix(), 0) == 0)
+        std::filesystem::remove(entry.path(), ignored);
   }
   static inline const bool isolated = [] {
     auto prefix = "dxhub-test." + std::to_string(getpid()) + ".";
@@ -66,6 +72,49 @@ uint64_t read_session(child_process& pub) {
   auto line = pub.read_line(must_arrive);
   CAF_REQUIRE(line && line->rfind("SESSION ", 0) == 0);
   return std::stoull(line->substr(8));
+}
+
+void wait_for_subscribers(const std::string& channel, std::size_t count) {
+  auto deadline = std::chrono::steady_clock::now() + must_arrive;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto info = shm::inspect(channel);
+    if (info && info.value().subscribers.size() == count)
+      return;
+    std::this_thread::sleep_for(10ms);
+  }
+  CAF_FAIL("channel '" << channel << "' never had " << count << " subscribers");
+}
+
+/// Publishes frames first..first+count-1, one every 0.5 ms.
+void publish_frames(publisher& pub, int first, int count) {
+  for (int i = first; i < first + count; ++i) {
+    auto loan = pub.loan();
+    CAF_REQUIRE(loan);
+    dxhub::test::fill(loan.value(), static_cast<uint16_t>(i));
+    CAF_REQUIRE(pub.publish(std::move(loan.value())));
+    std::this_thread::sleep_for(500us);
+  }
+}
+
+/// Reads "GOT seq" lines of `members` until `count` frames came; fails on a
+/// frame handled twice.
+void collect(std::vector<child_process>& members, std::size_t count,
+             std::map<uint64_t, int>& handled_by, std::vector<int>& per_member) {
+  auto deadline = std::chrono::steady_clock::now() + must_arrive;
+  std::size_t got = 0;
+  while (got < count && std::chrono::steady_clock::now() < deadline)
+    for (std::size_t i = 0; i < members.size(); ++i)
+      while (auto line = members[i].read_line(5ms)) {
+        if (line->rfind("GOT ", 0) != 0)
+          continue;
+        auto seq = std::stoull(line->substr(4));
+        auto [at, fresh] = handled_by.emplace(seq, static_cast<int>(i));
+        if (!fresh)
+          CAF_FAIL("frame " << seq << " handled twice");
+        ++per_member[i];
+        ++got;
+      }
+  CAF_CHECK_EQUAL(got, count);
 }
 
 } // namespace
@@ -185,6 +234,42 @@ CAF_TEST(a_subscriber_expecting_another_schema_is_refused_naming_both) {
         CAF_CHECK(s.detail.find("test.camera v1") != std::string::npos);
       },
       caf::after(must_arrive) >> [&] { CAF_FAIL("no refusal"); });
+}
+
+CAF_TEST(a_work_group_of_three_processes_handles_every_frame_once) {
+  const std::string channel = "test/work/frames";
+  auto pub = publish(node, channel, dxhub::test::camera_schema());
+  CAF_REQUIRE(pub);
+  std::vector<child_process> members;
+  for (int i = 0; i < 3; ++i) {
+    members.emplace_back(std::vector<std::string>{
+        dxhub::test::built_program("tests/runtime/runtime_peer"), "work", channel, "crew", "2"});
+    auto line = members.back().read_line(must_arrive);
+    CAF_REQUIRE(line && *line == "READY");
+  }
+  wait_for_subscribers(channel, 3);
+  // One frame every 0.5 ms, each taking a member 2 ms: the group must share.
+  std::map<uint64_t, int> handled_by;
+  std::vector<int> per_member(members.size());
+  publish_frames(pub.value(), 0, 300);
+  collect(members, 300, handled_by, per_member);
+  CAF_CHECK_EQUAL(handled_by.size(), 300u);
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    CAF_MESSAGE("member " << i << " handled " << per_member[i] << " frames");
+    CAF_CHECK(per_member[i] > 0);
+  }
+  // Documented: frames a killed member held are lost, not redelivered; the
+  // others go on with every later frame, each handled once.
+  members[0].kill(SIGKILL);
+  (void)members[0].exit_code(must_arrive); // reaped: the publisher's next frame reclaims its place
+  publish_frames(pub.value(), 300, 300);
+  std::vector<child_process> survivors;
+  survivors.push_back(std::move(members[1]));
+  survivors.push_back(std::move(members[2]));
+  std::vector<int> after(2);
+  collect(survivors, 300, handled_by, after);
+  CAF_CHECK_EQUAL(handled_by.size(), 600u);
+  CAF_CHECK(after[0] > 0 && after[1] > 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -11,7 +11,7 @@
 //            min_subs=0 hang_after=-1 drain_ms=0
 //     prints "session <id>", publishes `frames` (or for run_ms, or until
 //     SIGUSR1), then, with
-//     drain_ms, waits for the pool to be all free; prints
+//     drain_ms, waits for the pool to be all free and every reader gone; prints
 //     "result published=.. max_publish_us=.. slow=.. exhausted=.. free=F/N".
 //     With hang_after=K it publishes K frames, loans one more, writes half of
 //     it, prints "mid-write" and waits to be killed.
@@ -210,7 +210,8 @@ int run_publisher() {
   }
   auto free = pub.free_chunks();
   auto drain_until = mono_ns() + num("drain_ms", 0) * 1'000'000;
-  while (free != o.chunk_count && mono_ns() < drain_until) {
+  // Readers leave after their idle time; a dead one's row goes at the next maintain().
+  while ((free != o.chunk_count || pub.subscriber_count() > 0) && mono_ns() < drain_until) {
     std::this_thread::sleep_for(milliseconds(20));
     pub.maintain();
     free = pub.free_chunks();

@@ -1,0 +1,173 @@
+// dxhub-bench-runtime: what the actor layer costs over the raw transports,
+// measured in one run between two processes pinned to different cores
+// (issue 5, acceptance 8):
+//   - one-way frame latency, publisher actor -> subscriber actor in another
+//     process over shared memory, next to shm::publisher -> blocking take;
+//   - request round trip, actor `call` to a service in another process found
+//     through the registry, next to raw cppzmq DEALER -> ROUTER echo.
+// Run as `dxhub-bench-runtime peer ROLE ...` it is the other process.
+
+#include "dxhub/benchmarks/runtime/frame_latency.hpp"
+#include "dxhub/benchmarks/runtime/request_latency.hpp"
+#include "dxhub/benchmarks/support/report.hpp"
+#include "dxhub/transports/shm/segment_name.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace br = dxhub::bench::runtime;
+using dxhub::bench::report;
+using dxhub::bench::size_label;
+
+namespace {
+
+struct settings {
+  bool quick = false;
+  bool results = false;
+  int cpu_a = 0;
+  int cpu_b = 1;
+  std::string parts = "frames,calls";
+  bool has(const char* part) const { return parts.find(part) != std::string::npos; }
+};
+
+const std::vector<std::size_t> frame_sizes = {64, std::size_t{1} << 20};
+const std::vector<std::size_t> call_sizes = {64, 4096};
+
+br::frame_run frame_run_for(const settings& s, std::size_t bytes) {
+  br::frame_run run;
+  run.bytes = bytes;
+  run.frames = s.quick ? 500 : 5000;
+  run.warmup = s.quick ? 50 : 200;
+  run.peer_cpu = s.cpu_b;
+  return run;
+}
+
+br::call_run call_run_for(const settings& s, std::size_t bytes, const std::string& dir) {
+  br::call_run run;
+  run.bytes = bytes;
+  run.calls = s.quick ? 500 : 5000;
+  run.warmup = s.quick ? 50 : 200;
+  run.peer_cpu = s.cpu_b;
+  run.dir = dir;
+  return run;
+}
+
+bool add(report& r, const char* bench, std::size_t bytes,
+         dxhub::expected<std::vector<double>> samples) {
+  if (!samples) {
+    std::fprintf(stderr, "%s %s: %s\n", bench, size_label(bytes).c_str(),
+                 samples.error().what().c_str());
+    return false;
+  }
+  r.add_latency(bench, "block", bytes, samples.value());
+  std::fprintf(stderr, "  %s %s done\n", bench, size_label(bytes).c_str());
+  return true;
+}
+
+bool measure_frames(report& r, const settings& s) {
+  bool ok = true;
+  for (auto bytes : frame_sizes) {
+    ok &= add(r, "raw_shm", bytes, br::raw_shm_frame_latency(frame_run_for(s, bytes)));
+    ok &= add(r, "actor_shm", bytes, br::actor_frame_latency(frame_run_for(s, bytes)));
+  }
+  return ok;
+}
+
+bool measure_calls(report& r, const settings& s, const std::string& dir) {
+  bool ok = true;
+  for (auto bytes : call_sizes) {
+    ok &= add(r, "raw_cppzmq_ipc", bytes, br::raw_cppzmq_round_trips(call_run_for(s, bytes, dir)));
+    ok &= add(r, "actor_call_ipc", bytes, br::actor_call_round_trips(call_run_for(s, bytes, dir)));
+  }
+  return ok;
+}
+
+void add_ratios(report& r) {
+  auto ratio = [&](const std::string& name, const char* num, const char* den,
+                   const std::string& size, const char* metric, const char* goal) {
+    auto n = r.find("lat", num, "block", size, metric);
+    auto d = r.find("lat", den, "block", size, metric);
+    if (n > 0 && d > 0)
+      r.add_ratio(name + " " + metric + " (" + size + ")", n / d, goal);
+  };
+  for (auto bytes : frame_sizes) {
+    auto size = size_label(bytes);
+    ratio("actor/raw shm one-way", "actor_shm", "raw_shm", size, "p50", "goal <= 2");
+    ratio("actor/raw shm one-way", "actor_shm", "raw_shm", size, "p99", "");
+  }
+  for (auto bytes : call_sizes) {
+    auto size = size_label(bytes);
+    ratio("actor call/raw cppzmq rtt", "actor_call_ipc", "raw_cppzmq_ipc", size, "p50",
+          "goal <= 2");
+    ratio("actor call/raw cppzmq rtt", "actor_call_ipc", "raw_cppzmq_ipc", size, "p99", "");
+  }
+}
+
+int run_peer(int argc, char** argv) {
+  std::string role = argc > 2 ? argv[2] : "";
+  std::vector<std::string> args(argv + std::min(argc, 3), argv + argc);
+  if (role == "actor-publish" || role == "shm-publish")
+    return br::run_frame_peer(role, args);
+  return br::run_call_peer(role, args);
+}
+
+/// A private folder for the ipc sockets of this run, removed at the end.
+struct socket_dir {
+  std::string path = "/tmp/dxhub-bench-runtime-XXXXXX";
+  bool made = ::mkdtemp(path.data()) != nullptr;
+  ~socket_dir() {
+    std::error_code ignored;
+    if (made)
+      std::filesystem::remove_all(path, ignored);
+  }
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string{argv[1]} == "peer")
+    return run_peer(argc, argv);
+  settings s;
+  CLI::App app{"dxhub-bench-runtime: the actor layer against the raw transports in the same run "
+               "- one-way frame latency publisher actor -> subscriber actor in another process "
+               "(shared memory) vs raw shm, and request round trips actor call -> service in "
+               "another process (through the registry) vs raw cppzmq"};
+  app.add_flag("--quick", s.quick, "fewer samples (a smoke run, < 20 s)");
+  app.add_flag("--results", s.results, "also print tab-separated RESULT lines");
+  app.add_option("--cpu-a", s.cpu_a, "core of this process (subscriber, caller)")
+      ->capture_default_str();
+  app.add_option("--cpu-b", s.cpu_b, "core of the peer process (publisher, service)")
+      ->capture_default_str();
+  app.add_option("--parts", s.parts, "what to measure: frames,calls")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  // Segments of this run live under their own prefix (peers inherit it).
+  setenv("DXHUB_SHM_PREFIX", ("dxbench-rt." + std::to_string(getpid()) + ".").c_str(), 0);
+  // Before any thread starts: the actor systems' threads inherit the core.
+  dxhub::bench::pin_to_cpu(s.cpu_a);
+  socket_dir dir;
+  if (!dir.made) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+
+  report r{"dxhub-bench-runtime: actor layer vs raw transports (two processes, cores "
+           + std::to_string(s.cpu_a) + " and " + std::to_string(s.cpu_b) + ")"};
+  bool ok = true;
+  if (s.has("frames"))
+    ok &= measure_frames(r, s);
+  if (s.has("calls"))
+    ok &= measure_calls(r, s, dir.path);
+  add_ratios(r);
+  for (const auto& channel : dxhub::shm::list_channels())
+    (void)dxhub::shm::remove_channel(channel);
+  r.print(s.results);
+  if (!ok)
+    std::fprintf(stderr, "some measurements failed (see above)\n");
+  return ok ? 0 : 1;
+}

@@ -2,6 +2,7 @@
 
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/channel_hub.hpp"
+#include "dxhub/runtime/detail/network.hpp"
 #include "dxhub/runtime/detail/shm_channel.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/clock.hpp"
@@ -12,6 +13,7 @@
 #include <caf/send.hpp>
 
 #include <cstring>
+#include <functional>
 #include <random>
 #include <unistd.h>
 
@@ -29,8 +31,8 @@ uint64_t new_session_id() {
 class heap_frame final : public detail::writable_frame, public frame_storage {
 public:
   heap_frame(std::shared_ptr<const frame_schema> schema, std::shared_ptr<const std::string> channel,
-             std::size_t bytes)
-    : schema_(std::move(schema)), channel_(std::move(channel)), bytes_(bytes) {}
+             std::size_t bytes, runtime::transport via = transport::in_process)
+    : schema_(std::move(schema)), channel_(std::move(channel)), bytes_(bytes), via_(via) {}
 
   frame_header& header() noexcept override { return header_; }
   std::span<std::byte> payload() noexcept override { return bytes_; }
@@ -39,14 +41,25 @@ public:
   const frame_header& header() const noexcept override { return header_; }
   std::span<const std::byte> payload() const noexcept override { return bytes_; }
   const std::string& channel() const noexcept override { return *channel_; }
-  runtime::transport transport() const noexcept override { return transport::in_process; }
+  runtime::transport transport() const noexcept override { return via_; }
 
 private:
   std::shared_ptr<const frame_schema> schema_;
   std::shared_ptr<const std::string> channel_;
   frame_header header_;
   std::vector<std::byte> bytes_;
+  runtime::transport via_;
 };
+
+/// Hands frames of this node's channels to the nodes of other hosts.
+void send_to_other_hosts(caf::actor_system& sys, const std::string& channel,
+                         const frame_schema& schema, const frame_header& h,
+                         std::span<const std::byte> payload) {
+  node::with_node(sys, [&](node& n) {
+    if (auto* net = n.network())
+      net->publish_frame(channel, schema.id(), h, payload);
+  });
+}
 
 class in_process_writer final : public detail::channel_writer {
 public:
@@ -82,6 +95,7 @@ public:
     h.session = session_;
     h.monotonic_ns = monotonic_ns();
     h.wall_ns = wall_ns();
+    send_to_other_hosts(sys_, *channel_, *schema_, h, frame->payload());
     return local_->distribute(std::static_pointer_cast<const frame_storage>(frame));
   }
 
@@ -222,6 +236,121 @@ void subscription::cancel() {
 
 namespace {
 
+/// The frames of one subscription that come from another host over ZeroMQ.
+/// Runs on the network thread.
+struct remote_source {
+  caf::actor target;
+  std::shared_ptr<const std::string> channel;
+  std::shared_ptr<detail::delivery> out;
+  std::shared_ptr<detail::subscription_state> state;
+  std::optional<schema_id> expect;
+  std::string own_host;
+  bool forced = false;
+  std::function<void()> leave_other_path; // stops the shared-memory reader
+  std::shared_ptr<const frame_schema> schema;
+  std::size_t frame_bytes = 0;
+  uint64_t session = 0;
+
+  void tell(channel_status::state what, errc code = errc::none, std::string detail = {}) const {
+    caf::anon_send(
+        target, channel_status{*channel, what, transport::zmq, session, code, std::move(detail)});
+  }
+
+  bool accept(const registry_record& rec) {
+    if (!forced && rec.host == own_host)
+      return false; // same host: shared memory carries the frames
+    auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
+    auto described = props.is_object() && props.contains("frame_schema")
+                         ? decode_json<frame_schema>(props["frame_schema"].dump())
+                         : expected<frame_schema>{error{errc::bad_encoding, "no frame schema"}};
+    if (!described) {
+      tell(channel_status::state::refused, described.error().code,
+           "channel '" + *channel + "' from node '" + rec.node + "': " + described.error().context);
+      return false;
+    }
+    if (expect)
+      if (auto same =
+              require_same_schema(rec.schema, *expect, "channel '" + *channel + "'", "subscriber");
+          !same) {
+        tell(channel_status::state::refused, errc::schema_mismatch, same.error().context);
+        return false;
+      }
+    if (leave_other_path)
+      leave_other_path();
+    auto size = described.value().payload_size();
+    if (!size) {
+      tell(channel_status::state::refused, size.error().code, size.error().context);
+      return false;
+    }
+    frame_bytes = size.value();
+    schema = std::make_shared<const frame_schema>(std::move(described).value());
+    state->via = transport::zmq;
+    return true;
+  }
+
+  void on_frame(const frame_header& h, std::span<const std::byte> bytes) {
+    if (bytes.size() != frame_bytes)
+      return; // not a frame of the schema announced: never handed on
+    auto f = std::make_shared<heap_frame>(schema, channel, bytes.size(), transport::zmq);
+    f->header() = h;
+    std::memcpy(f->payload().data(), bytes.data(), bytes.size());
+    if (h.session != session) {
+      session = h.session;
+      tell(channel_status::state::attached);
+    }
+    out->offer(std::static_pointer_cast<const frame_storage>(f), std::chrono::milliseconds{0});
+  }
+};
+
+/// Watches the registry for `channel` on another host (or on any node when
+/// `forced`), then takes its frames over ZeroMQ.
+void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
+                  const subscription_options& options,
+                  const std::shared_ptr<detail::subscription_state>& state,
+                  std::function<void()> leave_other_path) {
+  auto* net = n.network();
+  if (net == nullptr || !net->has_registry())
+    return;
+  auto src = std::make_shared<remote_source>();
+  src->target = caf::actor_cast<caf::actor>(self);
+  src->channel = std::make_shared<const std::string>(channel);
+  src->out = state->out;
+  src->state = state;
+  src->expect = options.expect;
+  src->own_host = n.host_id();
+  src->forced = options.force == transport::zmq;
+  src->leave_other_path = std::move(leave_other_path);
+  detail::remote_frames sink;
+  sink.accept = [src](const registry_record& rec) { return src->accept(rec); };
+  sink.on_frame = [src](const frame_header& h, std::span<const std::byte> bytes) {
+    src->on_frame(h, bytes);
+  };
+  auto id = net->watch_channel(channel, std::move(sink));
+  auto previous = std::move(state->on_cancel);
+  state->on_cancel = [sys = &n.system(), id, previous] {
+    if (previous)
+      previous();
+    node::with_node(*sys, [id](node& owner) {
+      if (auto* network = owner.network())
+        network->unwatch_channel(id);
+    });
+  };
+}
+
+expected<subscription> subscribe_remote(node& n, caf::local_actor* self, const std::string& channel,
+                                        const subscription_options& options) {
+  if (n.network() == nullptr || !n.network()->has_registry())
+    return error{errc::no_registry, "channel '" + channel
+                                        + "': frames over ZeroMQ need a networked node with a "
+                                          "registry"};
+  auto state = std::make_shared<detail::subscription_state>();
+  state->channel = channel;
+  state->out = std::make_shared<detail::delivery>(caf::actor_cast<caf::actor>(self), options);
+  watch_remote(n, self, channel, options, state, {});
+  self->attach_functor([state] { state->cancel(); });
+  return subscription{std::move(state)};
+}
+
 expected<subscription> subscribe_shm(node& n, caf::local_actor* self, const std::string& channel,
                                      const subscription_options& options) {
   std::unique_ptr<detail::work_claims> claims;
@@ -239,7 +368,9 @@ expected<subscription> subscribe_shm(node& n, caf::local_actor* self, const std:
     if (auto r = weak.lock())
       r->stop();
   };
+  auto leave = state->on_cancel;
   n.readers().add(std::move(reader));
+  watch_remote(n, self, channel, options, state, leave);
   self->attach_functor([state] { state->cancel(); });
   return subscription{std::move(state)};
 }
@@ -252,6 +383,8 @@ expected<subscription> subscribe(caf::local_actor* self, const std::string& chan
   if (options.policy == policy::work)
     DXHUB_TRYV(validate_name(options.group, "work group"));
   DXHUB_TRY(n, node::require(self->home_system()));
+  if (options.force == transport::zmq)
+    return subscribe_remote(*n, self, channel, options);
   if (n->options().shared_memory)
     return subscribe_shm(*n, self, channel, options);
   auto local = n->channels().get(channel);

@@ -60,8 +60,16 @@ void renew_all(directory_actor* self, node* owner) {
 }
 
 void add(directory_actor* self, node* owner, registry_record rec) {
-  if (auto* net = owner->network())
-    rec.endpoints = {net->endpoint()};
+  if (auto* net = owner->network()) {
+    rec.endpoints = {net->endpoint(), net->frames_endpoint()};
+    if (auto key = net->public_key(); !key.empty()) { // peers need it to reach us with CURVE
+      auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
+      if (!props.is_object())
+        props = nlohmann::json::object();
+      props["curve_public"] = key;
+      rec.properties.text = props.dump();
+    }
+  }
   register_record(owner, rec);
   self->state.registered[key_of(rec)] = std::move(rec);
 }

@@ -8,8 +8,12 @@
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/expected.hpp"
+#include "dxhub/schemas/frame_header.hpp"
+#include "dxhub/schemas/registry_record.hpp"
 #include "dxhub/schemas/reply.hpp"
+#include "dxhub/transports/zmq/security.hpp"
 #include "dxhub/transports/zmq/server.hpp"
+#include "dxhub/transports/zmq/socket_options.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 
@@ -18,7 +22,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
 
 namespace dxhub::zmq {
@@ -42,6 +48,20 @@ struct remote_caller {
 /// Gets the reply of a remote call; runs on the network thread.
 using reply_callback = std::function<void(expected<reply>)>;
 
+/// The CURVE public key a node announces in its registry records ("" if none).
+std::string curve_key_of(const registry_record& rec);
+
+/// Where the frames of a channel published on another node go; every
+/// function runs on the network thread.
+struct remote_frames {
+  /// Decides, from the publisher's registry record, whether this watch takes
+  /// the channel's frames over ZeroMQ (false: it is served another way, e.g.
+  /// shared memory on the same host; the watch then stays idle).
+  std::function<bool(const registry_record&)> accept;
+  /// Gets each frame (its header and payload, valid during the call).
+  std::function<void(const frame_header&, std::span<const std::byte>)> on_frame;
+};
+
 class network {
 public:
   /// Binds the node's endpoint and connects to the registry (if any).
@@ -49,6 +69,9 @@ public:
   ~network();
   network(const network&) = delete;
   network& operator=(const network&) = delete;
+
+  /// This node's CURVE public key ("" without CURVE).
+  std::string public_key() const { return keys_ ? keys_->public_key : std::string{}; }
 
   /// Where this node answers (the resolved address).
   const std::string& endpoint() const noexcept { return endpoint_; }
@@ -58,8 +81,10 @@ public:
 
   /// Sends `cmd` to the node at `endpoint`; `done` gets the reply or an
   /// error (timeout, peer_down when that node dies meanwhile).
+  /// `server_key` is that node's CURVE public key (from its registry
+  /// record), needed when this node uses CURVE.
   void call(const std::string& endpoint, command cmd, std::chrono::milliseconds timeout,
-            reply_callback done);
+            reply_callback done, std::string server_key = {});
   /// Calls command `name` of the registry with JSON arguments.
   void call_registry(const std::string& name, std::string json_args,
                      std::chrono::milliseconds timeout, reply_callback done);
@@ -68,6 +93,20 @@ public:
   void forward_event(const event& e);
   /// Receives the other nodes' events under `prefix`.
   void watch_events(const std::string& prefix);
+
+  /// Where this node publishes frames to other hosts.
+  const std::string& frames_endpoint() const noexcept { return frames_endpoint_; }
+
+  /// Sends a frame of `channel` to the nodes watching it (a copy; nothing
+  /// when nobody watches). Any thread.
+  void publish_frame(const std::string& channel, const schema_id& schema, const frame_header& h,
+                     std::span<const std::byte> payload);
+
+  /// Looks `channel` up in the registry until it is found (the publisher may
+  /// come later) and, if `sink.accept` agrees, receives its frames. Any
+  /// thread; returns a handle for `unwatch_channel`.
+  uint64_t watch_channel(std::string channel, remote_frames sink);
+  void unwatch_channel(uint64_t id);
 
   /// Stops the thread and closes every socket.
   void stop();
@@ -78,8 +117,21 @@ private:
   void on_request(zmq::request req, zmq::responder answer);
   void on_relay_command(const command& cmd, zmq::responder answer);
   void on_remote_event(const event& e);
-  zmq::client* client_for(const std::string& endpoint, error& failure);
+  expected<void> load_security();
+  zmq::socket_options listening_options() const;
+  zmq::socket_options client_options(const std::string& server_key) const;
+  zmq::client* client_for(const std::string& endpoint, const std::string& server_key,
+                          error& failure);
   void connect_events();
+  void resolve_channel(uint64_t id);
+  void on_channel_record(uint64_t id, expected<registry_record> rec);
+
+  struct channel_watch {
+    std::string channel;
+    remote_frames sink;
+    std::unique_ptr<zmq::subscriber> frames;
+    std::chrono::milliseconds retry{250};
+  };
 
   node& node_;
   std::string name_;
@@ -95,6 +147,15 @@ private:
   bool events_connecting_ = false;
   std::set<std::string> prefixes_;
   std::map<std::string, std::unique_ptr<zmq::client>> clients_;
+  std::map<uint64_t, channel_watch> watches_;
+  std::atomic<uint64_t> next_watch_{1};
+  std::string frames_endpoint_;
+  // CURVE: this node's keys, the peers it lets in, the registry's key.
+  std::optional<zmq::curve_keypair> keys_;
+  std::vector<std::string> allowed_;
+  std::string registry_key_;
+  // Any thread may publish; it lives until the network is destroyed.
+  std::unique_ptr<zmq::publisher> frames_;
 };
 
 } // namespace dxhub::runtime::detail

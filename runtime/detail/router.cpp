@@ -100,13 +100,15 @@ void call_remote(router_actor* self, node* owner, uint64_t id, const service& sv
     finish(self, owner, id, nullptr, &e);
     return;
   }
-  net->call(svc.record.endpoints.front(), cmd, timeout,
-            [me = caf::actor{self}, id](expected<reply> r) {
-              if (r)
-                caf::anon_send(me, net_done_atom::value, id, std::move(r).value());
-              else
-                caf::anon_send(me, net_done_atom::value, id, to_caf_error(r.error()));
-            });
+  net->call(
+      svc.record.endpoints.front(), cmd, timeout,
+      [me = caf::actor{self}, id](expected<reply> r) {
+        if (r)
+          caf::anon_send(me, net_done_atom::value, id, std::move(r).value());
+        else
+          caf::anon_send(me, net_done_atom::value, id, to_caf_error(r.error()));
+      },
+      curve_key_of(svc.record));
 }
 
 /// A command from another node for a service of this one.

@@ -2,6 +2,7 @@
 
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/network.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
@@ -61,7 +62,16 @@ public:
     if (!chunk)
       return error{errc::invalid_argument, "frame was not loaned from '" + channel() + "'"};
     std::lock_guard lock{mutex_};
+    // The chunk stays readable here after publishing: only this publisher
+    // could reuse it, and it holds the lock.
+    const auto& header = chunk->header();
+    auto bytes = chunk->payload();
     auto seq = pub_.publish(std::move(chunk->raw()));
+    if (seq || seq.error().code == errc::slow_subscriber)
+      node::with_node(sys_, [&](node& n) {
+        if (auto* net = n.network())
+          net->publish_frame(pub_.channel(), pub_.schema().id(), header, bytes);
+      });
     publish_report report;
     if (!seq) {
       if (seq.error().code != errc::slow_subscriber)

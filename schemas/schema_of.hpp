@@ -42,14 +42,15 @@ struct is_map<std::map<K, V, C, A>> : std::true_type {};
 
 template <class T>
 std::string arithmetic_token() {
-  if constexpr (std::is_same_v<T, bool>)
+  if constexpr (std::is_same_v<T, bool>) {
     return "bool";
-  else if constexpr (std::is_floating_point_v<T>)
-    return "f" + std::to_string(sizeof(T) * 8);
-  else if constexpr (std::is_signed_v<T>)
-    return "i" + std::to_string(sizeof(T) * 8);
-  else
-    return "u" + std::to_string(sizeof(T) * 8);
+  } else {
+    // Appended, not "x" + string: GCC 12 at -O3 warns falsely on the latter
+    // (-Wrestrict, GCC bug 105651), which -Werror turns into a failed build.
+    std::string token{std::is_floating_point_v<T> ? "f" : std::is_signed_v<T> ? "i" : "u"};
+    token += std::to_string(sizeof(T) * 8);
+    return token;
+  }
 }
 
 } // namespace detail

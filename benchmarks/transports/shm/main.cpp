@@ -26,7 +26,12 @@ struct settings {
   int cpu_b = 1;
   int idle_seconds = 10;
   std::string parts = "lat,thr,fan,idle";
+  std::string size_list = "64B,4KiB,1MiB,8MiB";
   bool has(const char* part) const { return parts.find(part) != std::string::npos; }
+  bool wants(std::size_t bytes) const {
+    return ("," + size_list + ",").find("," + dxhub::bench::size_label(bytes) + ",")
+           != std::string::npos;
+  }
 };
 
 const std::vector<std::size_t> sizes = {64, 4096, std::size_t{1} << 20, std::size_t{8} << 20};
@@ -95,6 +100,17 @@ bool add_latency(report& r, const char* bench, const char* variant, std::size_t 
   return true;
 }
 
+// The wall-clock rate, and the publisher's CPU time per frame next to it.
+bool add_shm_rate(report& r, const char* bench, std::size_t bytes,
+                  const dxhub::expected<sb::throughput_result>& result) {
+  if (!result)
+    return note_failure(bench, bytes, result.error());
+  r.add_throughput(bench, "spin", bytes, result.value().frames_per_s);
+  r.add({"thr", bench, "spin", dxhub::bench::size_label(bytes), "pub_cpu_ns_per_frame",
+         result.value().publisher_cpu_ns, "ns"});
+  return true;
+}
+
 bool add_rate(report& r, const char* bench, const char* variant, std::size_t bytes,
               const dxhub::expected<double>& rate) {
   if (!rate)
@@ -108,15 +124,18 @@ bool measure_shm(report& r, const settings& s) {
   for (auto bytes : sizes) {
     if (!s.has("lat"))
       break;
+    if (!s.wants(bytes))
+      continue;
     ok &= add_latency(r, "shm", "spin", bytes, sb::pingpong_latency(latency_run(s, bytes, true)));
     ok &= add_latency(r, "shm", "block", bytes, sb::pingpong_latency(latency_run(s, bytes, false)));
   }
   for (auto bytes : sizes) {
     if (!s.has("thr"))
       break;
-    ok &= add_rate(r, "shm_zero_copy", "spin", bytes,
-                   sb::throughput(throughput_run(s, bytes), false));
-    ok &= add_rate(r, "shm_filled", "spin", bytes, sb::throughput(throughput_run(s, bytes), true));
+    if (!s.wants(bytes))
+      continue;
+    ok &= add_shm_rate(r, "shm_zero_copy", bytes, sb::throughput(throughput_run(s, bytes), false));
+    ok &= add_shm_rate(r, "shm_filled", bytes, sb::throughput(throughput_run(s, bytes), true));
   }
   auto fan = latency_run(s, 4096, false);
   fan.iterations = s.quick ? 300 : 3000;
@@ -144,6 +163,8 @@ bool measure_baselines(report& r, const settings& s) {
       add_latency(r, "cacheline", "spin", 64, bl::try_cacheline_pingpong(baseline_latency(s, 64)));
   ok &= add_latency(r, "futex", "block", 64, bl::try_futex_pingpong(baseline_latency(s, 64)));
   for (auto bytes : sizes) {
+    if (!s.wants(bytes))
+      continue;
     ok &= add_latency(r, "unix_socket", "block", bytes,
                       bl::try_unix_socket_latency(baseline_latency(s, bytes)));
     ok &= add_latency(r, "message_queue", "block", bytes,
@@ -204,6 +225,8 @@ int main(int argc, char** argv) {
   app.add_option("--cpu-a", s.cpu_a, "core of the publishing process")->capture_default_str();
   app.add_option("--cpu-b", s.cpu_b, "core of the subscribing process")->capture_default_str();
   app.add_option("--parts", s.parts, "what to measure of the shm transport: lat,thr,fan,idle")
+      ->capture_default_str();
+  app.add_option("--sizes", s.size_list, "frame sizes to measure, of 64B,4KiB,1MiB,8MiB")
       ->capture_default_str();
   app.add_option("--idle-seconds", s.idle_seconds, "how long the idle-CPU check sleeps")
       ->capture_default_str();

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -108,6 +109,12 @@ bool read_all(int fd, void* data, std::size_t n) {
   return true;
 }
 
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 struct channel_cleanup {
   std::vector<std::string> channels;
   ~channel_cleanup() {
@@ -166,7 +173,7 @@ expected<std::vector<double>> pingpong_latency(const run_options& o) {
   return samples;
 }
 
-expected<double> throughput(const run_options& o, bool fill) {
+expected<throughput_result> throughput(const run_options& o, bool fill) {
   auto channel = unique_channel("thr");
   channel_cleanup cleanup{{channel}};
   auto opts = options_for(o.bytes, 1);
@@ -191,6 +198,7 @@ expected<double> throughput(const run_options& o, bool fill) {
   }
   std::vector<std::byte> source(fill ? o.bytes : 0, std::byte{0x5a});
   uint64_t frames = 0;
+  auto cpu0 = thread_cpu_ns();
   auto t0 = now_ns();
   auto end = t0 + std::chrono::duration_cast<std::chrono::nanoseconds>(o.duration).count();
   int64_t t1 = t0;
@@ -205,9 +213,11 @@ expected<double> throughput(const run_options& o, bool fill) {
     }
     t1 = now_ns();
   }
+  auto cpu1 = thread_cpu_ns();
   { auto done = std::move(pub); }
   reap(child);
-  return static_cast<double>(frames) * 1e9 / static_cast<double>(t1 - t0);
+  return throughput_result{static_cast<double>(frames) * 1e9 / static_cast<double>(t1 - t0),
+                           static_cast<double>(cpu1 - cpu0) / static_cast<double>(frames)};
 }
 
 expected<std::vector<double>> fanout_latency(const run_options& o, int readers) {

@@ -24,9 +24,17 @@ struct run_options {
 /// payload untouched (zero copy); busy-poll or futex wake-ups per `busy_poll`.
 expected<std::vector<double>> pingpong_latency(const run_options&);
 
+/// A throughput run: the wall-clock rate, and what each frame cost the
+/// publisher in CPU time (the rate a core of its own would reach, whatever
+/// else the machine runs).
+struct throughput_result {
+  double frames_per_s = 0;
+  double publisher_cpu_ns = 0; // per frame
+};
+
 /// Frames/s to one reliable subscriber; with `fill` the publisher writes the
 /// whole payload of every frame (memcpy from a buffer), else only the header.
-expected<double> throughput(const run_options&, bool fill);
+expected<throughput_result> throughput(const run_options&, bool fill);
 
 /// One-way ns from publish to take, measured on CLOCK_MONOTONIC by each of
 /// `readers` blocking subscribers, frames spaced so that they do not queue.

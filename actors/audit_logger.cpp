@@ -1,0 +1,104 @@
+#include "dxhub/actors/audit_logger.hpp"
+
+#include "dxhub/actors/supervisor.hpp"
+#include "dxhub/runtime/events.hpp"
+#include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/json.hpp"
+
+#include <caf/all.hpp>
+
+#include <optional>
+
+namespace dxhub::actors {
+
+namespace {
+
+struct logger_state {
+  audit_logger_config cfg;
+  std::optional<audit_file> file;
+  uint64_t failures = 0;
+  std::string last_failure;
+  static inline const char* name = "audit_logger";
+};
+
+using logger_actor = caf::stateful_actor<logger_state>;
+
+nlohmann::json state_json(const logger_state& st) {
+  return {{"path", st.cfg.file.path},
+          {"lines", st.file ? st.file->lines() : 0},
+          {"rotations", st.file ? st.file->rotations() : 0},
+          {"rotate_bytes", st.cfg.file.rotate_bytes},
+          {"keep_files", st.cfg.file.keep_files},
+          {"failures", st.failures},
+          {"last_failure", st.last_failure}};
+}
+
+void log_record(logger_actor* self, const audit_record& rec) {
+  auto& st = self->state;
+  // A full disk must not take the logger down: count, keep the reason, go on.
+  if (auto done = st.file->append(rec); !done) {
+    ++st.failures;
+    st.last_failure = done.error().what();
+  }
+}
+
+caf::behavior logger_behavior(logger_actor* self, audit_logger_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  runtime::set_label(self, st.cfg.name);
+  auto fail = [self](const error& e) {
+    self->quit(make_error(e.code, e.context));
+    return caf::behavior{};
+  };
+  auto file = audit_file::open(st.cfg.file);
+  if (!file)
+    return fail(file.error());
+  st.file.emplace(std::move(file.value()));
+  if (auto subscribed = runtime::subscribe_events(self, st.cfg.prefix); !subscribed)
+    return fail(subscribed.error());
+  runtime::command_table cmds;
+  cmds.on("get_state", [self] { return state_json(self->state); });
+  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served)
+    return fail(served.error());
+  audit_record started;
+  started.wall_ns = wall_ns();
+  started.kind = "event";
+  started.caller = runtime::source_name(self);
+  started.target = st.cfg.service + "/state";
+  started.action = "logger_started";
+  started.args = json_text{nlohmann::json{{"path", st.cfg.file.path}}.dump()};
+  log_record(self, started);
+  return {
+      cmds.handler(),
+      [self](const event& e) { log_record(self, audit_record_of(e)); },
+      answer_watchdog(),
+  };
+}
+
+} // namespace
+
+expected<audit_logger_config> audit_logger_config_from(const runtime::actor_args& args) {
+  const auto& p = args.params;
+  audit_logger_config c;
+  c.name = args.name;
+  c.service = p.value("service", args.name);
+  c.prefix = p.value("prefix", c.prefix);
+  c.file.path = p.value("path", c.file.path);
+  c.file.rotate_bytes = p.value("rotate_bytes", c.file.rotate_bytes);
+  c.file.keep_files = p.value("keep_files", c.file.keep_files);
+  c.file.sync = p.value("sync", c.file.sync);
+  if (c.file.path.empty())
+    return error{errc::invalid_argument, "audit_logger '" + c.name + "': empty path"};
+  if (c.file.keep_files == 0 || c.file.rotate_bytes == 0)
+    return error{errc::invalid_argument,
+                 "audit_logger '" + c.name + "': keep_files and rotate_bytes must be positive"};
+  return c;
+}
+
+caf::actor spawn_audit_logger(caf::actor_system& sys, audit_logger_config config) {
+  return sys.spawn(logger_behavior, std::move(config));
+}
+
+} // namespace dxhub::actors

@@ -1,0 +1,114 @@
+#include "dxhub/actors/relay.hpp"
+
+#include "dxhub/actors/supervisor.hpp"
+#include "dxhub/runtime/channel.hpp"
+#include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/runtime/events.hpp"
+#include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/schemas/json.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace dxhub::actors {
+
+namespace {
+
+struct relay_state {
+  relay_config cfg;
+  runtime::subscription sub;
+  runtime::publisher pub;
+  uint64_t forwarded = 0;
+  uint64_t failures = 0;
+  std::string last_failure;
+  static inline const char* name = "relay";
+};
+
+using relay_actor = caf::stateful_actor<relay_state>;
+
+nlohmann::json state_json(const relay_state& st) {
+  return {{"from", st.cfg.from},
+          {"to", st.cfg.to},
+          {"forwarded", st.forwarded},
+          {"failures", st.failures},
+          {"last_failure", st.last_failure}};
+}
+
+void note_failure(relay_actor* self, const error& e) {
+  ++self->state.failures;
+  self->state.last_failure = e.what();
+}
+
+void forward(relay_actor* self, const runtime::frame& f) {
+  auto& st = self->state;
+  if (!st.pub) {
+    // The outgoing channel takes the schema of the first frame.
+    auto pub = runtime::publish(self, st.cfg.to, f.schema());
+    if (!pub)
+      return note_failure(self, pub.error());
+    st.pub = std::move(pub.value());
+  }
+  auto loan = st.pub.loan();
+  if (!loan)
+    return note_failure(self, loan.error());
+  auto out = loan.value().payload();
+  auto in = f.payload();
+  std::memcpy(out.data(), in.data(), std::min(out.size(), in.size()));
+  loan.value().header().experiment_time = f.header().experiment_time;
+  loan.value().header().meta = f.header().meta;
+  if (auto sent = st.pub.publish(std::move(loan.value())); !sent)
+    return note_failure(self, sent.error());
+  ++st.forwarded;
+}
+
+caf::behavior relay_behavior(relay_actor* self, relay_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  runtime::set_label(self, st.cfg.name);
+  auto fail = [self](const error& e) {
+    self->quit(make_error(e.code, e.context));
+    return caf::behavior{};
+  };
+  runtime::subscription_options opts;
+  opts.policy = st.cfg.reliable ? runtime::policy::reliable : runtime::policy::latest;
+  auto sub = runtime::subscribe(self, st.cfg.from, opts);
+  if (!sub)
+    return fail(sub.error());
+  st.sub = std::move(sub.value());
+  runtime::command_table cmds;
+  cmds.on("get_state", [self] { return state_json(self->state); });
+  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served)
+    return fail(served.error());
+  return {
+      cmds.handler(),
+      [self](const runtime::frame& f) { forward(self, f); },
+      [](const runtime::channel_status&) {},
+      answer_watchdog(),
+  };
+}
+
+} // namespace
+
+expected<relay_config> relay_config_from(const runtime::actor_args& args) {
+  const auto& p = args.params;
+  relay_config c;
+  c.name = args.name;
+  c.service = p.value("service", args.name);
+  c.from = p.value("from", args.subscribes.empty() ? std::string{} : args.subscribes[0]);
+  c.to = p.value("to", args.publishes.empty() ? std::string{} : args.publishes[0]);
+  c.reliable = p.value("reliable", c.reliable);
+  if (c.from.empty() || c.to.empty())
+    return error{errc::invalid_argument, "relay '" + c.name + "': needs 'from' and 'to' channels"};
+  if (c.from == c.to)
+    return error{errc::invalid_argument, "relay '" + c.name + "': 'from' and 'to' are the same"};
+  return c;
+}
+
+caf::actor spawn_relay(caf::actor_system& sys, relay_config config) {
+  return sys.spawn(relay_behavior, std::move(config));
+}
+
+} // namespace dxhub::actors

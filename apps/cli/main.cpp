@@ -1,0 +1,31 @@
+// dxhub: the command line of the Data Exchange Hub. One subcommand per task
+// (`dxhub --help` lists them); every one has --help, listing commands have
+// --json, and the exit codes are those of cli/exit_codes.hpp.
+
+#include "command.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace dxhub::cli;
+  CLI::App app{"dxhub: run, inspect and talk to a dxhub deployment"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string{"dxhub 0.1.0"});
+  int rc = exit_ok;
+  for (auto add : {add_run, add_registry, add_ls, add_inspect, add_send, add_tail, add_write,
+                   add_read, add_relay, add_keygen, add_bench})
+    add(app, rc);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_usage;
+  }
+  return rc;
+}

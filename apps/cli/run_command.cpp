@@ -1,0 +1,273 @@
+// `dxhub run FILE`: starts the nodes of a deployment (one `dxhub-node` each),
+// restarts them per policy, shows a live status line from the audit log,
+// stops everything on Ctrl-C/SIGTERM or after --duration, and ends with a
+// summary (frames, drops, restarts, command latency, where the log is).
+
+#include "dxhub/actors/stock_actors.hpp"
+#include "dxhub/apps/registry_host.hpp"
+#include "dxhub/runtime/actor_types.hpp"
+#include "dxhub/runtime/deployment.hpp"
+#include "dxhub/runtime/launcher.hpp"
+#include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/json.hpp"
+
+#include "command.hpp"
+#include "run_report.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <signal.h>
+#include <unistd.h>
+
+namespace dxhub::cli {
+
+namespace {
+
+struct run_options {
+  std::string file;
+  double duration_s = 0;
+  std::string workdir;
+  std::string node_program;
+  std::string summary_file;
+  std::string registry;
+  bool json = false;
+  bool progress = false;
+};
+
+/// The audit log of the deployment: the path of its first audit_logger.
+std::string audit_log_of(const runtime::deployment& dep, const std::string& workdir) {
+  for (const auto& n : dep.nodes)
+    for (const auto& a : n.actors)
+      if (a.type == "audit_logger") {
+        auto params = parse_json(a.params.text);
+        std::string path = "dxhub-audit.jsonl";
+        if (params && params.value().is_object())
+          path = params.value().value("path", path);
+        auto p = std::filesystem::path{path};
+        return (p.is_absolute() ? p : std::filesystem::path{workdir} / p).lexically_normal();
+      }
+  return {};
+}
+
+/// A line of the launcher's own in the audit log (node exits and restarts),
+/// appended with one write(2) like the logger's own lines.
+void audit_launcher_event(const std::string& log, const std::string& node,
+                          const std::string& action, const std::string& detail) {
+  if (log.empty())
+    return;
+  auto now = wall_ns();
+  nlohmann::json j{{"time", iso8601(now)},
+                   {"wall_ns", now},
+                   {"seq", 0},
+                   {"kind", "event"},
+                   {"caller", "launcher"},
+                   {"target", "dxhub/launcher/" + node},
+                   {"action", action},
+                   {"args", {{"detail", detail}}},
+                   {"result", nullptr},
+                   {"error", ""},
+                   {"latency_ns", 0}};
+  auto line = j.dump() + "\n";
+  int fd = ::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0)
+    return;
+  (void)!::write(fd, line.data(), line.size());
+  ::close(fd);
+}
+
+/// The registry endpoint of a run: --registry, else the deployment's, else
+/// an ipc socket in the run's own directory.
+std::string registry_of(const run_options& o, const runtime::deployment& dep,
+                        const std::string& run_dir) {
+  if (!o.registry.empty())
+    return o.registry;
+  if (!dep.registry.endpoint.empty())
+    return dep.registry.endpoint;
+  return "ipc://" + run_dir + "/registry";
+}
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+void print_summary(const nlohmann::json& s, double seconds, int rc) {
+  const auto& ms = s["latency_ms"];
+  std::cout << "\n=== dxhub run: summary ===\n"
+            << "ran for          " << fixed(seconds, 1) << " s, exit code " << rc << "\n"
+            << "frames           " << s["frames"] << " (" << s["bad_frames"]
+            << " failed verification)\n";
+  for (const auto& [camera, sessions] : s["cameras"].items()) {
+    std::cout << "  " << camera << ": ";
+    std::string sep;
+    for (const auto& session : sessions) {
+      std::cout << sep << session["frames"] << " frames (session " << session["session"] << ")";
+      sep = ", then ";
+    }
+    std::cout << "\n";
+  }
+  std::cout << "drops            " << s["drops"] << "\n"
+            << "crashes          " << s["crashes"] << "\n"
+            << "restarts         " << s["restarts"] << " (actors " << s["actor_restarts"]
+            << ", nodes " << s["node_restarts"] << ")\n"
+            << "commands         " << s["commands"] << " (" << s["failed_commands"] << " failed)\n"
+            << "latency (ms)     p50 " << fixed(ms["p50"].get<double>(), 2) << "  p90 "
+            << fixed(ms["p90"].get<double>(), 2) << "  p99 " << fixed(ms["p99"].get<double>(), 2)
+            << "  max " << fixed(ms["max"].get<double>(), 2) << "\n"
+            << "audit log        " << s["audit_log"].get<std::string>() << " (" << s["audit_lines"]
+            << " lines)\n"
+            << "registry         " << s["registry"].get<std::string>() << "\n"
+            << std::flush;
+}
+
+/// Everything `dxhub run` does while the launcher runs: status line, audit
+/// lines for node exits and restarts, the --duration limit.
+struct run_watch {
+  run_report status;
+  progress_line progress;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::string log;
+  double duration_s = 0;
+  bool stop_sent = false;
+
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+};
+
+void on_report(run_watch& w, const runtime::launch_report& r) {
+  if (r.kind == "restart")
+    w.status.count_node_restart();
+  if (r.kind == "exit" || r.kind == "restart" || r.kind == "give_up" || r.kind == "hang"
+      || r.kind == "start") {
+    w.progress.done();
+    std::cerr << "dxhub run: " << r.line() << std::endl;
+  }
+  if (r.kind != "start" && r.kind != "guard" && !r.node.empty())
+    audit_launcher_event(w.log, r.node, r.kind, r.detail);
+}
+
+void on_tick(run_watch& w, runtime::launcher& l) {
+  w.status.follow();
+  char head[64];
+  std::snprintf(head, sizeof head, "[%6.1f s] ", w.elapsed());
+  w.progress.update(head + w.status.status());
+  if (w.duration_s > 0 && w.elapsed() >= w.duration_s && !w.stop_sent) {
+    w.stop_sent = true;
+    l.stop();
+  }
+}
+
+int run_deployment(const run_options& o) {
+  actors::register_stock_actors();
+  runtime::deployment_checks checks;
+  checks.known_actor_type = [](std::string_view t) { return runtime::has_actor_type(t); };
+  auto dep = runtime::load_deployment(o.file, checks);
+  if (!dep)
+    return report("run", dep.error());
+  auto workdir = std::filesystem::absolute(o.workdir.empty() ? "." : o.workdir).string();
+  std::error_code ec;
+  std::filesystem::create_directories(workdir, ec);
+  auto name = dep.value().name;
+  auto run_dir = apps::make_run_dir(name);
+  if (!run_dir)
+    return report("run", run_dir.error());
+  // Removed at the end, whatever happens: it holds this run's sockets only.
+  std::shared_ptr<void> remove_run_dir{nullptr, [dir = run_dir.value()](void*) {
+                                         std::error_code ignored;
+                                         std::filesystem::remove_all(dir, ignored);
+                                       }};
+  auto endpoint = registry_of(o, dep.value(), run_dir.value());
+  std::unique_ptr<apps::registry_host> registry;
+  if (dep.value().registry.embedded) {
+    auto started = apps::registry_host::start(endpoint, name + "-launcher");
+    if (!started)
+      return report("run", started.error());
+    registry = std::move(started).value();
+  }
+  for (auto& n : dep.value().nodes) {
+    n.env.try_emplace("DXHUB_REGISTRY", endpoint);
+    n.env.try_emplace("DXHUB_RUNTIME_DIR", run_dir.value());
+  }
+  run_watch w{run_report{audit_log_of(dep.value(), workdir)},
+              progress_line{o.progress},
+              std::chrono::steady_clock::now(),
+              {},
+              0,
+              false};
+  w.log = w.status.path();
+  w.duration_s = o.duration_s;
+  std::cerr << "dxhub run: deployment '" << name << "' (" << dep.value().nodes.size() << " nodes)"
+            << (o.duration_s > 0 ? ", for " + fixed(o.duration_s, 1) + " s" : "") << "; audit log "
+            << (w.log.empty() ? "none" : w.log) << "\n"
+            << "dxhub run: registry " << endpoint
+            << (registry ? " (embedded)" : " (on node " + dep.value().registry.node + ")")
+            << "; other shells: export DXHUB_REGISTRY=" << endpoint
+            << " DXHUB_SHM_PREFIX=" << dep.value().shm_prefix() << std::endl;
+  runtime::launcher_options lopts;
+  lopts.node_program = o.node_program;
+  lopts.workdir = workdir;
+  lopts.tick = std::chrono::milliseconds{100};
+  lopts.on_report = [&w](const runtime::launch_report& r) { on_report(w, r); };
+  // The tick stops the launcher it runs in: known once it is constructed.
+  runtime::launcher* running = nullptr;
+  lopts.on_tick = [&w, &running] {
+    if (running != nullptr)
+      on_tick(w, *running);
+  };
+  runtime::launcher l{std::move(dep.value()), lopts};
+  running = &l;
+  runtime::launcher::stop_on_signals(l);
+  int rc = exit_ok;
+  std::string stop_reason = o.duration_s > 0 ? "duration" : "signal";
+  auto ran = l.run();
+  w.progress.done();
+  if (!ran) {
+    stop_reason = ran.error().what();
+    rc = ran.error().code == errc::restart_limit ? exit_failure : exit_code_of(ran.error());
+    std::cerr << "dxhub run: " << stop_reason << std::endl;
+  } else if (!w.stop_sent && o.duration_s > 0) {
+    stop_reason = "every node ended";
+  }
+  w.status.follow();
+  registry.reset();
+  auto summary = w.status.summary();
+  summary["deployment"] = name;
+  summary["registry"] = endpoint;
+  summary["stop"] = stop_reason;
+  summary["seconds"] = w.elapsed();
+  summary["exit_code"] = rc;
+  if (!o.summary_file.empty())
+    std::ofstream{o.summary_file} << summary.dump(2) << "\n";
+  if (o.json)
+    print_json(summary);
+  else
+    print_summary(summary, w.elapsed(), rc);
+  return rc;
+}
+
+} // namespace
+
+void add_run(CLI::App& app, int& rc) {
+  auto o = std::make_shared<run_options>();
+  auto* cmd = app.add_subcommand("run", "run a deployment: start, watch and restart its nodes");
+  cmd->add_option("file", o->file, "deployment file (TOML)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds (0: on Ctrl-C)")
+      ->capture_default_str();
+  cmd->add_option("--workdir", o->workdir, "working directory of the nodes (default: here)");
+  cmd->add_option("--node-program", o->node_program, "node host program (default: dxhub-node)");
+  cmd->add_option("--summary-file", o->summary_file, "also write the summary here as JSON");
+  cmd->add_option("--registry", o->registry,
+                  "registry endpoint (default: the deployment's, else an ipc socket of this run)");
+  cmd->add_flag("--json", o->json, "print the summary as JSON");
+  cmd->add_flag("--progress", o->progress, "status line even when stderr is no terminal");
+  cmd->callback([o, &rc] { rc = run_deployment(*o); });
+}
+
+} // namespace dxhub::cli

@@ -1,0 +1,151 @@
+#include "run_report.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace dxhub::cli {
+
+namespace {
+
+uint64_t inode_of(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_ino) : 0;
+}
+
+std::string service_of(const std::string& topic) {
+  auto slash = topic.rfind('/');
+  return slash == std::string::npos ? topic : topic.substr(0, slash);
+}
+
+double percentile_ms(std::vector<int64_t> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto i = static_cast<std::size_t>(p / 100.0 * static_cast<double>(v.size() - 1) + 0.5);
+  return static_cast<double>(v[std::min(i, v.size() - 1)]) / 1e6;
+}
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+} // namespace
+
+void run_report::follow() {
+  if (!in_.is_open()) {
+    inode_ = inode_of(path_);
+    in_.open(path_);
+    if (!in_.is_open())
+      return; // the logger has not created it yet
+  }
+  std::string line;
+  while (std::getline(in_, line)) {
+    if (in_.eof()) { // the rest of a line still being written
+      partial_ += line;
+      break;
+    }
+    line = partial_ + line;
+    partial_.clear();
+    ++lines_;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      ++bad_lines_;
+      continue;
+    }
+    take(j);
+  }
+  in_.clear();
+  // Rotated: the rest of the old file was read above; go on with the new one.
+  if (auto now = inode_of(path_); now != 0 && now != inode_) {
+    in_.close();
+    partial_.clear();
+    follow();
+  }
+}
+
+void run_report::take(const nlohmann::json& r) {
+  auto kind = r.value("kind", "");
+  auto target = r.value("target", "");
+  auto action = r.value("action", "");
+  const auto& args = r.contains("args") ? r["args"] : nlohmann::json();
+  if (kind == "command") {
+    ++commands_;
+    if (!r.value("error", "").empty())
+      ++failed_commands_;
+    latencies_ns_.push_back(r.value("latency_ns", int64_t{0}));
+    return;
+  }
+  if (!args.is_object())
+    return;
+  if (action == "stats" && args.contains("session") && args.contains("fps")) {
+    auto& sessions = cameras_[service_of(target)];
+    auto session = args.value("session", uint64_t{0});
+    if (sessions.empty() || sessions.back().session != session)
+      sessions.push_back({session, 0});
+    sessions.back().frames = std::max(sessions.back().frames, args.value("frames", uint64_t{0}));
+    fps_ = args.value("fps", 0.0);
+    failed_publishes_ = args.value("failed_publishes", failed_publishes_);
+  } else if (action == "stats" && args.contains("dropped")) {
+    dropped_[service_of(target)] = args.value("dropped", uint64_t{0});
+    bad_frames_[service_of(target)] = args.value("bad_frames", uint64_t{0});
+  } else if (action == "crash") {
+    ++crashes_;
+    auto& sessions = cameras_[service_of(target)];
+    if (!sessions.empty())
+      sessions.back().frames = std::max(sessions.back().frames, args.value("frames", uint64_t{0}));
+  } else if (action == "restart" && target.rfind("dxhub/supervisor/", 0) == 0) {
+    ++actor_restarts_;
+  }
+}
+
+std::string run_report::status() const {
+  auto s = summary();
+  return "frames " + std::to_string(s["frames"].get<uint64_t>()) + " (" + fixed(fps_, 1)
+         + "/s)  drops " + std::to_string(s["drops"].get<uint64_t>()) + "  restarts "
+         + std::to_string(s["restarts"].get<uint64_t>()) + "  commands " + std::to_string(commands_)
+         + " (p50 " + fixed(percentile_ms(latencies_ns_, 50), 2) + " ms, p99 "
+         + fixed(percentile_ms(latencies_ns_, 99), 2) + " ms)";
+}
+
+nlohmann::json run_report::summary() const {
+  uint64_t frames = 0;
+  nlohmann::json cameras = nlohmann::json::object();
+  for (const auto& [name, sessions] : cameras_) {
+    nlohmann::json per = nlohmann::json::array();
+    for (const auto& s : sessions) {
+      frames += s.frames;
+      per.push_back({{"session", s.session}, {"frames", s.frames}});
+    }
+    cameras[name] = per;
+  }
+  uint64_t drops = failed_publishes_;
+  for (const auto& [name, d] : dropped_)
+    drops += d;
+  uint64_t bad = 0;
+  for (const auto& [name, b] : bad_frames_)
+    bad += b;
+  return {{"frames", frames},
+          {"cameras", cameras},
+          {"drops", drops},
+          {"bad_frames", bad},
+          {"crashes", crashes_},
+          {"restarts", actor_restarts_ + node_restarts_},
+          {"actor_restarts", actor_restarts_},
+          {"node_restarts", node_restarts_},
+          {"commands", commands_},
+          {"failed_commands", failed_commands_},
+          {"latency_ms",
+           {{"p50", percentile_ms(latencies_ns_, 50)},
+            {"p90", percentile_ms(latencies_ns_, 90)},
+            {"p99", percentile_ms(latencies_ns_, 99)},
+            {"max", percentile_ms(latencies_ns_, 100)}}},
+          {"audit_log", path_},
+          {"audit_lines", lines_},
+          {"bad_audit_lines", bad_lines_}};
+}
+
+} // namespace dxhub::cli

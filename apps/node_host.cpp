@@ -1,0 +1,61 @@
+#include "dxhub/apps/node_host.hpp"
+
+#include "dxhub/actors/supervisor.hpp"
+#include "dxhub/runtime/actor_types.hpp"
+#include "dxhub/schemas/json.hpp"
+
+#include <algorithm>
+#include <iostream>
+
+namespace dxhub::apps {
+
+expected<runtime::actor_args> actor_args_of(const runtime::actor_spec& spec) {
+  runtime::actor_args args;
+  args.name = spec.name;
+  DXHUB_TRY(params, parse_json(spec.params.text));
+  args.params = params.is_null() ? nlohmann::json::object() : std::move(params);
+  args.publishes = spec.publishes;
+  args.subscribes = spec.subscribes;
+  return args;
+}
+
+namespace {
+
+actors::child_spec child_of(caf::actor_system& sys, const runtime::actor_spec& spec,
+                            runtime::actor_args args) {
+  actors::child_spec child;
+  child.name = spec.name;
+  child.restart = spec.restart.kind;
+  if (spec.restart.watchdog.count() > 0)
+    child.watchdog = actors::watchdog_options{spec.restart.watchdog, spec.restart.watchdog};
+  child.start = [&sys, type = spec.type, args](caf::local_actor*) -> caf::actor {
+    auto spawned = runtime::spawn_actor(sys, type, args);
+    if (spawned)
+      return spawned.value();
+    // The node's stderr is the launcher's log: the one place this can go.
+    std::cerr << "dxhub-node: actor '" << args.name << "': " << spawned.error().what() << std::endl;
+    return caf::actor{};
+  };
+  return child;
+}
+
+} // namespace
+
+expected<caf::actor> spawn_node_supervisor(caf::actor_system& sys, runtime::node& n,
+                                           const runtime::node_spec& spec) {
+  actors::supervisor_options options;
+  options.name = spec.name;
+  // One supervisor per node: it tolerates what its most tolerant actor asks for.
+  for (const auto& a : spec.actors)
+    if (a.restart.limits.max_restarts >= options.limits.max_restarts)
+      options.limits = a.restart.limits;
+  options.on_event = [&n](const event& e) { n.emit(e); };
+  std::vector<actors::child_spec> children;
+  for (const auto& a : spec.actors) {
+    DXHUB_TRY(args, actor_args_of(a));
+    children.push_back(child_of(sys, a, std::move(args)));
+  }
+  return actors::spawn_supervisor(sys, std::move(options), std::move(children));
+}
+
+} // namespace dxhub::apps

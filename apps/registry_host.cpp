@@ -1,0 +1,55 @@
+#include "dxhub/apps/registry_host.hpp"
+
+#include "dxhub/actors/registry.hpp"
+
+#include <caf/all.hpp>
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
+
+namespace dxhub::apps {
+
+runtime::node_options registry_node_options(const std::string& endpoint, std::string name) {
+  runtime::node_options opts;
+  opts.name = std::move(name);
+  opts.endpoint = endpoint;
+  opts.registry = endpoint;
+  // The registry's process hosts no channels.
+  opts.shared_memory = false;
+  return opts;
+}
+
+registry_host::registry_host(const std::string& endpoint, const std::string& node_name)
+  : endpoint_(endpoint), sys_(cfg_), node_(sys_, registry_node_options(endpoint, node_name)) {}
+
+expected<std::unique_ptr<registry_host>> registry_host::start(const std::string& endpoint,
+                                                              const std::string& node_name) {
+  std::unique_ptr<registry_host> host{new registry_host(endpoint, node_name)};
+  if (const auto& failed = host->node_.startup_error())
+    return error{failed->code, "registry at " + endpoint + ": " + failed->context};
+  host->registry_ = actors::spawn_registry(host->sys_);
+  return host;
+}
+
+registry_host::~registry_host() {
+  if (registry_)
+    caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
+  node_.shutdown();
+}
+
+expected<std::string> make_run_dir(const std::string& deployment) {
+  auto base = runtime::with_defaults(runtime::node_options{}).runtime_dir;
+  auto dir = base + "/" + deployment + "-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::create_directories(base, ec);
+  ::chmod(base.c_str(), 0700);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return error{errc::system_error, "cannot create " + dir + ": " + std::strerror(errno)};
+  return dir;
+}
+
+} // namespace dxhub::apps

@@ -1,0 +1,53 @@
+#pragma once
+
+// The registry served from this process: `dxhub run` embeds one (design:
+// "embedded registry, no other setup"), `dxhub registry` runs one alone, and
+// a deployment may name a node to host it instead.
+
+#include "dxhub/runtime/node.hpp"
+#include "dxhub/runtime/node_config.hpp"
+#include "dxhub/schemas/expected.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <memory>
+#include <string>
+
+namespace dxhub::apps {
+
+/// An actor system, a node answering at the registry's endpoint (so it also
+/// relays events between nodes) and the registry actor; all stopped by the
+/// destructor.
+class registry_host {
+public:
+  /// Starts a registry at `endpoint` ("ipc://..." or "tcp://..."); an endpoint
+  /// that cannot be bound (in use, bad address) is an error naming it.
+  static expected<std::unique_ptr<registry_host>> start(const std::string& endpoint,
+                                                        const std::string& node_name);
+
+  ~registry_host();
+  registry_host(const registry_host&) = delete;
+  registry_host& operator=(const registry_host&) = delete;
+
+  const std::string& endpoint() const noexcept { return endpoint_; }
+  runtime::node& node() noexcept { return node_; }
+
+private:
+  registry_host(const std::string& endpoint, const std::string& node_name);
+
+  std::string endpoint_;
+  runtime::node_config cfg_;
+  caf::actor_system sys_;
+  runtime::node node_;
+  caf::actor registry_;
+};
+
+/// The node options of a node that hosts the registry at `endpoint`.
+runtime::node_options registry_node_options(const std::string& endpoint, std::string name);
+
+/// The directory of one run's sockets: `<runtime dir>/<deployment>-<pid>`,
+/// created 0700. Unique per run, so parallel runs never share a socket.
+expected<std::string> make_run_dir(const std::string& deployment);
+
+} // namespace dxhub::apps

@@ -1,0 +1,98 @@
+#pragma once
+
+// Helpers for the stock actor suites: a real actor system with a dxhub node
+// (tests/runtime/fixture.hpp), service lookup and bounded polling, and a
+// scratch directory removed at the end.
+
+#include "dxhub/runtime/service.hpp"
+#include "dxhub/tests/runtime/fixture.hpp"
+#include "dxhub/tests/support/caf_test.hpp"
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace dxhub::test {
+
+struct stock_fixture : node_fixture {
+  std::filesystem::path dir;
+
+  stock_fixture() {
+    dir = std::filesystem::temp_directory_path()
+          / ("dxhub-actors-" + std::to_string(::getpid()) + "-"
+             + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
+    std::filesystem::create_directories(dir);
+  }
+
+  ~stock_fixture() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  /// Looks `name` up until it appears (services register asynchronously).
+  runtime::service find(const std::string& name) {
+    runtime::service found;
+    auto deadline = std::chrono::steady_clock::now() + must_arrive;
+    while (!found.handle && std::chrono::steady_clock::now() < deadline)
+      runtime::lookup(self.ptr(), name)
+          .receive([&](const runtime::service& s) { found = s; },
+                   [&](caf::error&) { std::this_thread::sleep_for(std::chrono::milliseconds{5}); });
+    if (!found.handle)
+      CAF_FAIL("service '" << name << "' never appeared");
+    return found;
+  }
+
+  /// Calls `command` with JSON arguments; the reply, or a failed test.
+  reply call(const std::string& service, const std::string& command,
+             const std::string& args = "{}") {
+    auto svc = find(service);
+    reply answer;
+    bool got = false;
+    runtime::call_json(self.ptr(), svc, command, json_text{args})
+        .receive(
+            [&](const reply& r) {
+              answer = r;
+              got = true;
+            },
+            [&](caf::error& e) { CAF_FAIL("call failed: " << sys.render(e)); });
+    CAF_REQUIRE(got);
+    return answer;
+  }
+
+  /// The result of a successful call as JSON.
+  nlohmann::json state_of(const std::string& service) {
+    auto r = call(service, "get_state");
+    CAF_REQUIRE(r.ok());
+    return nlohmann::json::parse(r.result.text);
+  }
+
+  /// Polls `done` until it holds or `must_arrive` passes.
+  bool eventually(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + must_arrive;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done())
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return done();
+  }
+};
+
+/// The lines of a text file.
+inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
+  std::vector<std::string> lines;
+  std::ifstream in{file};
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  return lines;
+}
+
+} // namespace dxhub::test

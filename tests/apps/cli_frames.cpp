@@ -1,0 +1,183 @@
+#define CAF_SUITE apps.cli_frames
+#include "dxhub/tests/apps/cli.hpp"
+
+#include <sys/stat.h>
+
+#include <thread>
+
+using namespace dxhub::test;
+using namespace std::chrono_literals;
+
+CAF_TEST_FIXTURE_SCOPE(cli_frames_tests, cli_fixture)
+
+CAF_TEST(write_and_read_move_10000_frames_of_1_mib_without_a_bad_frame) {
+  auto channel = "test/" + unique_name("bulk");
+  auto read_err = (dir / "read.err").string();
+  auto reader = start({"read", channel, "--frames", "10000", "--verify", "--checksum",
+                       "--json-output", "--timeout-ms", "240000"},
+                      read_err);
+  auto writer = run({"write", channel, "--frames", "10000", "--size", "1048576", "--checksum",
+                     "--wait-subscribers", "1", "--json-output", "--timeout-ms", "60000"},
+                    250s);
+  CAF_CHECK_EQUAL(writer.code, 0);
+  auto wrote = writer.json();
+  CAF_CHECK_EQUAL(wrote["frames"].get<uint64_t>(), 10000u);
+  CAF_CHECK_EQUAL(wrote["failures"].get<uint64_t>(), 0u);
+  auto read = finish(reader, read_err, 250s);
+  CAF_CHECK_EQUAL(read.code, 0);
+  auto got = read.json();
+  CAF_MESSAGE("read: " << got.dump());
+  CAF_CHECK_EQUAL(got["frames"].get<uint64_t>(), 10000u);
+  CAF_CHECK_EQUAL(got["bad_frames"].get<uint64_t>(), 0u);
+  CAF_CHECK_EQUAL(got["gaps"].get<uint64_t>(), 0u);
+  CAF_CHECK_EQUAL(got["bytes"].get<uint64_t>(), uint64_t{10000} * 1048576u);
+  CAF_CHECK(got["verified"].get<bool>());
+  CAF_CHECK(got["checksummed"].get<bool>());
+}
+
+CAF_TEST(relay_forwards_every_frame_between_two_channels) {
+  auto from = "test/" + unique_name("from");
+  auto to = "test/" + unique_name("to");
+  auto read_err = (dir / "read.err").string();
+  auto relay_err = (dir / "relay.err").string();
+  auto reader = start({"read", to, "--frames", "300", "--pattern", "random", "--verify",
+                       "--checksum", "--json", "--timeout-ms", "60000"},
+                      read_err);
+  auto relay = start({"relay", from, to, "--frames", "300", "--wait-subscribers", "1", "--json",
+                      "--timeout-ms", "60000"},
+                     relay_err);
+  auto writer = run({"write", from, "--frames", "300", "--size", "65536", "--pattern", "random",
+                     "--checksum", "--wait-subscribers", "1", "--json", "--timeout-ms", "60000"});
+  CAF_CHECK_EQUAL(writer.code, 0);
+  auto relayed = finish(relay, relay_err, 90s);
+  CAF_CHECK_EQUAL(relayed.code, 0);
+  CAF_CHECK_EQUAL(relayed.json()["forwarded"].get<uint64_t>(), 300u);
+  auto read = finish(reader, read_err, 90s);
+  CAF_CHECK_EQUAL(read.code, 0);
+  auto got = read.json();
+  CAF_CHECK_EQUAL(got["frames"].get<uint64_t>(), 300u);
+  CAF_CHECK_EQUAL(got["bad_frames"].get<uint64_t>(), 0u);
+}
+
+CAF_TEST(read_with_the_wrong_pattern_reports_bad_frames) {
+  auto channel = "test/" + unique_name("wrong");
+  auto read_err = (dir / "read.err").string();
+  auto reader = start({"read", channel, "--frames", "20", "--verify", "--pattern", "zeros",
+                       "--json", "--timeout-ms", "30000"},
+                      read_err);
+  auto writer = run({"write", channel, "--frames", "20", "--size", "4096", "--wait-subscribers",
+                     "1", "--json", "--timeout-ms", "30000"});
+  CAF_CHECK_EQUAL(writer.code, 0);
+  auto read = finish(reader, read_err, 60s);
+  CAF_CHECK_EQUAL(read.code, 1);
+  CAF_CHECK_EQUAL(read.json()["bad_frames"].get<uint64_t>(), 20u);
+  CAF_CHECK(read.err.find("bad frames") != std::string::npos);
+}
+
+CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
+  auto channel = "test/" + unique_name("live");
+  auto write_err = (dir / "write.err").string();
+  auto read_err = (dir / "read.err").string();
+  auto reader = start(
+      {"read", channel, "--frames", "100", "--policy", "latest", "--json", "--timeout-ms", "60000"},
+      read_err);
+  auto writer = start({"write", channel, "--frames", "100", "--size", "1024", "--delay-ms", "50",
+                       "--wait-subscribers", "1", "--json", "--timeout-ms", "60000"},
+                      write_err);
+  // Inspect while frames flow.
+  cli_result inspected;
+  for (int i = 0; i < 100; ++i) {
+    inspected = run({"inspect", channel, "--json"});
+    if (inspected.code == 0 && !inspected.json()["subscribers"].empty()
+        && inspected.json()["publisher"]["sequence"].get<uint64_t>() > 0)
+      break;
+    std::this_thread::sleep_for(50ms);
+  }
+  CAF_REQUIRE_EQUAL(inspected.code, 0);
+  auto info = inspected.json();
+  CAF_CHECK_EQUAL(info["channel"].get<std::string>(), channel);
+  CAF_CHECK(info["publisher"]["alive"].get<bool>());
+  CAF_CHECK(info["publisher"]["pid"].get<int>() == static_cast<int>(writer.pid())
+            || info["publisher"]["pid"].get<int>() > 0);
+  CAF_CHECK(info["chunk_count"].get<uint32_t>() > 0u);
+  CAF_REQUIRE_EQUAL(info["subscribers"].size(), 1u);
+  auto sub = info["subscribers"][0];
+  CAF_CHECK(sub["alive"].get<bool>());
+  CAF_CHECK_EQUAL(sub["policy"].get<std::string>(), "latest");
+  CAF_CHECK(sub.contains("queued") && sub.contains("dropped") && sub.contains("heartbeat_age_ms"));
+  auto listed = run({"ls", "channels", "--json"});
+  CAF_CHECK_EQUAL(listed.code, 0);
+  bool found = false;
+  for (const auto& c : listed.json()["channels"])
+    if (c["channel"] == channel) {
+      found = true;
+      CAF_CHECK_EQUAL(c["subscribers"].get<std::size_t>(), 1u);
+    }
+  if (!found)
+    CAF_FAIL("ls channels did not list " << channel << ": " << listed.out << listed.err);
+  auto subs = run({"ls", "subscribers", "--json"});
+  CAF_CHECK_EQUAL(subs.code, 0);
+  CAF_CHECK_EQUAL(subs.json()["subscribers"].size(), 1u);
+  auto wrote = finish(writer, write_err, 60s);
+  CAF_CHECK_EQUAL(wrote.code, 0);
+  auto read = finish(reader, read_err, 60s);
+  CAF_CHECK_EQUAL(read.code, 0);
+}
+
+CAF_TEST(keygen_writes_a_key_pair_with_safe_modes) {
+  auto keys = (dir / "keys").string();
+  auto made = run({"keygen", keys, "--name", "camera", "--json"});
+  CAF_REQUIRE_EQUAL(made.code, 0);
+  auto doc = made.json();
+  CAF_CHECK_EQUAL(doc["public_key"].get<std::string>().size(), 40u);
+  struct stat st {};
+  CAF_REQUIRE(::stat(doc["secret_file"].get<std::string>().c_str(), &st) == 0);
+  CAF_CHECK_EQUAL(st.st_mode & 0777, 0600u);
+  CAF_CHECK(std::filesystem::exists(doc["public_file"].get<std::string>()));
+  auto again = run({"keygen", keys, "--name", "camera"});
+  CAF_CHECK(again.code != 0);
+  CAF_CHECK(again.err.find("exists") != std::string::npos);
+  CAF_CHECK_EQUAL(run({"keygen", keys, "--name", "camera", "--force", "--json"}).code, 0);
+}
+
+CAF_TEST(errors_give_a_clear_message_and_a_nonzero_exit_code) {
+  auto check = [&](const std::vector<std::string>& args, int code, const std::string& mention) {
+    auto r = run(args);
+    CAF_CHECK_EQUAL(r.code, code);
+    CAF_MESSAGE(args[0] << " -> " << r.code << ": " << r.err);
+    if (!mention.empty())
+      CAF_CHECK(r.err.find(mention) != std::string::npos);
+  };
+  check({"inspect", "test/no/such/channel"}, 3, "test/no/such/channel");
+  check({"inspect", "test/no/such/channel", "--json"}, 3, "no channel");
+  check({"read", "test/nothing/here", "--frames", "1", "--timeout-ms", "300"}, 3, "test/nothing");
+  check({"write", "test/x", "--size", "4"}, 2, "--size");
+  check({"write", "test/x", "--pattern", "plaid"}, 2, "plaid");
+  check({"write", "bad//name", "--frames", "1"}, 2, "");
+  check({"read", "test/x", "--policy", "sometimes"}, 2, "sometimes");
+  check({"send", "lab/cam0", "start"}, 4, "registry");
+  check({"send", "lab//cam0", "start"}, 2, "");
+  check({"send", "lab/cam0", "start", "--arg", "novalue"}, 2, "key=value");
+  check({"ls", "services"}, 4, "registry");
+  check({"ls", "planets"}, 2, "planets");
+  check({"tail", "lab"}, 4, "registry");
+  check({"tail", "--log", (dir / "missing.jsonl").string()}, 3, "missing.jsonl");
+  check({"run", (dir / "missing.toml").string()}, 2, "");
+  check({"frobnicate"}, 2, "");
+  check({"write"}, 2, "channel");
+  check({"registry", "--endpoint", "bogus://nowhere", "--duration", "1"}, 4, "bogus://nowhere");
+}
+
+CAF_TEST(every_command_has_help) {
+  for (auto cmd : {"run", "registry", "ls", "inspect", "send", "tail", "write", "read", "relay",
+                   "keygen", "bench"}) {
+    auto r = run({cmd, "--help"});
+    CAF_CHECK_EQUAL(r.code, 0);
+    CAF_CHECK(r.out.find("Usage") != std::string::npos || r.out.find("USAGE") != std::string::npos);
+  }
+  auto top = run({"--help"});
+  CAF_CHECK_EQUAL(top.code, 0);
+  CAF_CHECK(top.out.find("inspect") != std::string::npos);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

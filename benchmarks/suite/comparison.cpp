@@ -55,9 +55,15 @@ const std::vector<ratio_rule>& ratio_rules() {
       {"shm blocking p50 / futex floor p50, 64B",
        {"lat", {"shm"}, {"block", "blocking"}, "64B", "p50"},
        {"lat", {"futex"}, {"block"}, "64B", "p50"}},
-      {"actor layer p50 / raw shm p50, 64B",
-       {"lat", {"actor*", "*actor*", "runtime*"}, {"*"}, "64B", "p50"},
-       {"lat", {"shm", "raw_shm", "shm_raw"}, {"=", "block", "spin", "*"}, "64B", "p50"}},
+      {"actor layer p50 / raw shm p50, 64B (one-way, blocking)",
+       {"lat", {"actor_shm", "actor*", "*actor*", "runtime*"}, {"block", "*"}, "64B", "p50"},
+       {"lat", {"raw_shm", "shm_raw", "shm"}, {"=", "block", "spin", "*"}, "64B", "p50"}},
+      {"actor layer p50 / raw shm p50, 1MiB (one-way, blocking)",
+       {"lat", {"actor_shm", "actor*", "*actor*", "runtime*"}, {"block", "*"}, "1MiB", "p50"},
+       {"lat", {"raw_shm", "shm_raw", "shm"}, {"=", "block", "spin", "*"}, "1MiB", "p50"}},
+      {"actor call p50 / raw cppzmq p50, 64B ipc (round trip)",
+       {"lat", {"actor_call_ipc", "actor_call*"}, {"block", "*"}, "64B", "p50"},
+       {"lat", {"raw_cppzmq_ipc", "raw_cppzmq*"}, {"=", "*"}, "64B", "p50"}},
       {"envelope p50 / raw cppzmq p50, 64B ipc",
        {"lat",
         {"zmq_envelope*", "*envelope*", "zmq", "dxhub_zmq*"},
@@ -144,6 +150,19 @@ std::vector<std::string> expected_rows(const std::string& program) {
     add_latency_rows(rows, "shm", "spin", standard_sizes);
     add_latency_rows(rows, "shm", "block", standard_sizes);
     add_throughput_rows(rows, "shm_zero_copy", "spin");
+  } else if (program == "dxhub-bench-zmq") {
+    // Request/reply round trips and pub/sub rates, envelope and raw cppzmq.
+    for (const std::string transport : {"ipc", "tcp"})
+      for (const std::string api : {"zmq_envelope_", "zmq_raw_"}) {
+        add_latency_rows(rows, api + transport, "block", standard_sizes);
+        add_throughput_rows(rows, api + transport, "block");
+      }
+  } else if (program == "dxhub-bench-runtime") {
+    // The actor layer next to the raw transports it runs on (issue 5, item 8).
+    add_latency_rows(rows, "raw_shm", "block", {"64B", "1MiB"});
+    add_latency_rows(rows, "actor_shm", "block", {"64B", "1MiB"});
+    add_latency_rows(rows, "raw_cppzmq_ipc", "block", {"64B", "4KiB"});
+    add_latency_rows(rows, "actor_call_ipc", "block", {"64B", "4KiB"});
   }
   return rows;
 }

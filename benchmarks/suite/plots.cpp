@@ -28,11 +28,11 @@ struct plot_spec {
 
 plot_spec spec_of(const std::string& plot) {
   if (plot == "latency_p50")
-    return {"lat", "p50", "One-way latency, median (p50), by message size",
-            "one-way latency p50 [µs]"};
+    return {"lat", "p50", "Latency, median (p50), by message size",
+            "latency p50 [µs]: one-way; request/reply rows: round trip"};
   if (plot == "latency_p99")
-    return {"lat", "p99", "One-way latency, 99th percentile, by message size",
-            "one-way latency p99 [µs]"};
+    return {"lat", "p99", "Latency, 99th percentile, by message size",
+            "latency p99 [µs]: one-way; request/reply rows: round trip"};
   if (plot == "throughput_msgs")
     return {"thr", "msgs_per_s", "Throughput in messages per second, by message size",
             "throughput [messages/s]"};

@@ -222,7 +222,9 @@ std::string markdown_text(const summary& s, const std::vector<std::filesystem::p
   if (auto text = latency_table(s, index); !text.empty())
     out << "\n## Latency (one-way, microseconds)\n\n"
         << "`p50 / floor`: against the cache-line ping-pong for spinning paths, the futex\n"
-        << "ping-pong for blocking ones (both 64B). `p50 / unix socket`: same size.\n\n"
+        << "ping-pong for blocking ones (both 64B). `p50 / unix socket`: same size.\n"
+        << "Request/reply rows (`zmq_envelope_*`, `zmq_raw_*`, `actor_call_*`, `raw_cppzmq_*`)\n"
+        << "are whole round trips, not halved.\n\n"
         << text;
   if (auto text = throughput_table(s, index); !text.empty())
     out << "\n## Throughput\n\n" << text;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -64,6 +65,17 @@ std::set<std::string> csv_rows(const fs::path& file) {
   return rows;
 }
 
+/// The benchmark programs CMake builds in this tree (DXHUB_BENCH_PROGRAMS, ':'-separated).
+std::vector<std::string> built_programs() {
+  const char* list = std::getenv("DXHUB_BENCH_PROGRAMS");
+  std::vector<std::string> names;
+  std::stringstream in{list != nullptr ? list : ""};
+  for (std::string name; std::getline(in, name, ':');)
+    if (!name.empty())
+      names.push_back(name);
+  return names;
+}
+
 } // namespace
 
 CAF_TEST(a quick suite run writes every expected row as a positive figure with table and plots) {
@@ -88,6 +100,10 @@ CAF_TEST(a quick suite run writes every expected row as a positive figure with t
     CHECK_SAYING(p["outcome"] == "ok", "did not succeed: " + p.dump());
   }
   CAF_CHECK(std::count(present.begin(), present.end(), "dxhub-bench-baselines") == 1);
+  // Every program this tree builds ran (none skipped): the runtime's too.
+  for (const auto& name : built_programs())
+    CHECK_SAYING(std::count(present.begin(), present.end(), name) == 1,
+                 "built but not run: " + name);
   CHECK_SAYING(summary["missing"].empty(), "missing rows: " + summary["missing"].dump());
 
   // Every figure is a positive number, and every program printed some.

@@ -8,7 +8,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -84,6 +88,21 @@ bl::throughput_options baseline_throughput(const settings& s, std::size_t bytes)
   o.cpu_b = s.cpu_b;
   o.duration = std::chrono::milliseconds(s.quick ? 200 : 1000);
   return o;
+}
+
+// Segments of earlier runs that were killed (a benchmark suite out of time
+// sends SIGKILL, which leaves no chance to clean up): "dxbench.<pid>." of a
+// pid that no longer exists.
+void remove_stale_segments() {
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator{"/dev/shm", ec}) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("dxbench.", 0) != 0)
+      continue;
+    auto pid = std::atol(name.c_str() + 8);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      std::filesystem::remove(entry.path(), ec);
+  }
 }
 
 bool note_failure(const char* what, std::size_t bytes, const dxhub::error& e) {
@@ -232,6 +251,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Segments of this run live under their own prefix unless the caller chose one.
+  remove_stale_segments();
   setenv("DXHUB_SHM_PREFIX", ("dxbench." + std::to_string(getpid()) + ".").c_str(), 0);
 
   report r{"dxhub-bench-shm (two processes, cores " + std::to_string(s.cpu_a) + " and "

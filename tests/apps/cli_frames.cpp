@@ -108,7 +108,8 @@ CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
   auto listed = run({"ls", "channels", "--json"});
   CAF_CHECK_EQUAL(listed.code, 0);
   bool found = false;
-  for (const auto& c : listed.json()["channels"])
+  auto listing = listed.json(); // kept: a loop over a temporary's member dangles
+  for (const auto& c : listing["channels"])
     if (c["channel"] == channel) {
       found = true;
       CAF_CHECK_EQUAL(c["subscribers"].get<std::size_t>(), 1u);

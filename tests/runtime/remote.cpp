@@ -11,6 +11,7 @@
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
+#include "dxhub/tests/runtime/position.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 
 #include <algorithm>
@@ -29,15 +30,7 @@ using dxhub::test::must_arrive;
 
 namespace {
 
-struct position {
-  static constexpr const char* schema_name = "test.position";
-  static constexpr uint32_t schema_version = 1;
-  double x = 0;
-  template <class Self, class F>
-  static decltype(auto) describe(Self& p, F&& f) {
-    return f(named("x", p.x));
-  }
-};
+using dxhub::test::position;
 
 std::string temp_dir() {
   auto dir = std::filesystem::temp_directory_path() / dxhub::test::unique_name("dxhub-remote");

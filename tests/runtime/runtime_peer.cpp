@@ -22,6 +22,7 @@
 #include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/frames.hpp"
+#include "dxhub/tests/runtime/position.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 
 #include <caf/actor_system.hpp>
@@ -85,15 +86,7 @@ int publish_frames(const std::string& channel, int count, int interval_ms) {
     std::this_thread::sleep_for(1s);
 }
 
-struct position {
-  static constexpr const char* schema_name = "test.position";
-  static constexpr uint32_t schema_version = 1;
-  double x = 0;
-  template <class Self, class F>
-  static decltype(auto) describe(Self& p, F&& f) {
-    return f(named("x", p.x));
-  }
-};
+using dxhub::test::position;
 
 caf::behavior stage(caf::event_based_actor* self, std::string name) {
   runtime::command_table cmds;

@@ -187,7 +187,10 @@ CAF_TEST(an allowed client is served and unknown or plain clients get nothing) {
   CAF_CHECK(stranger == "error unauthenticated" || stranger == "error timeout");
   auto plain = run_client("-");
   CAF_MESSAGE("plain client: " << plain);
-  CAF_CHECK(plain == "error unauthenticated" || plain == "error timeout");
+  // A NULL-mechanism client is cut off by the CURVE server; whether libzmq
+  // reports that as a failed handshake or as a disconnect is a race.
+  CAF_CHECK(plain == "error unauthenticated" || plain == "error timeout"
+            || plain == "error peer_down");
   CAF_CHECK_EQUAL(handled.load(), 1);
   CAF_CHECK(srv.value()->stats().rejected(errc::unauthenticated) >= 1u);
   CAF_MESSAGE("server counters: " << srv.value()->stats().to_json());

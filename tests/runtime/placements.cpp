@@ -68,64 +68,57 @@ void expect_line(child_process& p, const std::string& want) {
     CAF_FAIL("expected '" << want << "', got '" << *line << "'");
 }
 
-/// Two network namespaces joined by a veth pair (169.254.77.1 and .2).
-struct two_hosts {
-  std::string a, b, veth_a, veth_b;
-  bool ready = false;
+/// "Hosts" made of namespaces. A process started by `new_host` gets a network
+/// namespace and a /dev/shm of its own; it waits for the end of a veth pair
+/// that `link_hosts` hands it (DX_IF), gives it its address (DX_ADDR), then
+/// runs. `on_host_of` starts a process in the network of a running one, once
+/// that has an address (DX_WAIT_ADDR). The namespaces, and so the veth pair,
+/// go with their processes. (`ip netns` is not used: it needs "/" to be a
+/// mount point, which a chroot lacks.)
+constexpr const char* host_script =
+    "{ mount --make-rprivate / || mount --make-rprivate /dev; } 2>/dev/null"
+    " && mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 9; i=0;"
+    " if [ -n \"$DX_IF\" ]; then"
+    "   until ip link show \"$DX_IF\" >/dev/null 2>&1; do"
+    "     i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done;"
+    "   ip addr add \"$DX_ADDR\"/24 dev \"$DX_IF\" && ip link set \"$DX_IF\" up"
+    "   && ip link set lo up || exit 9;"
+    " fi;"
+    " if [ -n \"$DX_WAIT_ADDR\" ]; then"
+    "   until ip -o addr show | grep -q \"inet $DX_WAIT_ADDR/\"; do"
+    "     i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done;"
+    " fi;"
+    " exec \"$@\"";
 
-  explicit two_hosts(const std::string& tag)
-    : a("dxa" + tag), b("dxb" + tag), veth_a("dxva" + tag), veth_b("dxvb" + tag) {
-    remove_stale();
-    auto run = [](const std::string& cmd) { return std::system((cmd + " 2>&1").c_str()) == 0; };
-    ready = run("ip netns add " + a) && run("ip netns add " + b)
-            && run("ip link add " + veth_a + " type veth peer name " + veth_b)
-            && run("ip link set " + veth_a + " netns " + a)
-            && run("ip link set " + veth_b + " netns " + b)
-            && run("ip -n " + a + " addr add 169.254.77.1/24 dev " + veth_a)
-            && run("ip -n " + b + " addr add 169.254.77.2/24 dev " + veth_b)
-            && run("ip -n " + a + " link set " + veth_a + " up")
-            && run("ip -n " + b + " link set " + veth_b + " up")
-            && run("ip -n " + a + " link set lo up") && run("ip -n " + b + " link set lo up");
-  }
+std::vector<std::string> host_command(std::vector<std::string> prefix,
+                                      const std::vector<std::string>& argv) {
+  for (const char* part : {"unshare", "--mount", "--propagation", "unchanged", "sh", "-c"})
+    prefix.emplace_back(part);
+  prefix.emplace_back(host_script);
+  prefix.emplace_back("sh");
+  prefix.insert(prefix.end(), argv.begin(), argv.end());
+  return prefix;
+}
 
-  ~two_hosts() {
-    // Deleting a namespace deletes its end of the veth pair, and so the pair.
-    (void)std::system(("ip netns del " + a + " >/dev/null 2>&1").c_str());
-    (void)std::system(("ip netns del " + b + " >/dev/null 2>&1").c_str());
-  }
+child_process new_host(const std::vector<std::string>& argv, const std::string& veth,
+                       const std::string& address) {
+  return child_process{host_command({"/usr/bin/env", "unshare", "--net"}, argv),
+                       {"DX_IF=" + veth, "DX_ADDR=" + address}};
+}
 
-  /// Namespaces of earlier runs that died before removing theirs.
-  static void remove_stale() {
-    std::error_code ignored;
-    for (const auto& e : std::filesystem::directory_iterator{"/run/netns", ignored}) {
-      auto name = e.path().filename().string();
-      if (name.size() < 4 || (name.rfind("dxa", 0) != 0 && name.rfind("dxb", 0) != 0))
-        continue;
-      auto pid = std::strtol(name.c_str() + 3, nullptr, 10);
-      if (pid > 0 && !std::filesystem::exists("/proc/" + std::to_string(pid)))
-        (void)std::system(("ip netns del " + name + " >/dev/null 2>&1").c_str());
-    }
-  }
+child_process on_host_of(const child_process& host, const std::string& address,
+                         const std::vector<std::string>& argv) {
+  auto net = "--net=/proc/" + std::to_string(host.pid()) + "/ns/net";
+  return child_process{host_command({"/usr/bin/env", "nsenter", net}, argv),
+                       {"DX_WAIT_ADDR=" + address}};
+}
 
-  /// A command line running `argv` on host `ns` with a /dev/shm of its own.
-  static std::vector<std::string> on(const std::string& ns, std::vector<std::string> argv) {
-    std::vector<std::string> cmd{"/usr/bin/env", // finds ip on PATH (/sbin or /usr/sbin)
-                                 "ip",
-                                 "netns",
-                                 "exec",
-                                 ns,
-                                 "unshare",
-                                 "--mount",
-                                 "--propagation",
-                                 "private",
-                                 "sh",
-                                 "-c",
-                                 "mount -t tmpfs -o mode=1777 tmpfs /dev/shm && exec \"$@\"",
-                                 "sh"};
-    cmd.insert(cmd.end(), argv.begin(), argv.end());
-    return cmd;
-  }
-};
+bool link_hosts(const child_process& a, const child_process& b, const std::string& tag) {
+  auto run = [](const std::string& cmd) { return std::system((cmd + " 2>&1").c_str()) == 0; };
+  return run("ip link add dxva" + tag + " type veth peer name dxvb" + tag)
+         && run("ip link set dxva" + tag + " netns " + std::to_string(a.pid()))
+         && run("ip link set dxvb" + tag + " netns " + std::to_string(b.pid()));
+}
 
 } // namespace
 
@@ -149,11 +142,11 @@ CAF_TEST(two_processes_on_one_host_share_memory) {
 
 CAF_TEST(two_hosts_send_frames_over_tcp_with_curve) {
   if (geteuid() != 0
-      || std::system("command -v ip >/dev/null && command -v unshare >/dev/null") != 0) {
-    CAF_FAIL("needs root, iproute2 and unshare (the README's test command runs as root)");
+      || std::system("command -v ip >/dev/null && command -v unshare >/dev/null && command -v "
+                     "nsenter >/dev/null")
+             != 0) {
+    CAF_FAIL("needs root, iproute2, unshare and nsenter (the README's test command runs as root)");
   }
-  two_hosts hosts{tag};
-  CAF_REQUIRE(hosts.ready);
   // Each host its key pair; each lets the other in.
   auto key_a = dxhub::zmq::generate_keypair();
   auto key_b = dxhub::zmq::generate_keypair();
@@ -172,8 +165,7 @@ CAF_TEST(two_hosts_send_frames_over_tcp_with_curve) {
                                                  "secret=" + at("a.key"),
                                                  "publish=lab/far/raw"};
   publisher_args.insert(publisher_args.end(), curve.begin(), curve.end());
-  child_process publisher{two_hosts::on(hosts.a, publisher_args)};
-  expect_line(publisher, "PUBLISHING");
+  auto publisher = new_host(publisher_args, "dxva" + tag, "169.254.77.1");
   auto receiver_args = std::vector<std::string>{peer(),
                                                 "name=sub",
                                                 "host=host-b",
@@ -183,18 +175,20 @@ CAF_TEST(two_hosts_send_frames_over_tcp_with_curve) {
                                                 "receive=lab/far/raw",
                                                 "count=200"};
   receiver_args.insert(receiver_args.end(), curve.begin(), curve.end());
-  child_process receiver{two_hosts::on(hosts.b, receiver_args)};
-  CAF_CHECK_EQUAL(verdict(receiver), "RECEIVED 200 zmq");
-  // A node whose key is not on the list gets nothing.
+  auto receiver = new_host(receiver_args, "dxvb" + tag, "169.254.77.2");
+  CAF_REQUIRE(link_hosts(publisher, receiver, tag));
+  expect_line(publisher, "PUBLISHING");
+  // Meanwhile, on the receiver's host, a node whose key is not on the list.
   auto stranger_key = dxhub::zmq::generate_keypair();
   CAF_REQUIRE(dxhub::zmq::save_keypair(at("c.key"), stranger_key));
   auto stranger_args = receiver_args;
   stranger_args[1] = "name=stranger";
-  stranger_args[3] = "endpoint=tcp://169.254.77.2:7101";
+  stranger_args[3] = "endpoint=tcp://169.254.77.2:7200"; // 7101: the receiver's frames
   stranger_args[5] = "secret=" + at("c.key");
   stranger_args.push_back("timeout_ms=3000");
-  child_process stranger{two_hosts::on(hosts.b, stranger_args)};
-  CAF_CHECK_EQUAL(verdict(stranger), "TIMEOUT");
+  auto stranger = on_host_of(receiver, "169.254.77.2", stranger_args);
+  CAF_CHECK_EQUAL(verdict(receiver), "RECEIVED 200 zmq");
+  CAF_CHECK_EQUAL(verdict(stranger), "TIMEOUT"); // it got nothing
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -52,14 +52,17 @@ private:
   friend class detail::publisher_core;
   friend class publisher;
 
-  loan(std::shared_ptr<detail::publisher_core> core, uint32_t index, frame_header* header,
-       std::byte* payload, std::size_t capacity, std::size_t size, const frame_schema* schema)
-    : core_(std::move(core)), index_(index), header_(header), payload_(payload),
-      capacity_(capacity), size_(size), schema_(schema) {}
+  loan(detail::publisher_core* core, uint32_t index, frame_header* header, std::byte* payload,
+       std::size_t capacity, std::size_t size, const frame_schema* schema)
+    : core_(core), index_(index), header_(header), payload_(payload), capacity_(capacity),
+      size_(size), schema_(schema) {}
 
   void reset() noexcept;
 
-  std::shared_ptr<detail::publisher_core> core_;
+  // Not a shared_ptr: its atomic count would be a locked instruction per
+  // frame, a full fence that waits for the chunk header's cache line. The
+  // core outlives its loans by itself (publisher_core::release_owner).
+  detail::publisher_core* core_ = nullptr;
   uint32_t index_ = 0;
   frame_header* header_ = nullptr;
   std::byte* payload_ = nullptr;

@@ -6,6 +6,7 @@
 #include "dxhub/transports/shm/segment_name.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace dxhub::shm {
 
@@ -132,17 +133,39 @@ expected<publisher> publisher::open(std::string_view channel, const frame_schema
 }
 
 publisher::publisher(publisher&&) noexcept = default;
-publisher& publisher::operator=(publisher&&) noexcept = default;
-publisher::~publisher() = default;
+
+publisher& publisher::operator=(publisher&& other) noexcept {
+  if (this != &other) {
+    if (core_)
+      detail::publisher_core::release_owner(std::move(core_));
+    core_ = std::move(other.core_);
+  }
+  return *this;
+}
+
+publisher::~publisher() {
+  if (core_)
+    detail::publisher_core::release_owner(std::move(core_));
+}
 
 expected<loan> publisher::loan_chunk() {
   return core_->loan_chunk();
 }
 
 expected<uint64_t> publisher::publish(loan&& chunk) {
-  if (!chunk || chunk.core_ != core_)
+  if (!chunk || chunk.core_ != core_.get())
     return error{errc::invalid_argument, "publish: the loan is empty or from another publisher"};
-  return core_->publish(chunk);
+  return core_->publish(&chunk, 1);
+}
+
+expected<uint64_t> publisher::publish(std::span<loan> chunks) {
+  for (auto& chunk : chunks)
+    if (!chunk || chunk.core_ != core_.get())
+      return error{errc::invalid_argument,
+                   "publish: a loan of the batch is empty or from another publisher"};
+  if (chunks.empty())
+    return core_->sequence();
+  return core_->publish(chunks.data(), chunks.size());
 }
 
 expected<uint64_t> publisher::publish_copy(std::span<const std::byte> payload,
@@ -155,7 +178,7 @@ expected<uint64_t> publisher::publish_copy(std::span<const std::byte> payload,
   std::memcpy(chunk.data(), payload.data(), payload.size());
   chunk.set_size(payload.size());
   chunk.header().meta = meta;
-  return core_->publish(chunk);
+  return core_->publish(&chunk, 1);
 }
 
 void publisher::maintain() {
@@ -187,14 +210,14 @@ uint32_t publisher::free_chunks() {
 }
 
 loan::loan(loan&& other) noexcept
-  : core_(std::move(other.core_)), index_(other.index_), header_(other.header_),
+  : core_(std::exchange(other.core_, nullptr)), index_(other.index_), header_(other.header_),
     payload_(other.payload_), capacity_(other.capacity_), size_(other.size_),
     schema_(other.schema_) {}
 
 loan& loan::operator=(loan&& other) noexcept {
   if (this != &other) {
     reset();
-    core_ = std::move(other.core_);
+    core_ = std::exchange(other.core_, nullptr);
     index_ = other.index_;
     header_ = other.header_;
     payload_ = other.payload_;
@@ -210,10 +233,8 @@ loan::~loan() {
 }
 
 void loan::reset() noexcept {
-  if (core_) {
-    core_->give_back(index_);
-    core_.reset();
-  }
+  if (core_)
+    std::exchange(core_, nullptr)->give_back(index_);
 }
 
 } // namespace dxhub::shm

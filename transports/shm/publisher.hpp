@@ -41,6 +41,15 @@ public:
   /// not make room within the timeout: the others got the frame, it did not.
   expected<uint64_t> publish(loan&& chunk);
 
+  /// Publishes several loans in their order as consecutive frames and returns
+  /// the first one's sequence. Cheaper per frame than one publish each: every
+  /// reader's queue index is stored and its sleep checked once per call, not
+  /// once per frame. All loans are consumed (empty afterwards); an empty or
+  /// foreign loan is `invalid_argument` and publishes nothing. The frames of
+  /// one call share their timestamps. `slow_subscriber` as for one frame,
+  /// naming the frames the slow reader misses.
+  expected<uint64_t> publish(std::span<loan> chunks);
+
   /// Loans, copies `payload` in, publishes.
   expected<uint64_t> publish_copy(std::span<const std::byte> payload, const metadata& meta = {});
 

@@ -65,6 +65,12 @@ sb::run_options throughput_run(const settings& s, std::size_t bytes) {
   return o;
 }
 
+// Frames per publish call of the batched variant: 16, or a quarter of the
+// pool where it is small (measurements.cpp: 256, 32 or 16 chunks).
+std::size_t batch_size(std::size_t bytes) {
+  return bytes >= (std::size_t{8} << 20) ? 4 : bytes >= (std::size_t{1} << 20) ? 8 : 16;
+}
+
 bl::latency_options baseline_latency(const settings& s, std::size_t bytes) {
   bl::latency_options o;
   o.bytes = bytes;
@@ -127,6 +133,9 @@ bool add_shm_rate(report& r, const char* bench, std::size_t bytes,
   r.add_throughput(bench, "spin", bytes, result.value().frames_per_s);
   r.add({"thr", bench, "spin", dxhub::bench::size_label(bytes), "pub_cpu_ns_per_frame",
          result.value().publisher_cpu_ns, "ns"});
+  // Below 1 the publisher was descheduled (a busy machine) or slept waiting for the reader.
+  r.add({"thr", bench, "spin", dxhub::bench::size_label(bytes), "pub_cpu_share",
+         result.value().publisher_cpu_share, "1"});
   return true;
 }
 
@@ -155,6 +164,12 @@ bool measure_shm(report& r, const settings& s) {
       continue;
     ok &= add_shm_rate(r, "shm_zero_copy", bytes, sb::throughput(throughput_run(s, bytes), false));
     ok &= add_shm_rate(r, "shm_filled", bytes, sb::throughput(throughput_run(s, bytes), true));
+    // The same frames published several at a time through publisher::publish(span<loan>).
+    auto batched = throughput_run(s, bytes);
+    batched.batch = batch_size(bytes);
+    ok &= add_shm_rate(r, "shm_zero_copy_batch", bytes, sb::throughput(batched, false));
+    r.add({"thr", "shm_zero_copy_batch", "spin", dxhub::bench::size_label(bytes), "frames_per_call",
+           static_cast<double>(batched.batch), "1"});
   }
   auto fan = latency_run(s, 4096, false);
   fan.iterations = s.quick ? 300 : 3000;
@@ -218,6 +233,11 @@ void add_ratios(report& r) {
         r.find("thr", "unix_socket", "block", "8MiB", "msgs_per_s"), "goal >= 1000");
   ratio("shm zero-copy 64B frames/s in millions",
         r.find("thr", "shm_zero_copy", "spin", "64B", "msgs_per_s"), 1e6, "goal >= 2");
+  ratio("shm zero-copy 64B frames/s in millions, 16 per publish call",
+        r.find("thr", "shm_zero_copy_batch", "spin", "64B", "msgs_per_s"), 1e6, "goal >= 2");
+  ratio("shm zero-copy batched rate 8MiB / 64B",
+        r.find("thr", "shm_zero_copy_batch", "spin", "8MiB", "msgs_per_s"),
+        r.find("thr", "shm_zero_copy_batch", "spin", "64B", "msgs_per_s"), "goal >= 0.8");
   for (auto bytes : sizes) {
     auto label = dxhub::bench::size_label(bytes);
     ratio("shm filled GB/s / memcpy GB/s (" + label + ")",

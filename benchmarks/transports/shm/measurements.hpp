@@ -17,6 +17,7 @@ struct run_options {
   std::size_t warmup = 1000;
   std::chrono::milliseconds duration{1000};
   bool busy_poll = true;
+  std::size_t batch = 1; // frames per publish call (throughput)
   int cpu_a = 0, cpu_b = 1;
 };
 
@@ -29,11 +30,13 @@ expected<std::vector<double>> pingpong_latency(const run_options&);
 /// else the machine runs).
 struct throughput_result {
   double frames_per_s = 0;
-  double publisher_cpu_ns = 0; // per frame
+  double publisher_cpu_ns = 0;    // per frame
+  double publisher_cpu_share = 0; // CPU time / wall time of the publisher (1 = it never waited)
 };
 
 /// Frames/s to one reliable subscriber; with `fill` the publisher writes the
 /// whole payload of every frame (memcpy from a buffer), else only the header.
+/// With `batch` > 1 it loans that many chunks and publishes them in one call.
 expected<throughput_result> throughput(const run_options&, bool fill);
 
 /// One-way ns from publish to take, measured on CLOCK_MONOTONIC by each of

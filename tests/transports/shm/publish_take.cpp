@@ -6,8 +6,10 @@
 #include "dxhub/transports/shm/subscriber.hpp"
 
 #include <chrono>
+#include <span>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace dxhub;
 using namespace dxhub::shm;
@@ -186,6 +188,108 @@ CAF_TEST(a reliable publisher waits for a reader that catches up) {
   CAF_CHECK_EQUAL(sub.dropped(), 0u);
 }
 
+namespace {
+
+// Loans `n` chunks with the pattern of the sequences they will get.
+std::vector<loan> loan_batch(publisher& pub, std::size_t n) {
+  std::vector<loan> batch;
+  for (std::size_t k = 0; k < n; ++k) {
+    auto chunk = pub.loan_chunk();
+    CAF_REQUIRE(chunk.has_value());
+    tests::write_pattern(chunk.value().payload().first(1024), pub.sequence() + k, pub.session_id());
+    batch.push_back(std::move(chunk).value());
+  }
+  return batch;
+}
+
+} // namespace
+
+CAF_TEST(a batch publishes consecutive frames in one call and a bad loan publishes nothing) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();
+  auto sub = attach("lab/cam", policy::reliable, 8);
+  send(pub);
+  auto batch = loan_batch(pub, 5);
+  auto first = pub.publish(std::span<loan>{batch});
+  CAF_REQUIRE(first.has_value());
+  CAF_CHECK_EQUAL(first.value(), 1u);
+  CAF_CHECK_EQUAL(pub.sequence(), 6u);
+  for (auto& chunk : batch)
+    CAF_CHECK(!chunk); // consumed
+  for (uint64_t want = 0; want < 6; ++want) {
+    auto f = sub.try_take();
+    CAF_REQUIRE(f.has_value());
+    CAF_CHECK_EQUAL(f.value().header().sequence, want);
+    CAF_CHECK(tests::check_pattern(f.value().payload(), want, pub.session_id()));
+  }
+  CAF_CHECK(sub.try_take().error() == errc::would_block);
+  // One empty loan in the batch: an error, nothing published, the good loans kept.
+  auto mixed = loan_batch(pub, 2);
+  mixed.emplace_back();
+  CAF_CHECK(pub.publish(std::span<loan>{mixed}).error() == errc::invalid_argument);
+  CAF_CHECK(mixed[0] && mixed[1]);
+  CAF_CHECK(sub.try_take().error() == errc::would_block);
+  CAF_CHECK_EQUAL(pub.sequence(), 6u);
+  mixed.clear();
+  CAF_CHECK_EQUAL(pub.free_chunks(), 16u);
+}
+
+CAF_TEST(a batch longer than a queue waits for a reliable reader and drops from a latest one) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(32)).value();
+  auto slow = attach("lab/cam", policy::reliable, 2);
+  auto keeper = attach("lab/cam", policy::latest, 4);
+  int wrong = 0;
+  std::thread reader{[&] {
+    for (uint64_t want = 0; want < 40; ++want) {
+      auto f = slow.take(2s);
+      if (!f || f.value().header().sequence != want
+          || !tests::check_pattern(f.value().payload(), want, pub.session_id()))
+        ++wrong;
+    }
+  }};
+  int failures = 0;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<loan> batch;
+    for (int k = 0; k < 10; ++k) {
+      auto chunk = pub.loan_chunk();
+      if (!chunk) {
+        ++failures;
+        break;
+      }
+      tests::write_pattern(chunk.value().payload().first(1024), pub.sequence() + k,
+                           pub.session_id());
+      batch.push_back(std::move(chunk).value());
+    }
+    if (!pub.publish(std::span<loan>{batch}))
+      ++failures;
+  }
+  reader.join();
+  CAF_CHECK_EQUAL(wrong, 0);
+  CAF_CHECK_EQUAL(failures, 0);
+  CAF_CHECK_EQUAL(slow.dropped(), 0u);
+  // The latest reader keeps the newest four, in order.
+  CAF_CHECK_EQUAL(keeper.dropped(), 36u);
+  for (uint64_t want = 36; want < 40; ++want)
+    CAF_CHECK_EQUAL(keeper.try_take().value().header().sequence, want);
+}
+
+CAF_TEST(a batch to a reader that makes no room reports the frames it misses) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();
+  auto sub = attach("lab/cam", policy::reliable, 2);
+  auto batch = loan_batch(pub, 5);
+  auto r = pub.publish(std::span<loan>{batch});
+  CAF_REQUIRE(!r.has_value());
+  CAF_CHECK(r.error() == errc::slow_subscriber);
+  CAF_CHECK(r.error().context.find("frames 2..4") != std::string::npos);
+  CAF_CHECK_EQUAL(sub.dropped(), 3u);
+  CAF_CHECK_EQUAL(sub.take(1s).value().header().sequence, 0u);
+  CAF_CHECK_EQUAL(sub.take(1s).value().header().sequence, 1u);
+  CAF_CHECK(sub.try_take().error() == errc::would_block);
+  CAF_CHECK_EQUAL(pub.sequence(), 5u);
+}
+
 CAF_TEST(a held frame pins its chunk and releasing it frees the chunk) {
   tests::scoped_prefix prefix;
   auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(4)).value();
@@ -214,6 +318,24 @@ CAF_TEST(an unpublished loan returns to the pool) {
     CAF_CHECK(inspect("lab/cam").value().chunks_loaned == 2u);
   }
   CAF_CHECK_EQUAL(pub.free_chunks(), 2u);
+}
+
+CAF_TEST(a loan outlives its publisher and the channel is released with the loan) {
+  tests::scoped_prefix prefix;
+  loan kept;
+  {
+    auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(2)).value();
+    auto moved = std::move(pub); // the loan does not care where the publisher object lives
+    kept = moved.loan_chunk().value();
+  }
+  auto sub = attach("lab/cam");
+  CAF_CHECK(sub.publisher_alive()); // held open by the loan
+  kept.payload()[0] = std::byte{1};
+  kept = loan{};
+  CAF_CHECK(!sub.publisher_alive());
+  auto next = publisher::open("lab/cam", tests::test_schema(1024), small(2));
+  CAF_REQUIRE(next.has_value());
+  CAF_CHECK_EQUAL(next.value().free_chunks(), 2u);
 }
 
 CAF_TEST(a blocked take wakes on publish or times out or is interrupted) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -76,21 +77,42 @@ int write_frames(publisher& pub, int count) {
   return failures;
 }
 
-} // namespace
+// As write_frames, in batches of 1 to 7 frames (one publish call each).
+int write_batches(publisher& pub, int count) {
+  int failures = 0;
+  std::vector<loan> batch;
+  for (int i = 0, size = 1; i < count; i += size, size = size % 7 + 1) {
+    batch.clear();
+    for (int k = 0; k < size && i + k < count; ++k) {
+      auto chunk = pub.loan_chunk();
+      if (!chunk) {
+        ++failures;
+        break;
+      }
+      tests::write_pattern(chunk.value().payload().first(frame_bytes), pub.sequence() + k,
+                           pub.session_id());
+      batch.push_back(std::move(chunk).value());
+    }
+    failures += pub.publish(std::span<loan>{batch}) ? 0 : 1;
+  }
+  return failures;
+}
 
-CAF_TEST(concurrent latest and reliable readers see every frame intact and in order) {
-  tests::scoped_prefix prefix;
+struct reader {
+  policy mode;
+  uint32_t depth;
+  std::size_t hold;
+  bool slow;
+};
+
+// Six readers of every kind against one publisher writing with `write`.
+template <class Write>
+void run_mixed_readers(const char* channel, Write write) {
   channel_options o;
   o.chunk_size = frame_bytes;
   o.chunk_count = 16;
   o.reliable_timeout = 20s;
-  auto pub = publisher::open("stress/core", tests::test_schema(frame_bytes), o).value();
-  struct reader {
-    policy mode;
-    uint32_t depth;
-    std::size_t hold;
-    bool slow;
-  };
+  auto pub = publisher::open(channel, tests::test_schema(frame_bytes), o).value();
   std::vector<reader> readers{{policy::latest, 2, 0, false},   {policy::latest, 4, 1, true},
                               {policy::latest, 8, 2, false},   {policy::reliable, 2, 0, false},
                               {policy::reliable, 8, 1, false}, {policy::reliable, 4, 2, true}};
@@ -99,15 +121,14 @@ CAF_TEST(concurrent latest and reliable readers see every frame intact and in or
     subscriber_options so;
     so.mode = r.mode;
     so.queue_depth = r.depth;
-    subs.push_back(
-        subscriber::attach("stress/core", tests::test_schema(frame_bytes).id(), so).value());
+    subs.push_back(subscriber::attach(channel, tests::test_schema(frame_bytes).id(), so).value());
   }
   std::vector<tally> results(readers.size());
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < readers.size(); ++i)
     threads.emplace_back(
         [&, i] { results[i] = read_stream(subs[i], readers[i].hold, readers[i].slow); });
-  CAF_CHECK_EQUAL(write_frames(pub, frames), 0);
+  CAF_CHECK_EQUAL(write(pub, frames), 0);
   { auto done = std::move(pub); } // the readers see publisher_gone after the last frame
   for (auto& t : threads)
     t.join();
@@ -122,6 +143,61 @@ CAF_TEST(concurrent latest and reliable readers see every frame intact and in or
       CAF_CHECK_EQUAL(results[i].gaps, 0u);
     }
   }
+}
+
+} // namespace
+
+CAF_TEST(concurrent latest and reliable readers see every frame intact and in order) {
+  tests::scoped_prefix prefix;
+  run_mixed_readers("stress/core", write_frames);
+}
+
+CAF_TEST(batched publishing keeps every frame intact and in order for every reader) {
+  tests::scoped_prefix prefix;
+  run_mixed_readers("stress/batch", write_batches);
+}
+
+// A lost wake-up (a publish that misses the sleep bit of a reader going to
+// sleep) costs the reader its whole sleep slice of 200 ms. Two threads play
+// ping-pong with blocking takes: a round that long is such a miss (or a very
+// busy machine, hence a small allowance).
+CAF_TEST(blocking ping-pong rounds never wait for a sleep slice) {
+  tests::scoped_prefix prefix;
+  channel_options o;
+  o.chunk_size = frame_bytes;
+  o.chunk_count = 4;
+  auto ping = publisher::open("stress/ping", tests::test_schema(frame_bytes), o).value();
+  auto pong = publisher::open("stress/pong", tests::test_schema(frame_bytes), o).value();
+  subscriber_options so;
+  so.mode = policy::reliable;
+  auto ping_in =
+      subscriber::attach("stress/ping", tests::test_schema(frame_bytes).id(), so).value();
+  auto pong_in =
+      subscriber::attach("stress/pong", tests::test_schema(frame_bytes).id(), so).value();
+  constexpr int rounds = frames / 20;
+  int echo_failures = 0;
+  std::thread echo{[&] {
+    for (int i = 0; i < rounds; ++i) {
+      auto f = ping_in.take(10s);
+      auto chunk = pong.loan_chunk();
+      if (!f || !chunk || !pong.publish(std::move(chunk).value()))
+        ++echo_failures;
+    }
+  }};
+  int failures = 0;
+  int slow_rounds = 0;
+  for (int i = 0; i < rounds; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto chunk = ping.loan_chunk();
+    if (!chunk || !ping.publish(std::move(chunk).value()) || !pong_in.take(10s))
+      ++failures;
+    slow_rounds += std::chrono::steady_clock::now() - t0 >= 150ms;
+  }
+  echo.join();
+  CAF_MESSAGE(rounds << " rounds, " << slow_rounds << " of them 150 ms or longer");
+  CAF_CHECK_EQUAL(failures, 0);
+  CAF_CHECK_EQUAL(echo_failures, 0);
+  CAF_CHECK_LESS_OR_EQUAL(slow_rounds, rounds / 200);
 }
 
 CAF_TEST(subscribers attaching and leaving under load leave the pool whole) {

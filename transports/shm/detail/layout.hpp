@@ -23,7 +23,7 @@
 namespace dxhub::shm::detail {
 
 inline constexpr uint64_t segment_magic = 0x314d485342555844ULL; // "DXUBSHM1"
-inline constexpr uint32_t layout_version = 1;
+inline constexpr uint32_t layout_version = 2;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::size_t schema_blob_capacity = 8192;
 inline constexpr std::size_t schema_name_capacity = 128;
@@ -70,13 +70,24 @@ struct subscriber_row {
   std::atomic<uint32_t> state;                     // row_state
   std::atomic<uint32_t> policy;
   std::atomic<uint32_t> depth;
+  std::atomic<uint32_t> flags;      // row_flags, set before the row is ready
   std::atomic<uint64_t> generation; // bumped on every claim
 };
 
-/// The part of a chunk in front of its payload.
+/// What a reader promises in its row's `flags`.
+enum row_flags : uint32_t {
+  // The reader runs a process-wide memory barrier (membarrier) between
+  // announcing its sleep and its last look at `tail`, so a publisher that
+  // registered for it may store `tail` without a StoreLoad fence.
+  reader_fences = 1u,
+};
+
+/// The part of a chunk in front of its payload. The size comes first so that
+/// it shares the first cache line with the frame's stamps: a reader that
+/// only looks at the size and sequence pulls one line over, not two.
 struct chunk_header {
-  frame_header frame;
   uint64_t payload_bytes;
+  frame_header frame;
 };
 
 inline constexpr std::size_t chunk_header_bytes = align_up(sizeof(chunk_header), cache_line);

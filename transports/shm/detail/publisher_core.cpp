@@ -2,6 +2,7 @@
 
 #include "dxhub/transports/shm/detail/futex.hpp"
 #include "dxhub/transports/shm/detail/pool_scan.hpp"
+#include "dxhub/transports/shm/detail/process_fence.hpp"
 
 #include <random>
 #include <sched.h>
@@ -43,6 +44,8 @@ publisher_core::publisher_core(std::shared_ptr<segment> seg, frame_schema schema
   loaned_.assign(seg_->held_words(), 0);
   in_use_.assign(seg_->held_words(), 0);
   head_cache_.assign(seg_->max_subscribers(), 0);
+  tail_cache_.assign(seg_->max_subscribers(), 0);
+  fence_by_readers_ = register_publisher_fence();
   auto schema_size = schema_.payload_size();
   default_size_ =
       schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
@@ -77,6 +80,9 @@ void publisher_core::start_session() {
   pub.published.store(0, std::memory_order_relaxed);
   pub.loaned.store(0, std::memory_order_relaxed);
   pub.sessions.fetch_add(1, std::memory_order_relaxed);
+  // Tails survive a restart (readers continue from them).
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
+    tail_cache_[i] = seg_->row(i).tail.load(std::memory_order_acquire);
   last_maintenance_ns_ = monotonic_ns();
   pub.heartbeat_ns.store(last_maintenance_ns_, std::memory_order_release);
   rescan();
@@ -169,11 +175,17 @@ error publisher_core::exhausted() const {
 }
 
 expected<loan> publisher_core::loan_chunk() {
+  // publish maintains too; the clock is read here only now and then or when
+  // the pool looks empty (a clock read is a good part of a 64 B frame's cost).
+  if (free_.empty() || ++loans_since_clock_ >= 64) {
+    loans_since_clock_ = 0;
+    if (auto now = monotonic_ns(); now - last_maintenance_ns_ >= maintenance_period_ns)
+      maintain(now);
+  }
+  if (!free_.empty())
+    return hand_out();
   auto now = monotonic_ns();
-  if (now - last_maintenance_ns_ >= maintenance_period_ns)
-    maintain(now);
-  if (free_.empty())
-    rescan();
+  rescan();
   if (free_.empty() && now - last_maintenance_ns_ >= liveness_period_ns) {
     maintain(now); // a dead reader may be what holds the pool
     rescan();
@@ -201,6 +213,10 @@ expected<loan> publisher_core::loan_chunk() {
   }
   if (free_.empty())
     return exhausted();
+  return hand_out();
+}
+
+loan publisher_core::hand_out() {
   auto c = free_.back();
   free_.pop_back();
   loaned_[c / 64] |= uint64_t{1} << (c % 64);
@@ -209,9 +225,19 @@ expected<loan> publisher_core::loan_chunk() {
   auto& chunk = seg_->chunk(c);
   chunk.frame.meta.clear();
   chunk.frame.experiment_time = 0;
-  return loan{
-      shared_from_this(), c,       &chunk.frame, seg_->payload(c), seg_->header().chunk_capacity,
-      default_size_,      &schema_};
+  // The next chunk's header line was last read by the readers: ask for it
+  // now, so that its transfer overlaps this frame instead of stalling the next.
+  if (!free_.empty())
+    __builtin_prefetch(&seg_->chunk(free_.back()), 1);
+  return loan{this,          c,       &chunk.frame, seg_->payload(c), seg_->header().chunk_capacity,
+              default_size_, &schema_};
+}
+
+void publisher_core::release_owner(std::shared_ptr<publisher_core> owner) noexcept {
+  if (owner->loaned_count_ > 0) {
+    auto* core = owner.get();
+    core->keep_alive_ = std::move(owner);
+  }
 }
 
 void publisher_core::give_back(uint32_t c) noexcept {
@@ -219,103 +245,155 @@ void publisher_core::give_back(uint32_t c) noexcept {
   --loaned_count_;
   seg_->publisher().loaned.store(loaned_count_, std::memory_order_relaxed);
   free_.push_back(c);
+  if (keep_alive_ && loaned_count_ == 0) {
+    auto last = std::move(keep_alive_); // the publisher is gone: this was its last loan
+  }
 }
 
-publisher_core::push_result publisher_core::push(uint32_t i, uint32_t c, int64_t deadline_ns) {
+void publisher_core::store_tail(subscriber_row& row, uint64_t tail) noexcept {
+  if (fence_by_readers_ && (row.flags.load(std::memory_order_relaxed) & reader_fences) != 0) {
+    // The StoreLoad edge against the reader's sleep bit is the reader's
+    // membarrier; only the compiler must keep the store before the load.
+    row.tail.store(tail, std::memory_order_release);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+    row.tail.store(tail, std::memory_order_seq_cst);
+  }
+  wake_reader(row.wake);
+}
+
+publisher_core::push_result publisher_core::make_room(uint32_t i, uint64_t tail, uint64_t depth,
+                                                      int64_t deadline_ns) {
   auto& row = seg_->row(i);
-  auto depth = uint64_t{row.depth.load(std::memory_order_relaxed)};
-  auto tail = row.tail.load(std::memory_order_relaxed);
   auto& head = head_cache_[i];
-  if (tail - head >= depth)
-    head = row.head.load(std::memory_order_seq_cst);
-  if (tail - head >= depth) {
-    if (row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::latest)) {
-      // Drop the oldest; the reader may pop it at the same moment, one of us wins.
-      while (tail - head >= depth) {
-        if (row.head.compare_exchange_weak(head, head + 1, std::memory_order_seq_cst)) {
-          ++head;
-          row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
-                            std::memory_order_relaxed);
-        }
-      }
-    } else {
-      unsigned round = 0;
-      auto last_liveness = monotonic_ns();
-      while (tail - head >= depth) {
-        if (round < 256) {
-          cpu_relax();
-          ++round;
-        } else {
-          // Sleep until the reader pops (it wakes us) or the next liveness check.
-          auto word = row.space.fetch_or(1u, std::memory_order_seq_cst) | 1u;
-          if (tail - row.head.load(std::memory_order_seq_cst) >= depth)
-            futex_wait(row.space, word, std::chrono::nanoseconds(liveness_period_ns));
-        }
-        head = row.head.load(std::memory_order_seq_cst);
-        if (tail - head < depth)
-          break;
-        auto now = monotonic_ns();
-        if (now - last_liveness >= liveness_period_ns) {
-          last_liveness = now;
-          auto owner = row.owner.load(std::memory_order_acquire);
-          if (!is_alive_packed(owner)
-              || row.state.load() != static_cast<uint32_t>(row_state::ready)) {
-            free_row(i, owner);
-            return push_result::dropped_reader;
-          }
-        }
-        if (now >= deadline_ns) {
-          row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
-                            std::memory_order_relaxed);
-          return push_result::slow;
-        }
+  head = row.head.load(std::memory_order_seq_cst);
+  if (tail - head < depth)
+    return push_result::pushed;
+  if (row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::latest)) {
+    // Drop the oldest; the reader may pop it at the same moment, one of us wins.
+    while (tail - head >= depth) {
+      if (row.head.compare_exchange_weak(head, head + 1, std::memory_order_seq_cst)) {
+        ++head;
+        row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
       }
     }
+    return push_result::pushed;
   }
-  seg_->ring(i)[tail % seg_->ring_capacity()].store(c, std::memory_order_relaxed);
-  row.tail.store(tail + 1, std::memory_order_seq_cst);
-  wake_reader(row.wake);
-  return push_result::pushed;
+  unsigned round = 0;
+  auto last_liveness = monotonic_ns();
+  for (;;) {
+    if (round < 256) {
+      // Every look at `head` pulls the reader's line over and slows the very
+      // reader we wait for: look every 16 pauses only.
+      for (int k = 0; k < 16; ++k)
+        cpu_relax();
+      round += 16;
+    } else {
+      // Sleep until the reader pops (it wakes us) or the next liveness check.
+      auto word = row.space.fetch_or(1u, std::memory_order_seq_cst) | 1u;
+      if (tail - row.head.load(std::memory_order_seq_cst) >= depth)
+        futex_wait(row.space, word, std::chrono::nanoseconds(liveness_period_ns));
+    }
+    head = row.head.load(std::memory_order_seq_cst);
+    if (tail - head < depth)
+      return push_result::pushed;
+    auto now = monotonic_ns();
+    if (now - last_liveness >= liveness_period_ns) {
+      last_liveness = now;
+      auto owner = row.owner.load(std::memory_order_acquire);
+      if (!is_alive_packed(owner) || row.state.load() != static_cast<uint32_t>(row_state::ready)) {
+        free_row(i, owner);
+        return push_result::dropped_reader;
+      }
+    }
+    if (now >= deadline_ns)
+      return push_result::slow;
+  }
 }
 
-expected<uint64_t> publisher_core::publish(loan& chunk) {
-  auto c = chunk.index_;
-  auto& header = seg_->chunk(c);
+publisher_core::push_result publisher_core::push(uint32_t i, const uint32_t* chunks, std::size_t n,
+                                                 int64_t deadline_ns, std::size_t& missed) {
+  auto& row = seg_->row(i);
+  auto depth = uint64_t{row.depth.load(std::memory_order_relaxed)};
+  auto cap = seg_->ring_capacity();
+  auto* ring = seg_->ring(i);
+  auto tail = tail_cache_[i];
+  auto visible = tail;
+  auto result = push_result::pushed;
+  missed = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (tail - head_cache_[i] >= depth) {
+      // The reader must see what we queued before we wait for it or drop from it.
+      if (tail != visible)
+        store_tail(row, visible = tail);
+      result = make_room(i, tail, depth, deadline_ns);
+      if (result != push_result::pushed) {
+        missed = n - k;
+        break;
+      }
+    }
+    ring[tail % cap].store(chunks[k], std::memory_order_relaxed);
+    ++tail;
+  }
+  if (tail != visible)
+    store_tail(row, tail);
+  tail_cache_[i] = tail;
+  if (result == push_result::slow)
+    row.dropped.store(row.dropped.load(std::memory_order_relaxed) + missed,
+                      std::memory_order_relaxed);
+  return result;
+}
+
+expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
   auto now = monotonic_ns();
-  header.frame.sequence = sequence_;
-  header.frame.session = session_;
-  header.frame.monotonic_ns = now;
-  header.frame.wall_ns = wall_ns();
-  header.payload_bytes = chunk.size_;
-  // From here the chunk belongs to the queues; the loan no longer returns it.
-  loaned_[c / 64] &= ~(uint64_t{1} << (c % 64));
-  --loaned_count_;
-  chunk.core_.reset();
+  auto wall = wall_ns();
+  auto first = sequence_;
+  batch_.clear();
+  for (std::size_t k = 0; k < n; ++k) {
+    auto c = chunks[k].index_;
+    auto& header = seg_->chunk(c);
+    header.payload_bytes = chunks[k].size_;
+    header.frame.sequence = first + k;
+    header.frame.session = session_;
+    header.frame.monotonic_ns = now;
+    header.frame.wall_ns = wall;
+    // From here the chunk belongs to the queues; the loan no longer returns it.
+    loaned_[c / 64] &= ~(uint64_t{1} << (c % 64));
+    --loaned_count_;
+    chunks[k].core_ = nullptr;
+    batch_.push_back(c);
+  }
   auto deadline = now + reliable_timeout_.count();
   std::optional<error> slow;
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
     auto& row = seg_->row(i);
     if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready))
       continue;
-    if (push(i, c, deadline) == push_result::slow && !slow) {
+    std::size_t missed = 0;
+    if (push(i, batch_.data(), n, deadline, missed) == push_result::slow && !slow) {
       auto pid = process_identity::unpack(row.owner.load(std::memory_order_relaxed)).pid;
+      auto from = first + (n - missed);
       slow = error{errc::slow_subscriber,
                    "channel '" + channel_ + "': reliable subscriber pid " + std::to_string(pid)
                        + " (row " + std::to_string(i) + ") made no room within "
-                       + std::to_string(reliable_timeout_.count() / 1'000'000)
-                       + " ms; it misses frame " + std::to_string(sequence_)};
+                       + std::to_string(reliable_timeout_.count() / 1'000'000) + " ms; it misses "
+                       + (missed == 1 ? "frame " + std::to_string(from)
+                                      : "frames " + std::to_string(from) + ".."
+                                            + std::to_string(first + n - 1))};
     }
   }
-  auto seq = sequence_++;
+  sequence_ += n;
+  published_ += n;
   auto& pub = seg_->publisher();
   pub.sequence.store(sequence_, std::memory_order_relaxed);
-  pub.published.store(++published_, std::memory_order_relaxed);
+  pub.published.store(published_, std::memory_order_relaxed);
   pub.loaned.store(loaned_count_, std::memory_order_relaxed);
   if (now - last_maintenance_ns_ >= maintenance_period_ns)
     maintain(now);
   if (slow)
     return *slow;
-  return seq;
+  return first;
 }
 
 uint32_t publisher_core::free_chunks() {

@@ -15,9 +15,10 @@
 
 namespace dxhub::shm::detail {
 
-/// The state behind a publisher and its loans (shared so that a loan can
-/// return its chunk even after the publisher object moved).
-class publisher_core : public std::enable_shared_from_this<publisher_core> {
+/// The state behind a publisher and its loans. Loans point to it plainly; when
+/// the publisher goes while loans are out, the core keeps itself alive until
+/// the last one comes back.
+class publisher_core {
 public:
   publisher_core(std::shared_ptr<segment> seg, frame_schema schema, std::string channel,
                  process_identity self, std::chrono::nanoseconds reliable_timeout);
@@ -26,9 +27,14 @@ public:
   /// Frees the rows of dead or departed readers and starts a new session.
   void start_session();
 
+  /// Ends the publisher's ownership: the core goes now, or with its last loan.
+  static void release_owner(std::shared_ptr<publisher_core> owner) noexcept;
+
   expected<loan> loan_chunk();
   void give_back(uint32_t c) noexcept;
-  expected<uint64_t> publish(loan& chunk);
+  /// Publishes `n` loans in order with one `tail` store per reader; returns
+  /// the first frame's sequence.
+  expected<uint64_t> publish(loan* chunks, std::size_t n);
   void maintain(int64_t now_ns);
   uint32_t free_chunks();
   std::size_t subscriber_count() const noexcept;
@@ -43,10 +49,14 @@ private:
   enum class push_result { pushed, dropped_reader, slow };
 
   void rescan();
+  loan hand_out();
   bool evict_oldest_latest();
   bool reliable_backlog() const noexcept;
   void free_row(uint32_t i, uint64_t owner) noexcept;
-  push_result push(uint32_t i, uint32_t c, int64_t deadline_ns);
+  push_result push(uint32_t i, const uint32_t* chunks, std::size_t n, int64_t deadline_ns,
+                   std::size_t& missed);
+  push_result make_room(uint32_t i, uint64_t tail, uint64_t depth, int64_t deadline_ns);
+  void store_tail(subscriber_row& row, uint64_t tail) noexcept;
   error exhausted() const;
 
   std::shared_ptr<segment> seg_;
@@ -59,11 +69,16 @@ private:
   uint64_t sequence_ = 0;
   uint64_t published_ = 0;
   int64_t last_maintenance_ns_ = 0;
-  std::vector<uint32_t> free_;   // chunks known free (only we make chunks referenced)
-  std::vector<uint64_t> loaned_; // bitmap of chunks loaned right now
+  uint32_t loans_since_clock_ = 0;
+  bool fence_by_readers_ = false; // registered: readers that fence let us skip ours
+  std::vector<uint32_t> free_;    // chunks known free (only we make chunks referenced)
+  std::vector<uint64_t> loaned_;  // bitmap of chunks loaned right now
   uint32_t loaned_count_ = 0;
-  std::vector<uint64_t> in_use_;     // scratch of rescan
-  std::vector<uint64_t> head_cache_; // a lower bound of each row's head
+  std::vector<uint64_t> in_use_;               // scratch of rescan
+  std::vector<uint64_t> head_cache_;           // a lower bound of each row's head
+  std::vector<uint64_t> tail_cache_;           // each row's tail (only we write it)
+  std::vector<uint32_t> batch_;                // chunk indices of the frames being published
+  std::shared_ptr<publisher_core> keep_alive_; // set once the publisher is gone and loans are out
 };
 
 } // namespace dxhub::shm::detail

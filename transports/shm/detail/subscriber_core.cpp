@@ -1,6 +1,7 @@
 #include "dxhub/transports/shm/detail/subscriber_core.hpp"
 
 #include "dxhub/transports/shm/detail/futex.hpp"
+#include "dxhub/transports/shm/detail/process_fence.hpp"
 
 #include <algorithm>
 
@@ -22,6 +23,7 @@ subscriber_core::subscriber_core(std::shared_ptr<segment> seg, frame_schema sche
   auto schema_size = schema_.payload_size();
   default_size_ =
       schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
+  fences_ = (seg_->row(row_).flags.load(std::memory_order_relaxed) & reader_fences) != 0;
 }
 
 subscriber_core::~subscriber_core() {
@@ -46,9 +48,13 @@ expected<frame> subscriber_core::try_take() {
   auto* held = seg_->held(row_);
   for (;;) {
     auto head = row.head.load(std::memory_order_seq_cst);
-    auto tail = row.tail.load(std::memory_order_acquire);
-    if (head >= tail)
-      return error{errc::would_block};
+    // The publisher's line is read only when what we saw of it is used up:
+    // a reader that fell behind catches up without pulling it over per frame.
+    if (head >= tail_seen_) {
+      tail_seen_ = row.tail.load(std::memory_order_acquire);
+      if (head >= tail_seen_)
+        return error{errc::would_block};
+    }
     auto c = ring[head % cap].load(std::memory_order_relaxed);
     if (c >= count) { // never written by our publisher: skip it
       row.head.compare_exchange_strong(head, head + 1, std::memory_order_seq_cst);
@@ -127,11 +133,14 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
       continue;
     }
     auto word = row.wake.fetch_or(1u, std::memory_order_seq_cst) | 1u;
+    // The publisher skips its own fence for us (process_fence.hpp); without
+    // the barrier a publish could miss the bit, so then sleep briefly only.
+    bool fenced = !fences_ || run_reader_fence();
     // Look again after announcing the sleep: a publish in between sees the bit.
     if (row.tail.load(std::memory_order_seq_cst) != row.head.load(std::memory_order_seq_cst)
         || interrupted_.load(std::memory_order_acquire))
       continue;
-    auto slice = std::min<int64_t>(deadline - now, publisher_check_ns);
+    auto slice = std::min<int64_t>(deadline - now, fenced ? publisher_check_ns : 1'000'000);
     futex_wait(row.wake, word, std::chrono::nanoseconds(slice));
   }
 }

@@ -31,6 +31,16 @@ std::shared_ptr<std::vector<std::byte>> make_buffer(std::size_t bytes) {
   return ::zmq::message_t{const_cast<std::byte*>(buffer.data()), buffer.size(), nullptr, nullptr};
 }
 
+// The options open_socket gives every envelope socket (socket_ops.cpp), so
+// that raw and envelope sockets differ in nothing but the envelope.
+void same_options_as_envelope(::zmq::socket_t& socket) {
+  dz::limits lim;
+  socket.set(::zmq::sockopt::linger, 0);
+  socket.set(::zmq::sockopt::maxmsgsize, lim.transport_max_frame());
+  socket.set(::zmq::sockopt::sndhwm, lim.high_water_mark);
+  socket.set(::zmq::sockopt::rcvhwm, lim.high_water_mark);
+}
+
 dz::envelope_header bench_header() {
   dz::envelope_header header;
   header.schema = schema_id{"bench.blob", 1, 0x1234};
@@ -84,7 +94,7 @@ std::vector<double> raw_round_trips(const run_options& o) {
   ::zmq::context_t context{1};
   ::zmq::context_t client_context{1};
   ::zmq::socket_t router{context, ZMQ_ROUTER};
-  router.set(::zmq::sockopt::linger, 0);
+  same_options_as_envelope(router);
   auto bind_to = o.endpoint;
   if (bind_to.ends_with(":0"))
     bind_to.replace(bind_to.size() - 1, 1, "*");
@@ -105,7 +115,7 @@ std::vector<double> raw_round_trips(const run_options& o) {
     }
   }};
   ::zmq::socket_t dealer{client_context, ZMQ_DEALER};
-  dealer.set(::zmq::sockopt::linger, 0);
+  same_options_as_envelope(dealer);
   dealer.connect(where);
   auto buffer = make_buffer(o.bytes);
   std::vector<double> samples;
@@ -162,8 +172,8 @@ double raw_pubsub_rate(const run_options& o) {
   ::zmq::context_t context{1};
   ::zmq::context_t sub_context{1};
   ::zmq::socket_t pub{context, ZMQ_XPUB};
-  pub.set(::zmq::sockopt::linger, 0);
-  pub.set(::zmq::sockopt::sndhwm, 100000);
+  same_options_as_envelope(pub);
+  pub.set(::zmq::sockopt::xpub_verbose, 1);
   auto bind_to = o.endpoint;
   if (bind_to.ends_with(":0"))
     bind_to.replace(bind_to.size() - 1, 1, "*");
@@ -174,8 +184,7 @@ double raw_pubsub_rate(const run_options& o) {
   std::atomic<std::size_t> received{0};
   std::thread reader{[&] {
     ::zmq::socket_t sub{sub_context, ZMQ_SUB};
-    sub.set(::zmq::sockopt::linger, 0);
-    sub.set(::zmq::sockopt::rcvhwm, 100000);
+    same_options_as_envelope(sub);
     sub.set(::zmq::sockopt::subscribe, "bench");
     sub.connect(where);
     sub.set(::zmq::sockopt::rcvtimeo, 200);

@@ -1,157 +1,70 @@
 #include "dxhub/actors/simulated_adc.hpp"
 
-#include "dxhub/actors/simulated_camera.hpp"
-#include "dxhub/actors/supervisor.hpp"
 #include "dxhub/runtime/channel.hpp"
-#include "dxhub/runtime/events.hpp"
-#include "dxhub/runtime/service.hpp"
-#include "dxhub/schemas/caf_types.hpp"
-#include "dxhub/schemas/json.hpp"
 
-#include <caf/all.hpp>
+#include <caf/actor.hpp>
 
 #include <chrono>
 #include <cmath>
-#include <stdexcept>
+#include <memory>
 
 namespace dxhub::actors {
 
 namespace {
 
-using block_atom = caf::atom_constant<caf::atom("adc_block")>;
+/// What makes the simulated instrument a digitizer: blocks of samples of a
+/// waveform; its rate is the sample rate.
+class adc_model final : public instrument_model {
+public:
+  explicit adc_model(adc_config cfg) : cfg_(std::move(cfg)) {}
 
-struct adc_state {
-  adc_config cfg;
-  runtime::publisher pub;
-  bool running = false;
-  uint64_t blocks = 0;
-  uint64_t failed_publishes = 0;
-  uint64_t epoch = 0;
-  static inline const char* name = "simulated_adc";
-};
+  const char* actor_name() const override { return "simulated_adc"; }
+  std::string kind() const override { return "adc"; }
+  const instrument_config& config() const override { return cfg_.instrument; }
+  frame_schema schema() const override { return adc_frame_schema(cfg_.channels, cfg_.block); }
 
-using adc_actor = caf::stateful_actor<adc_state>;
-
-nlohmann::json state_json(const adc_state& st) {
-  return {{"running", st.running},       {"blocks", st.blocks},
-          {"channels", st.cfg.channels}, {"sample_rate_hz", st.cfg.sample_rate_hz},
-          {"block", st.cfg.block},       {"waveform", st.cfg.waveform},
-          {"channel", st.cfg.channel}};
-}
-
-void emit_state(adc_actor* self, const std::string& why) {
-  auto data = state_json(self->state);
-  data["why"] = why;
-  (void)runtime::emit(self, self->state.cfg.service + "/state", "state", json_text{data.dump()});
-}
-
-std::chrono::microseconds block_period(const adc_config& c) {
-  return std::chrono::microseconds{static_cast<int64_t>(1e6 * c.block / c.sample_rate_hz)};
-}
-
-void publish_block(adc_actor* self) {
-  auto& st = self->state;
-  auto loan = st.pub.loan();
-  if (!loan) {
-    ++st.failed_publishes;
-    return;
+  std::chrono::nanoseconds period() const override {
+    return std::chrono::nanoseconds{static_cast<int64_t>(1e9 * cfg_.block / cfg_.sample_rate_hz)};
   }
-  auto samples = loan.value().field<float>("samples").value().values;
-  double t0 = static_cast<double>(st.blocks * st.cfg.block) / st.cfg.sample_rate_hz;
-  for (uint32_t ch = 0; ch < st.cfg.channels; ++ch)
-    for (uint32_t i = 0; i < st.cfg.block; ++i) {
-      double t = t0 + i / st.cfg.sample_rate_hz;
-      samples[std::size_t{ch} * st.cfg.block + i] =
-          static_cast<float>(adc_waveform(st.cfg.waveform, (ch + 1) * st.cfg.frequency_hz * t));
-    }
-  auto stamps = loan.value().field<double>("stamps").value().values;
-  stamps[0] = static_cast<double>(st.blocks);
-  stamps[1] = t0;
-  loan.value().header().experiment_time = t0;
-  if (st.pub.publish(std::move(loan.value())))
-    ++st.blocks;
-  else
-    ++st.failed_publishes;
-}
 
-void start(adc_actor* self) {
-  auto& st = self->state;
-  if (st.running)
-    return;
-  st.running = true;
-  self->send(self, block_atom::value, ++st.epoch);
-  emit_state(self, "start");
-}
-
-void stop(adc_actor* self) {
-  auto& st = self->state;
-  if (!st.running)
-    return;
-  st.running = false;
-  ++st.epoch;
-  emit_state(self, "stop");
-}
-
-runtime::command_table adc_commands(adc_actor* self) {
-  runtime::command_table cmds;
-  cmds.on("start", [self] {
-    start(self);
-    return state_json(self->state);
-  });
-  cmds.on("stop", [self] {
-    stop(self);
-    return state_json(self->state);
-  });
-  cmds.on("get_state", [self] { return state_json(self->state); });
-  cmds.on<frame_rate>("set_rate", [self](const frame_rate& r) -> expected<frame_rate> {
-    if (!(r.hz >= 1 && r.hz <= 1e7))
+  expected<void> set_rate(double hz) override {
+    if (!(hz >= 1 && hz <= 1e7))
       return error{errc::invalid_argument,
-                   "sample rate must be in [1, 1e7] Hz, got " + std::to_string(r.hz)};
-    self->state.cfg.sample_rate_hz = r.hz;
-    emit_state(self, "set_rate");
-    return r;
-  });
-  return cmds;
-}
+                   "sample rate must be in [1, 1e7] Hz, got " + std::to_string(hz)};
+    cfg_.sample_rate_hz = hz;
+    return ok();
+  }
 
-caf::behavior adc_behavior(adc_actor* self, adc_config cfg) {
-  auto& st = self->state;
-  st.cfg = std::move(cfg);
-  runtime::set_label(self, st.cfg.name);
-  auto pub =
-      runtime::publish(self, st.cfg.channel, adc_frame_schema(st.cfg.channels, st.cfg.block));
-  if (!pub) {
-    self->quit(make_error(pub.error().code, pub.error().context));
-    return {};
+  /// Block `counter` starts at sample counter * block: the time axis is the
+  /// samples', not the wall clock's.
+  void fill(runtime::loaned_frame& frame, uint64_t counter, double) override {
+    auto samples = frame.field<float>("samples").value().values;
+    double t0 = static_cast<double>(counter * cfg_.block) / cfg_.sample_rate_hz;
+    for (uint32_t ch = 0; ch < cfg_.channels; ++ch)
+      for (uint32_t i = 0; i < cfg_.block; ++i) {
+        double t = t0 + i / cfg_.sample_rate_hz;
+        samples[std::size_t{ch} * cfg_.block + i] =
+            static_cast<float>(adc_waveform(cfg_.waveform, (ch + 1) * cfg_.frequency_hz * t));
+      }
+    auto stamps = frame.field<double>("stamps").value().values;
+    stamps[0] = static_cast<double>(counter);
+    stamps[1] = t0;
+    frame.header().experiment_time = t0;
   }
-  st.pub = std::move(pub.value());
-  auto cmds = adc_commands(self);
-  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served) {
-    self->quit(make_error(served.error().code, served.error().context));
-    return {};
+
+  nlohmann::json state(const instrument_run& run) const override {
+    return {{"running", run.running},
+            {"blocks", run.frames},
+            {"channels", cfg_.channels},
+            {"sample_rate_hz", cfg_.sample_rate_hz},
+            {"block", cfg_.block},
+            {"waveform", cfg_.waveform},
+            {"channel", cfg_.instrument.channel}};
   }
-  emit_state(self, "ready");
-  if (st.cfg.autostart)
-    start(self);
-  auto table = cmds.handler();
-  return {
-      [self, table](const command& c) -> reply {
-        if (c.name == "crash") {
-          (void)runtime::emit(self, self->state.cfg.service + "/state", "crash",
-                              json_text{state_json(self->state).dump()});
-          throw std::runtime_error("adc '" + self->state.cfg.service + "' crashed on purpose");
-        }
-        return table(c);
-      },
-      [self](block_atom, uint64_t epoch) {
-        if (epoch != self->state.epoch || !self->state.running)
-          return;
-        publish_block(self);
-        self->delayed_send(self, block_period(self->state.cfg), block_atom::value, epoch);
-      },
-      answer_watchdog(),
-  };
-}
+
+private:
+  adc_config cfg_;
+};
 
 } // namespace
 
@@ -176,17 +89,15 @@ double adc_waveform(const std::string& waveform, double cycles) {
 expected<adc_config> adc_config_from(const runtime::actor_args& args) {
   const auto& p = args.params;
   adc_config c;
-  c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.channel = p.value("channel", args.publishes.empty() ? args.name + "/raw" : args.publishes[0]);
+  DXHUB_TRY(instrument, instrument_config_from(args, c.instrument, "adc"));
+  c.instrument = std::move(instrument);
   c.channels = p.value("channels", c.channels);
   c.sample_rate_hz = p.value("sample_rate_hz", c.sample_rate_hz);
   c.block = p.value("block", c.block);
   c.waveform = p.value("waveform", c.waveform);
   c.frequency_hz = p.value("frequency_hz", c.frequency_hz);
-  c.autostart = p.value("autostart", c.autostart);
   auto bad = [&](const std::string& what) {
-    return error{errc::invalid_argument, "adc '" + c.name + "': " + what};
+    return error{errc::invalid_argument, "adc '" + c.instrument.name + "': " + what};
   };
   if (c.channels < 1 || c.channels > 1024)
     return bad("channels must be in [1, 1024]");
@@ -200,7 +111,7 @@ expected<adc_config> adc_config_from(const runtime::actor_args& args) {
 }
 
 caf::actor spawn_simulated_adc(caf::actor_system& sys, adc_config config) {
-  return sys.spawn(adc_behavior, std::move(config));
+  return spawn_simulated_instrument(sys, std::make_shared<adc_model>(std::move(config)));
 }
 
 } // namespace dxhub::actors

@@ -2,9 +2,10 @@
 
 // A simulated ADC: publishes blocks of samples (f32 [channels, samples]) of
 // a waveform at a sample rate, serves start/stop/set_rate/get_state/crash
-// like a real digitizer, and emits its state as events. Every block carries
-// its block counter in stamps[0] and the time of its first sample in stamps[1].
+// like a real digitizer (simulated_instrument.hpp), and emits its state as events. Every block
+// carries its block counter in stamps[0] and the time of its first sample in stamps[1].
 
+#include "dxhub/actors/simulated_instrument.hpp"
 #include "dxhub/runtime/actor_types.hpp"
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/frame_schema.hpp"
@@ -17,10 +18,8 @@
 namespace dxhub::actors {
 
 struct adc_config {
-  std::string name = "adc0";
-  std::string service;
-  /// Where blocks go (default "<name>/raw").
-  std::string channel;
+  /// Name "adc0", no "stats" events unless asked for.
+  instrument_config instrument{.name = "adc0"};
   uint32_t channels = 4;
   double sample_rate_hz = 10000;
   /// Samples per channel in one frame.
@@ -28,7 +27,6 @@ struct adc_config {
   /// "sine", "square" or "sawtooth"; channel k runs at (k + 1) * frequency.
   std::string waveform = "sine";
   double frequency_hz = 50;
-  bool autostart = true;
 };
 
 /// "samples" f32 [channels, block] and "stamps" f64 [2].

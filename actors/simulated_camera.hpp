@@ -1,11 +1,13 @@
 #pragma once
 
 // A simulated camera: publishes u16 images at a frame rate, serves the
-// commands of a real camera, and emits its state as events. Every image
+// commands of a real camera (those of every simulated instrument, see
+// simulated_instrument.hpp, and set_exposure), and emits its state as events. Every image
 // carries its frame counter (pixels 0..3, four little-endian u16 words, and
 // stamps[0]) so that any reader can check that a frame is whole; with the
 // "counter" pattern every pixel depends on the counter.
 
+#include "dxhub/actors/simulated_instrument.hpp"
 #include "dxhub/runtime/actor_types.hpp"
 #include "dxhub/schemas/describe.hpp"
 #include "dxhub/schemas/expected.hpp"
@@ -16,37 +18,21 @@
 
 #include <chrono>
 #include <cstdint>
-#include <optional>
 #include <string>
 
 namespace dxhub::actors {
 
 struct camera_config {
-  /// Label of the actor; the service name unless `service` is set.
-  std::string name = "cam0";
-  std::string service;
-  /// Where frames go (default "<name>/raw").
-  std::string channel;
+  /// Name "cam0", a "stats" event every second.
+  instrument_config instrument{.name = "cam0", .stats_period = std::chrono::milliseconds{1000}};
   uint32_t width = 640;
   uint32_t height = 480;
   double rate_hz = 30;
   /// "gaussian_spot" (a drifting spot) or "counter" (every pixel checkable).
   std::string pattern = "gaussian_spot";
   double exposure_ms = 10;
-  /// Starts publishing at once (else waits for `start`).
-  bool autostart = true;
-  /// > 0: crash on purpose this long after the start (demonstrations).
-  double crash_after_s = 0;
-  /// "throw" (the actor fails; its supervisor restarts it) or "abort" (the
-  /// whole node process dies; the launcher restarts it).
-  std::string crash_mode = "throw";
-  /// With `crash_after_s`: a file created before the crash; when it exists,
-  /// the camera does not crash again (one crash per demo, even across processes).
-  std::string crash_marker;
   /// Pixels per second the spot drifts.
   double drift_px_per_s = 4;
-  /// How often a "stats" event reports frames and rate (0 = never).
-  std::chrono::milliseconds stats_period{1000};
 };
 
 /// `set_exposure` arguments and result.
@@ -57,17 +43,6 @@ struct exposure {
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
     return f(named("ms", x.ms));
-  }
-};
-
-/// `set_rate` arguments and result.
-struct frame_rate {
-  static constexpr const char* schema_name = "dxhub.frame_rate";
-  static constexpr uint32_t schema_version = 1;
-  double hz = 0;
-  template <class Self, class F>
-  static decltype(auto) describe(Self& x, F&& f) {
-    return f(named("hz", x.hz));
   }
 };
 

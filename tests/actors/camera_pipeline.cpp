@@ -5,6 +5,7 @@
 #include "dxhub/actors/stock_actors.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/runtime/events.hpp"
 #include "dxhub/tests/actors/stock_fixture.hpp"
 
 #include <cmath>
@@ -168,6 +169,41 @@ CAF_TEST(the_adc_publishes_blocks_of_its_waveform_and_serves_commands) {
   CAF_CHECK_EQUAL(state_of("adc0")["sample_rate_hz"].get<double>(), 2000.0);
   CAF_CHECK(call("adc0", "stop").ok());
   CAF_CHECK_EQUAL(state_of("adc0")["running"].get<bool>(), false);
+}
+
+CAF_TEST(the_adc_reports_stats_and_crashes_on_command_like_every_instrument) {
+  register_stock_actors();
+  runtime::actor_args a;
+  a.name = "adc1";
+  a.publishes = {"test/adc1/raw"};
+  a.params = {{"channels", 1}, {"sample_rate_hz", 1000.0}, {"block", 10}, {"stats_period_ms", 20}};
+  auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
+  CAF_REQUIRE(runtime::subscribe_events(me, "adc1"));
+  auto adc = runtime::spawn_actor(sys, "simulated_adc", a);
+  CAF_REQUIRE(adc);
+  spawned.push_back(adc.value());
+  bool counted = false;
+  while (!counted)
+    self->receive(
+        [&](const event& e) {
+          if (e.kind == "stats")
+            counted = nlohmann::json::parse(e.data.text)["frames"].get<uint64_t>() > 0;
+        },
+        caf::after(must_arrive) >> [&] { CAF_FAIL("no stats event with frames"); });
+  // The crash is announced with the state (blocks) and why, then the actor fails.
+  runtime::call_json(self.ptr(), find("adc1"), "crash", json_text{"{}"})
+      .receive([](const reply&) {}, [](caf::error&) {});
+  nlohmann::json crash;
+  while (crash.is_null())
+    self->receive(
+        [&](const event& e) {
+          if (e.kind == "crash")
+            crash = nlohmann::json::parse(e.data.text);
+        },
+        caf::after(must_arrive) >> [&] { CAF_FAIL("no crash event"); });
+  CAF_CHECK(crash["blocks"].get<uint64_t>() > 0);
+  CAF_CHECK_EQUAL(crash["mode"].get<std::string>(), "throw");
+  CAF_CHECK(crash["why"].get<std::string>().find("crash command") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

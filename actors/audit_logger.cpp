@@ -1,9 +1,6 @@
 #include "dxhub/actors/audit_logger.hpp"
 
-#include "dxhub/actors/supervisor.hpp"
-#include "dxhub/runtime/events.hpp"
-#include "dxhub/runtime/service.hpp"
-#include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/actors/detail/stock_actor.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
 
@@ -18,8 +15,7 @@ namespace {
 struct logger_state {
   audit_logger_config cfg;
   std::optional<audit_file> file;
-  uint64_t failures = 0;
-  std::string last_failure;
+  detail::failure_count failures;
   static inline const char* name = "audit_logger";
 };
 
@@ -31,37 +27,20 @@ nlohmann::json state_json(const logger_state& st) {
           {"rotations", st.file ? st.file->rotations() : 0},
           {"rotate_bytes", st.cfg.file.rotate_bytes},
           {"keep_files", st.cfg.file.keep_files},
-          {"failures", st.failures},
-          {"last_failure", st.last_failure}};
+          {"failures", st.failures.count},
+          {"last_failure", st.failures.last}};
 }
 
 void log_record(logger_actor* self, const audit_record& rec) {
   auto& st = self->state;
   // A full disk must not take the logger down: count, keep the reason, go on.
-  if (auto done = st.file->append(rec); !done) {
-    ++st.failures;
-    st.last_failure = done.error().what();
-  }
+  if (auto done = st.file->append(rec); !done)
+    st.failures.note(done.error());
 }
 
-caf::behavior logger_behavior(logger_actor* self, audit_logger_config cfg) {
+/// The trail's first line says where the logger writes.
+void log_started(logger_actor* self) {
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  runtime::set_label(self, st.cfg.name);
-  auto fail = [self](const error& e) {
-    self->quit(make_error(e.code, e.context));
-    return caf::behavior{};
-  };
-  auto file = audit_file::open(st.cfg.file);
-  if (!file)
-    return fail(file.error());
-  st.file.emplace(std::move(file.value()));
-  if (auto subscribed = runtime::subscribe_events(self, st.cfg.prefix); !subscribed)
-    return fail(subscribed.error());
-  runtime::command_table cmds;
-  cmds.on("get_state", [self] { return state_json(self->state); });
-  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served)
-    return fail(served.error());
   audit_record started;
   started.wall_ns = wall_ns();
   started.kind = "event";
@@ -70,11 +49,22 @@ caf::behavior logger_behavior(logger_actor* self, audit_logger_config cfg) {
   started.action = "logger_started";
   started.args = json_text{nlohmann::json{{"path", st.cfg.file.path}}.dump()};
   log_record(self, started);
-  return {
-      cmds.handler(),
-      [self](const event& e) { log_record(self, audit_record_of(e)); },
-      answer_watchdog(),
-  };
+}
+
+expected<void> open_logger(logger_actor* self) {
+  auto& st = self->state;
+  DXHUB_TRY(file, audit_file::open(st.cfg.file));
+  st.file.emplace(std::move(file));
+  DXHUB_TRYV(runtime::subscribe_events(self, st.cfg.prefix));
+  log_started(self);
+  return ok();
+}
+
+caf::behavior logger_behavior(logger_actor* self, audit_logger_config cfg) {
+  return detail::start_stock_actor(
+      self, std::move(cfg), state_json,
+      [self](runtime::command_table&) { return open_logger(self); },
+      [self](const event& e) { log_record(self, audit_record_of(e)); });
 }
 
 } // namespace

@@ -1,12 +1,9 @@
 #include "dxhub/actors/centroid.hpp"
 
+#include "dxhub/actors/detail/stock_actor.hpp"
 #include "dxhub/actors/simulated_camera.hpp"
-#include "dxhub/actors/supervisor.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
-#include "dxhub/runtime/events.hpp"
-#include "dxhub/runtime/service.hpp"
-#include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 
 #include <caf/all.hpp>
@@ -116,37 +113,26 @@ void on_status(centroid_actor* self, const runtime::channel_status& s) {
   (void)runtime::emit(self, st.cfg.service + "/input", "channel", json_text{data.dump()});
 }
 
-caf::behavior centroid_behavior(centroid_actor* self, centroid_config cfg) {
+expected<void> open_centroid(centroid_actor* self) {
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  runtime::set_label(self, st.cfg.name);
-  auto fail = [self](const error& e) {
-    self->quit(make_error(e.code, e.context));
-    return caf::behavior{};
-  };
-  auto pub = runtime::publish(self, st.cfg.output, centroid_frame_schema());
-  if (!pub)
-    return fail(pub.error());
-  st.pub = std::move(pub.value());
+  DXHUB_TRY(pub, runtime::publish(self, st.cfg.output, centroid_frame_schema()));
+  st.pub = std::move(pub);
   runtime::subscription_options opts;
   opts.policy = runtime::policy::latest;
-  auto sub = runtime::subscribe(self, st.cfg.input, opts);
-  if (!sub)
-    return fail(sub.error());
-  st.sub = std::move(sub.value());
-  runtime::command_table cmds;
-  cmds.on("get_state", [self] { return state_json(self->state); });
-  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served)
-    return fail(served.error());
+  DXHUB_TRY(sub, runtime::subscribe(self, st.cfg.input, opts));
+  st.sub = std::move(sub);
   if (st.cfg.stats_period.count() > 0)
     self->delayed_send(self, st.cfg.stats_period, stats_atom::value);
-  return {
-      cmds.handler(),
+  return ok();
+}
+
+caf::behavior centroid_behavior(centroid_actor* self, centroid_config cfg) {
+  return detail::start_stock_actor(
+      self, std::move(cfg), state_json,
+      [self](runtime::command_table&) { return open_centroid(self); },
       [self](stats_atom) { emit_stats(self); },
       [self](const runtime::frame& f) { on_frame(self, f); },
-      [self](const runtime::channel_status& s) { on_status(self, s); },
-      answer_watchdog(),
-  };
+      [self](const runtime::channel_status& s) { on_status(self, s); });
 }
 
 std::string default_output(const std::string& input) {

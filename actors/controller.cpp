@@ -1,9 +1,6 @@
 #include "dxhub/actors/controller.hpp"
 
-#include "dxhub/actors/supervisor.hpp"
-#include "dxhub/runtime/events.hpp"
-#include "dxhub/runtime/service.hpp"
-#include "dxhub/schemas/caf_types.hpp"
+#include "dxhub/actors/detail/stock_actor.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
 
@@ -82,21 +79,13 @@ void run_step(controller_actor* self) {
 }
 
 caf::behavior controller_behavior(controller_actor* self, controller_config cfg) {
-  auto& st = self->state;
-  st.cfg = std::move(cfg);
-  runtime::set_label(self, st.cfg.name);
-  runtime::command_table cmds;
-  cmds.on("get_state", [self] { return state_json(self->state); });
-  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served) {
-    self->quit(make_error(served.error().code, served.error().context));
-    return {};
-  }
-  self->delayed_send(self, st.cfg.start_delay, step_atom::value);
-  return {
-      cmds.handler(),
-      [self](step_atom) { run_step(self); },
-      answer_watchdog(),
-  };
+  return detail::start_stock_actor(
+      self, std::move(cfg), state_json,
+      [self](runtime::command_table&) -> expected<void> {
+        self->delayed_send(self, self->state.cfg.start_delay, step_atom::value);
+        return ok();
+      },
+      [self](step_atom) { run_step(self); });
 }
 
 } // namespace

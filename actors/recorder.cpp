@@ -1,12 +1,9 @@
 #include "dxhub/actors/recorder.hpp"
 
+#include "dxhub/actors/detail/stock_actor.hpp"
 #include "dxhub/actors/recording.hpp"
-#include "dxhub/actors/supervisor.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
-#include "dxhub/runtime/events.hpp"
-#include "dxhub/runtime/service.hpp"
-#include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 
 #include <caf/all.hpp>
@@ -21,8 +18,7 @@ struct recorder_state {
   recorder_config cfg;
   runtime::subscription sub;
   std::optional<recording_writer> writer;
-  uint64_t failures = 0;
-  std::string last_failure;
+  detail::failure_count failures;
   bool done = false;
   static inline const char* name = "recorder";
 };
@@ -34,13 +30,8 @@ nlohmann::json state_json(const recorder_state& st) {
           {"path", st.cfg.path},
           {"frames", st.writer ? st.writer->frames() : 0},
           {"done", st.done},
-          {"failures", st.failures},
-          {"last_failure", st.last_failure}};
-}
-
-void note_failure(recorder_actor* self, const error& e) {
-  ++self->state.failures;
-  self->state.last_failure = e.what();
+          {"failures", st.failures.count},
+          {"last_failure", st.failures.last}};
 }
 
 void finish(recorder_actor* self) {
@@ -60,48 +51,39 @@ void on_frame(recorder_actor* self, const runtime::frame& f) {
   if (!st.writer) {
     auto w = recording_writer::create(st.cfg.path, f.channel(), f.schema());
     if (!w)
-      return note_failure(self, w.error());
+      return st.failures.note(w.error());
     st.writer.emplace(std::move(w.value()));
   }
   // Flushed per frame: a crash of the recorder loses at most the frame at hand.
   if (auto written = st.writer->write(f.header(), f.payload()); !written)
-    return note_failure(self, written.error());
+    return st.failures.note(written.error());
   if (auto flushed = st.writer->flush(); !flushed)
-    return note_failure(self, flushed.error());
+    return st.failures.note(flushed.error());
   if (st.cfg.max_frames > 0 && st.writer->frames() >= st.cfg.max_frames)
     finish(self);
 }
 
-caf::behavior recorder_behavior(recorder_actor* self, recorder_config cfg) {
+expected<void> open_recorder(recorder_actor* self, runtime::command_table& cmds) {
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  runtime::set_label(self, st.cfg.name);
-  auto fail = [self](const error& e) {
-    self->quit(make_error(e.code, e.context));
-    return caf::behavior{};
-  };
   runtime::subscription_options opts;
   opts.policy = runtime::policy::reliable;
   opts.queue_depth = st.cfg.queue_depth;
-  auto sub = runtime::subscribe(self, st.cfg.channel, opts);
-  if (!sub)
-    return fail(sub.error());
-  st.sub = std::move(sub.value());
-  runtime::command_table cmds;
-  cmds.on("get_state", [self] { return state_json(self->state); });
+  DXHUB_TRY(sub, runtime::subscribe(self, st.cfg.channel, opts));
+  st.sub = std::move(sub);
   cmds.on("stop", [self] {
     if (!self->state.done)
       finish(self);
     return state_json(self->state);
   });
-  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served)
-    return fail(served.error());
-  return {
-      cmds.handler(),
+  return ok();
+}
+
+caf::behavior recorder_behavior(recorder_actor* self, recorder_config cfg) {
+  return detail::start_stock_actor(
+      self, std::move(cfg), state_json,
+      [self](runtime::command_table& cmds) { return open_recorder(self, cmds); },
       [self](const runtime::frame& f) { on_frame(self, f); },
-      [](const runtime::channel_status&) {},
-      answer_watchdog(),
-  };
+      [](const runtime::channel_status&) {});
 }
 
 } // namespace

@@ -1,11 +1,8 @@
 #include "dxhub/actors/relay.hpp"
 
-#include "dxhub/actors/supervisor.hpp"
+#include "dxhub/actors/detail/stock_actor.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
-#include "dxhub/runtime/events.hpp"
-#include "dxhub/runtime/service.hpp"
-#include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 
 #include <caf/all.hpp>
@@ -22,8 +19,7 @@ struct relay_state {
   runtime::subscription sub;
   runtime::publisher pub;
   uint64_t forwarded = 0;
-  uint64_t failures = 0;
-  std::string last_failure;
+  detail::failure_count failures;
   static inline const char* name = "relay";
 };
 
@@ -33,13 +29,8 @@ nlohmann::json state_json(const relay_state& st) {
   return {{"from", st.cfg.from},
           {"to", st.cfg.to},
           {"forwarded", st.forwarded},
-          {"failures", st.failures},
-          {"last_failure", st.last_failure}};
-}
-
-void note_failure(relay_actor* self, const error& e) {
-  ++self->state.failures;
-  self->state.last_failure = e.what();
+          {"failures", st.failures.count},
+          {"last_failure", st.failures.last}};
 }
 
 void forward(relay_actor* self, const runtime::frame& f) {
@@ -48,46 +39,36 @@ void forward(relay_actor* self, const runtime::frame& f) {
     // The outgoing channel takes the schema of the first frame.
     auto pub = runtime::publish(self, st.cfg.to, f.schema());
     if (!pub)
-      return note_failure(self, pub.error());
+      return st.failures.note(pub.error());
     st.pub = std::move(pub.value());
   }
   auto loan = st.pub.loan();
   if (!loan)
-    return note_failure(self, loan.error());
+    return st.failures.note(loan.error());
   auto out = loan.value().payload();
   auto in = f.payload();
   std::memcpy(out.data(), in.data(), std::min(out.size(), in.size()));
   loan.value().header().experiment_time = f.header().experiment_time;
   loan.value().header().meta = f.header().meta;
   if (auto sent = st.pub.publish(std::move(loan.value())); !sent)
-    return note_failure(self, sent.error());
+    return st.failures.note(sent.error());
   ++st.forwarded;
 }
 
-caf::behavior relay_behavior(relay_actor* self, relay_config cfg) {
+expected<void> open_relay(relay_actor* self) {
   auto& st = self->state;
-  st.cfg = std::move(cfg);
-  runtime::set_label(self, st.cfg.name);
-  auto fail = [self](const error& e) {
-    self->quit(make_error(e.code, e.context));
-    return caf::behavior{};
-  };
   runtime::subscription_options opts;
   opts.policy = st.cfg.reliable ? runtime::policy::reliable : runtime::policy::latest;
-  auto sub = runtime::subscribe(self, st.cfg.from, opts);
-  if (!sub)
-    return fail(sub.error());
-  st.sub = std::move(sub.value());
-  runtime::command_table cmds;
-  cmds.on("get_state", [self] { return state_json(self->state); });
-  if (auto served = runtime::serve(self, st.cfg.service, cmds); !served)
-    return fail(served.error());
-  return {
-      cmds.handler(),
-      [self](const runtime::frame& f) { forward(self, f); },
-      [](const runtime::channel_status&) {},
-      answer_watchdog(),
-  };
+  DXHUB_TRY(sub, runtime::subscribe(self, st.cfg.from, opts));
+  st.sub = std::move(sub);
+  return ok();
+}
+
+caf::behavior relay_behavior(relay_actor* self, relay_config cfg) {
+  return detail::start_stock_actor(
+      self, std::move(cfg), state_json,
+      [self](runtime::command_table&) { return open_relay(self); },
+      [self](const runtime::frame& f) { forward(self, f); }, [](const runtime::channel_status&) {});
 }
 
 } // namespace

@@ -20,41 +20,42 @@ namespace dxhub::cli {
 
 namespace {
 
-struct write_options {
-  std::string channel;
+/// What write, read and relay share: how many frames, how long they wait,
+/// how they report.
+struct run_options {
   uint64_t frames = 100;
+  int64_t timeout_ms = 10000;
+  bool json = false;
+  bool progress = false;
+
+  int64_t deadline_ns() const { return monotonic_ns() + timeout_ms * 1'000'000; }
+};
+
+struct write_options : run_options {
+  std::string channel;
   uint64_t size = 1 << 20;
   std::string pattern = "counter";
   double delay_ms = 0;
-  int64_t timeout_ms = 10000;
   uint32_t wait_subscribers = 0;
   uint32_t chunks = 32;
   bool checksum = false;
   bool keep = false;
-  bool json = false;
-  bool progress = false;
 };
 
-struct read_options {
+struct read_options : run_options {
   std::string channel;
-  uint64_t frames = 100;
   std::string pattern = "counter";
   std::string policy = "reliable";
   uint32_t queue_depth = 16;
-  int64_t timeout_ms = 10000;
   bool verify = false;
   bool checksum = false;
-  bool json = false;
-  bool progress = false;
 };
 
-struct relay_options {
+struct relay_options : run_options {
+  relay_options() { frames = 0; } // until idle
   std::string from;
   std::string to;
-  uint64_t frames = 0;
-  int64_t timeout_ms = 10000;
   uint32_t wait_subscribers = 0;
-  bool json = false;
 };
 
 double seconds_since(int64_t start_ns) {
@@ -77,6 +78,38 @@ expected<shm::subscriber> attach_when_there(const std::string& channel, const sc
 expected<shm::subscriber> attach_any(const std::string& channel,
                                      const shm::subscriber_options& opts, int64_t deadline_ns);
 
+/// Waits until `count` subscribers are attached to `pub`; false when the
+/// deadline passed first.
+bool wait_for_subscribers(shm::publisher& pub, uint32_t count, int64_t deadline_ns) {
+  while (pub.subscriber_count() < count) {
+    if (monotonic_ns() > deadline_ns)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    pub.maintain();
+  }
+  return true;
+}
+
+/// Takes frames from `sub` while `more()` holds and `deadline_ns` (which
+/// `on_frame` may move) has not passed, and says why it stopped: "done",
+/// "timeout" or the error. A publisher that went away is waited for until
+/// the deadline: it may restart.
+template <class More, class OnFrame>
+std::string take_frames(shm::subscriber& sub, const int64_t& deadline_ns, More more,
+                        OnFrame on_frame) {
+  while (more()) {
+    auto left = deadline_ns - monotonic_ns();
+    if (left <= 0)
+      return "timeout";
+    auto f = sub.take(std::chrono::nanoseconds{left});
+    if (f)
+      on_frame(f.value());
+    else if (f.error().code != errc::publisher_gone)
+      return f.error().what();
+  }
+  return "done";
+}
+
 int run_write(const write_options& o) {
   auto pattern = parse_raw_pattern(o.pattern);
   if (!pattern)
@@ -92,17 +125,12 @@ int run_write(const write_options& o) {
   auto pub = shm::publisher::open(o.channel, raw_bytes_schema(o.size), copts);
   if (!pub)
     return report("write", pub.error());
-  auto deadline = monotonic_ns() + o.timeout_ms * 1'000'000;
-  while (pub.value().subscriber_count() < o.wait_subscribers) {
-    if (monotonic_ns() > deadline) {
-      if (!o.keep)
-        (void)shm::remove_channel(o.channel);
-      return report("write", {errc::timeout, std::to_string(o.wait_subscribers)
-                                                 + " subscribers did not come within "
-                                                 + std::to_string(o.timeout_ms) + " ms"});
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    pub.value().maintain();
+  if (!wait_for_subscribers(pub.value(), o.wait_subscribers, o.deadline_ns())) {
+    if (!o.keep)
+      (void)shm::remove_channel(o.channel);
+    return report("write", {errc::timeout, std::to_string(o.wait_subscribers)
+                                               + " subscribers did not come within "
+                                               + std::to_string(o.timeout_ms) + " ms"});
   }
   progress_line progress{o.progress};
   uint64_t written = 0;
@@ -166,7 +194,7 @@ int run_read(const read_options& o) {
     return report("read", {errc::invalid_argument,
                            "--policy must be 'latest' or 'reliable', got '" + o.policy + "'"});
   sopts.queue_depth = o.queue_depth;
-  auto deadline = monotonic_ns() + o.timeout_ms * 1'000'000;
+  auto deadline = o.deadline_ns();
   auto sub = attach_any(o.channel, sopts, deadline);
   if (!sub) {
     auto e = sub.error();
@@ -179,39 +207,28 @@ int run_read(const read_options& o) {
   uint64_t got = 0, bad_checksum = 0, bad_pattern = 0, gaps = 0, bytes = 0, sessions = 0;
   uint64_t last_seq = 0, session = 0;
   int64_t start = 0;
-  std::string stop_reason = "done";
-  while (got < o.frames) {
-    auto left = deadline - monotonic_ns();
-    if (left <= 0) {
-      stop_reason = "timeout";
-      break;
-    }
-    auto f = sub.value().take(std::chrono::nanoseconds{left});
-    if (!f) {
-      if (f.error().code == errc::publisher_gone)
-        continue; // keep waiting for a restarted publisher until the deadline
-      stop_reason = f.error().what();
-      break;
-    }
-    if (got == 0)
-      start = monotonic_ns();
-    const auto& h = f.value().header();
-    if (h.session != session) {
-      session = h.session;
-      ++sessions;
-    } else if (h.sequence != last_seq + 1) {
-      ++gaps;
-    }
-    last_seq = h.sequence;
-    auto check = check_raw_frame(f.value().payload(), *pattern, o.verify, o.checksum);
-    bad_checksum += check.checksum_failed ? 1 : 0;
-    bad_pattern += check.pattern_failed ? 1 : 0;
-    bytes += f.value().payload().size();
-    ++got;
-    progress.update("read " + o.channel + ": " + std::to_string(got) + "/"
-                    + std::to_string(o.frames) + " frames, "
-                    + std::to_string(bad_checksum + bad_pattern) + " bad");
-  }
+  auto stop_reason = take_frames(
+      sub.value(), deadline, [&] { return got < o.frames; },
+      [&](const auto& f) {
+        if (got == 0)
+          start = monotonic_ns();
+        const auto& h = f.header();
+        if (h.session != session) {
+          session = h.session;
+          ++sessions;
+        } else if (h.sequence != last_seq + 1) {
+          ++gaps;
+        }
+        last_seq = h.sequence;
+        auto check = check_raw_frame(f.payload(), *pattern, o.verify, o.checksum);
+        bad_checksum += check.checksum_failed ? 1 : 0;
+        bad_pattern += check.pattern_failed ? 1 : 0;
+        bytes += f.payload().size();
+        ++got;
+        progress.update("read " + o.channel + ": " + std::to_string(got) + "/"
+                        + std::to_string(o.frames) + " frames, "
+                        + std::to_string(bad_checksum + bad_pattern) + " bad");
+      });
   progress.done();
   double secs = got > 0 ? seconds_since(start) : 0;
   uint64_t bad = bad_checksum + bad_pattern;
@@ -251,7 +268,7 @@ int run_read(const read_options& o) {
 int run_relay(const relay_options& o) {
   shm::subscriber_options sopts;
   sopts.mode = shm::policy::reliable;
-  auto deadline = monotonic_ns() + o.timeout_ms * 1'000'000;
+  auto deadline = o.deadline_ns();
   auto sub = attach_any(o.from, sopts, deadline);
   if (!sub) {
     auto e = sub.error();
@@ -268,36 +285,21 @@ int run_relay(const relay_options& o) {
   if (!pub)
     return report("relay", pub.error());
   // Frames wait in the source's reliable queue until the readers are there.
-  while (pub.value().subscriber_count() < o.wait_subscribers) {
-    if (monotonic_ns() > deadline)
-      return report("relay",
-                    {errc::timeout, std::to_string(o.wait_subscribers) + " subscriber(s) of '"
-                                        + o.to + "' did not come within the timeout"});
-    std::this_thread::sleep_for(std::chrono::milliseconds{5});
-  }
+  if (!wait_for_subscribers(pub.value(), o.wait_subscribers, deadline))
+    return report("relay",
+                  {errc::timeout, std::to_string(o.wait_subscribers) + " subscriber(s) of '" + o.to
+                                      + "' did not come within the timeout"});
   uint64_t forwarded = 0, failures = 0;
-  std::string stop_reason = "done";
-  while (o.frames == 0 || forwarded < o.frames) {
-    auto left = deadline - monotonic_ns();
-    if (left <= 0) {
-      stop_reason = "timeout";
-      break;
-    }
-    auto f = sub.value().take(std::chrono::nanoseconds{left});
-    if (!f) {
-      if (f.error().code == errc::publisher_gone)
-        continue;
-      stop_reason = f.error().what();
-      break;
-    }
-    auto payload = f.value().payload();
-    if (auto sent = pub.value().publish_copy(payload, f.value().header().meta); sent)
-      ++forwarded;
-    else
-      ++failures;
-    // Each forwarded frame extends the deadline: relay runs while frames flow.
-    deadline = monotonic_ns() + o.timeout_ms * 1'000'000;
-  }
+  auto stop_reason = take_frames(
+      sub.value(), deadline, [&] { return o.frames == 0 || forwarded < o.frames; },
+      [&](const auto& f) {
+        if (auto sent = pub.value().publish_copy(f.payload(), f.header().meta); sent)
+          ++forwarded;
+        else
+          ++failures;
+        // Each forwarded frame extends the deadline: relay runs while frames flow.
+        deadline = o.deadline_ns();
+      });
   nlohmann::json summary{{"from", o.from},
                          {"to", o.to},
                          {"forwarded", forwarded},
@@ -335,25 +337,36 @@ expected<shm::subscriber> attach_any(const std::string& channel,
 
 } // namespace
 
+namespace {
+
+/// The options of every frame tool: --frames, --timeout-ms, --json-output
+/// and, for those that show one, --progress.
+void add_run_options(CLI::App* cmd, run_options& o, const std::string& frames_help,
+                     const std::string& timeout_help, bool with_progress) {
+  cmd->add_option("--frames", o.frames, frames_help)->capture_default_str();
+  cmd->add_option("--timeout-ms", o.timeout_ms, timeout_help)->capture_default_str();
+  cmd->add_flag("--json-output,--json", o.json, "print the summary as JSON");
+  if (with_progress)
+    cmd->add_flag("--progress", o.progress, "progress line even when stderr is no terminal");
+}
+
+} // namespace
+
 void add_write(CLI::App& app, int& rc) {
   auto o = std::make_shared<write_options>();
   auto* cmd = app.add_subcommand("write", "publish raw frames on a channel (shared memory)");
   cmd->add_option("channel", o->channel, "channel name, e.g. lab/test/raw")->required();
-  cmd->add_option("--frames", o->frames, "frames to write")->capture_default_str();
+  add_run_options(cmd, *o, "frames to write",
+                  "wait for subscribers, and for a slow reliable reader", true);
   cmd->add_option("--size", o->size, "payload bytes per frame")->capture_default_str();
   cmd->add_option("--pattern", o->pattern, "counter | zeros | random")->capture_default_str();
   cmd->add_option("--delay-ms", o->delay_ms, "pause between frames")->capture_default_str();
-  cmd->add_option("--timeout-ms", o->timeout_ms,
-                  "wait for subscribers, and for a slow reliable reader")
-      ->capture_default_str();
   cmd->add_option("--wait-subscribers", o->wait_subscribers,
                   "start once this many subscribers are attached")
       ->capture_default_str();
   cmd->add_option("--chunks", o->chunks, "chunks in the channel's pool")->capture_default_str();
   cmd->add_flag("--checksum", o->checksum, "store a checksum in every frame");
   cmd->add_flag("--keep", o->keep, "leave the channel's segment behind at the end");
-  cmd->add_flag("--json-output,--json", o->json, "print the summary as JSON");
-  cmd->add_flag("--progress", o->progress, "progress line even when stderr is no terminal");
   cmd->callback([o, &rc] { rc = run_write(*o); });
 }
 
@@ -361,17 +374,14 @@ void add_read(CLI::App& app, int& rc) {
   auto o = std::make_shared<read_options>();
   auto* cmd = app.add_subcommand("read", "take raw frames from a channel and check them");
   cmd->add_option("channel", o->channel, "channel name")->required();
-  cmd->add_option("--frames", o->frames, "frames to read")->capture_default_str();
+  add_run_options(cmd, *o, "frames to read", "give up after this long", true);
   cmd->add_option("--pattern", o->pattern, "the writer's pattern (for --verify)")
       ->capture_default_str();
   cmd->add_option("--policy", o->policy, "latest | reliable")->capture_default_str();
   cmd->add_option("--queue-depth", o->queue_depth, "frames queued for this reader")
       ->capture_default_str();
-  cmd->add_option("--timeout-ms", o->timeout_ms, "give up after this long")->capture_default_str();
   cmd->add_flag("--verify", o->verify, "compare every byte with the pattern");
   cmd->add_flag("--checksum", o->checksum, "recompute every frame's checksum");
-  cmd->add_flag("--json-output,--json", o->json, "print the summary as JSON");
-  cmd->add_flag("--progress", o->progress, "progress line even when stderr is no terminal");
   cmd->callback([o, &rc] { rc = run_read(*o); });
 }
 
@@ -380,14 +390,11 @@ void add_relay(CLI::App& app, int& rc) {
   auto* cmd = app.add_subcommand("relay", "forward the frames of one channel to another");
   cmd->add_option("from", o->from, "source channel")->required();
   cmd->add_option("to", o->to, "destination channel")->required();
-  cmd->add_option("--frames", o->frames, "stop after this many frames (0: until idle)")
-      ->capture_default_str();
-  cmd->add_option("--timeout-ms", o->timeout_ms, "stop after this long without a frame")
-      ->capture_default_str();
+  add_run_options(cmd, *o, "stop after this many frames (0: until idle)",
+                  "stop after this long without a frame", false);
   cmd->add_option("--wait-subscribers", o->wait_subscribers,
                   "forward only once this many readers subscribed to TO")
       ->capture_default_str();
-  cmd->add_flag("--json-output,--json", o->json, "print the summary as JSON");
   cmd->callback([o, &rc] { rc = run_relay(*o); });
 }
 

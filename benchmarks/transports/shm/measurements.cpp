@@ -1,5 +1,6 @@
 #include "dxhub/benchmarks/transports/shm/measurements.hpp"
 
+#include "dxhub/benchmarks/support/pipe_io.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
@@ -31,10 +32,10 @@ std::string unique_channel(const char* what) {
 channel_options options_for(std::size_t bytes, uint32_t readers) {
   channel_options o;
   o.chunk_size = bytes;
-  // Deep queues ride out the moments a busy machine deschedules one side.
-  bool huge = bytes >= (std::size_t{8} << 20);
-  bool large = bytes >= (std::size_t{1} << 20);
-  o.chunk_count = huge ? 16 : large ? 32 : 256;
+  // The same pool and queue for every size, so that the rates of different
+  // sizes compare like with like (8 MiB: a 512 MiB segment). Deep queues
+  // ride out the moments a busy machine deschedules one side.
+  o.chunk_count = 64;
   o.max_subscribers = readers;
   o.max_queue_depth = o.chunk_count / 2;
   o.reliable_timeout = 5s;
@@ -83,30 +84,6 @@ bool wait_for_subscribers(publisher& pub, std::size_t n) {
       return false;
     else
       std::this_thread::sleep_for(1ms);
-  return true;
-}
-
-bool write_all(int fd, const void* data, std::size_t n) {
-  auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    auto w = write(fd, p, n);
-    if (w <= 0)
-      return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* data, std::size_t n) {
-  auto* p = static_cast<char*>(data);
-  while (n > 0) {
-    auto r = read(fd, p, n);
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
   return true;
 }
 

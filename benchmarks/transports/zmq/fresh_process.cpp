@@ -1,5 +1,7 @@
 #include "dxhub/benchmarks/transports/zmq/fresh_process.hpp"
 
+#include "dxhub/benchmarks/support/pipe_io.hpp"
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -11,38 +13,6 @@
 #include <unistd.h>
 
 namespace dxhub::bench::zmq {
-
-namespace {
-
-bool write_all(int fd, const void* data, std::size_t n) {
-  auto* p = static_cast<const char*>(data);
-  while (n > 0) {
-    auto w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
-
-bool read_all(int fd, void* data, std::size_t n) {
-  auto* p = static_cast<char*>(data);
-  while (n > 0) {
-    auto r = ::read(fd, p, n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return false;
-    p += r;
-    n -= static_cast<std::size_t>(r);
-  }
-  return true;
-}
-
-} // namespace
 
 std::vector<double> in_fresh_process(const std::function<std::vector<double>()>& measure,
                                      malloc_mode mode) {

@@ -68,6 +68,11 @@ expected<frame> subscriber_core::try_take() {
       wake_reader(row.space); // a reliable publisher may sleep until there is room
       row.delivered.store(row.delivered.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
+      // Ask for the next queued frame's header now: its transfer (and, for
+      // chunks pages apart, its page walk) overlaps this frame's handling.
+      if (head + 1 < tail_seen_)
+        if (auto next = ring[(head + 1) % cap].load(std::memory_order_relaxed); next < count)
+          __builtin_prefetch(&seg_->chunk(next));
       auto& chunk = seg_->chunk(c);
       auto size = std::min<uint64_t>(chunk.payload_bytes, seg_->header().chunk_capacity);
       return frame{shared_from_this(), c, &chunk.frame, seg_->payload(c), size, &schema_};

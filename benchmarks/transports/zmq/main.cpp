@@ -95,10 +95,14 @@ void measure(const settings& s, report& out, const std::string& dir) {
       if (s.parts.find("lat") != std::string::npos) {
         // Envelope and raw take turns, each run in a fresh process; the
         // samples of all runs are pooled.
-        std::vector<double> envelope, raw;
+        std::vector<double> envelope, blocking, raw;
         for (int r = 0; r < s.repeats; ++r) {
           auto env_run = latency_run(s, bytes, endpoint_for(transport, dir, counter));
+          auto blocking_run = latency_run(s, bytes, endpoint_for(transport, dir, counter));
           auto raw_run = latency_run(s, bytes, endpoint_for(transport, dir, counter));
+          append(blocking, bz::in_fresh_process(
+                               [&] { return bz::envelope_blocking_round_trips(blocking_run); },
+                               s.malloc_setting()));
           append(envelope, bz::in_fresh_process([&] { return bz::envelope_round_trips(env_run); },
                                                 s.malloc_setting()));
           append(raw, bz::in_fresh_process([&] { return bz::raw_round_trips(raw_run); },
@@ -106,6 +110,8 @@ void measure(const settings& s, report& out, const std::string& dir) {
         }
         if (!envelope.empty())
           out.add_latency("zmq_envelope_" + transport, "block", bytes, envelope);
+        if (!blocking.empty())
+          out.add_latency("zmq_envelope_blocking_" + transport, "block", bytes, blocking);
         if (!raw.empty())
           out.add_latency("zmq_raw_" + transport, "block", bytes, raw);
       }
@@ -162,6 +168,11 @@ void add_ratios(const settings& s, report& out) {
       auto raw_p50 = out.find("lat", "zmq_raw_" + transport, "block", label, "p50");
       if (env_p50 > 0 && raw_p50 > 0)
         out.add_ratio("envelope/raw rtt p50 " + transport + " " + label, env_p50 / raw_p50, goal);
+      auto blocking_p50 =
+          out.find("lat", "zmq_envelope_blocking_" + transport, "block", label, "p50");
+      if (blocking_p50 > 0 && raw_p50 > 0)
+        out.add_ratio("envelope (blocking_client)/raw rtt p50 " + transport + " " + label,
+                      blocking_p50 / raw_p50, goal);
       auto env_rate = out.find("thr", "zmq_envelope_" + transport, "block", label, "msgs_per_s");
       auto raw_rate = out.find("thr", "zmq_raw_" + transport, "block", label, "msgs_per_s");
       if (env_rate > 0 && raw_rate > 0)

@@ -1,6 +1,7 @@
 #include "dxhub/benchmarks/transports/zmq/measurements.hpp"
 
 #include "dxhub/benchmarks/support/report.hpp"
+#include "dxhub/transports/zmq/blocking_client.hpp"
 #include "dxhub/transports/zmq/client.hpp"
 #include "dxhub/transports/zmq/publisher.hpp"
 #include "dxhub/transports/zmq/server.hpp"
@@ -80,6 +81,34 @@ std::vector<double> envelope_round_trips(const run_options& o) {
     auto stop = now_ns();
     if (!answer || answer.value().payload.size() != o.bytes) {
       std::fprintf(stderr, "envelope round trip failed\n");
+      return {};
+    }
+    if (i >= o.warmup)
+      samples.push_back(static_cast<double>(stop - start));
+  }
+  return samples;
+}
+
+std::vector<double> envelope_blocking_round_trips(const run_options& o) {
+  auto buffer = make_buffer(o.bytes); // outlives the loops and their sockets
+  dz::io_loop server_loop;
+  dz::io_loop client_loop; // lends its context only
+  auto srv = dz::server::bind(server_loop, o.endpoint, [](dz::request req, dz::responder answer) {
+    answer.reply(req.header, std::move(req.payload));
+  });
+  if (!srv)
+    return {};
+  auto c = dz::blocking_client::connect(client_loop, srv.value()->endpoint());
+  if (!c)
+    return {};
+  std::vector<double> samples;
+  samples.reserve(o.iterations);
+  for (std::size_t i = 0; i < o.warmup + o.iterations; ++i) {
+    auto start = now_ns();
+    auto answer = c.value()->request(bench_header(), envelope_payload(o, buffer), 10s);
+    auto stop = now_ns();
+    if (!answer || answer.value().payload.size() != o.bytes) {
+      std::fprintf(stderr, "envelope (blocking client) round trip failed\n");
       return {};
     }
     if (i >= o.warmup)

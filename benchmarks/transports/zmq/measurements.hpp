@@ -24,6 +24,9 @@ struct run_options {
 /// Round-trip times in ns, one per iteration.
 std::vector<double> envelope_round_trips(const run_options& o);
 std::vector<double> raw_round_trips(const run_options& o);
+/// The envelope through `blocking_client`: the caller's thread owns the
+/// socket, as raw cppzmq's does (no io_loop hand-off on the client side).
+std::vector<double> envelope_blocking_round_trips(const run_options& o);
 
 /// Messages per second received by one subscriber.
 double envelope_pubsub_rate(const run_options& o);

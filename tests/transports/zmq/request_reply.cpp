@@ -2,8 +2,10 @@
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
+#include "dxhub/transports/zmq/blocking_client.hpp"
 
 #include <future>
+#include <optional>
 #include <thread>
 
 using namespace dxhub;
@@ -137,6 +139,47 @@ CAF_TEST(an error from the service reaches the caller) {
   CAF_REQUIRE(!answer);
   CAF_CHECK(answer.error().code == errc::unknown_command);
   CAF_CHECK_EQUAL(answer.error().context, "triple");
+}
+
+CAF_TEST(a blocking client gets its replies on its own thread and skips a late one) {
+  fixture::scratch_dir dir;
+  io_loop loop;
+  // The first request is answered only when the second comes, before it.
+  std::optional<std::pair<request, responder>> held;
+  auto srv = server::bind(loop, dir.ipc("lab"), [&](request req, responder answer) {
+    if (!held) {
+      held.emplace(std::move(req), answer);
+      return;
+    }
+    fixture::lab_service(std::move(held->first), held->second);
+    fixture::lab_service(std::move(req), answer);
+  });
+  CAF_REQUIRE(srv);
+  auto c = blocking_client::connect(loop, srv.value()->endpoint());
+  CAF_REQUIRE(c);
+  auto first = c.value()->call<dxhub::reply>(fixture::double_command(1, 1, "me"), 200ms);
+  CAF_REQUIRE(!first);
+  CAF_CHECK(first.error().code == errc::timeout);
+  auto second = c.value()->call<dxhub::reply>(fixture::double_command(2, 21, "me"), 5s);
+  CAF_REQUIRE(second);
+  CAF_CHECK_EQUAL(second.value().id, 2u);
+  CAF_CHECK_EQUAL(second.value().result.text, R"({"n":42,"tag":"me"})");
+  CAF_CHECK_EQUAL(c.value()->stats().rejected_total(), 1u); // the late reply to the first
+  auto cmd = fixture::double_command(3, 1, "me");
+  cmd.name = "triple";
+  auto failed = c.value()->call<dxhub::reply>(cmd, 5s);
+  CAF_REQUIRE(!failed);
+  CAF_CHECK(failed.error().code == errc::unknown_command);
+}
+
+CAF_TEST(a blocking client with no server times out) {
+  fixture::scratch_dir dir;
+  io_loop loop;
+  auto c = blocking_client::connect(loop, dir.ipc("nobody"));
+  CAF_REQUIRE(c);
+  auto answer = c.value()->call<dxhub::reply>(fixture::double_command(1, 1, "me"), 100ms);
+  CAF_REQUIRE(!answer);
+  CAF_CHECK(answer.error().code == errc::timeout);
 }
 
 CAF_TEST(eight client processes with a thousand outstanding requests each over ipc) {

@@ -16,10 +16,9 @@ namespace {
 /// waveform; its rate is the sample rate.
 class adc_model final : public instrument_model {
 public:
-  explicit adc_model(adc_config cfg) : cfg_(std::move(cfg)) {}
+  explicit adc_model(adc_config cfg)
+    : instrument_model("simulated_adc", "adc"), cfg_(std::move(cfg)) {}
 
-  const char* actor_name() const override { return "simulated_adc"; }
-  std::string kind() const override { return "adc"; }
   const instrument_config& config() const override { return cfg_.instrument; }
   frame_schema schema() const override { return adc_frame_schema(cfg_.channels, cfg_.block); }
 

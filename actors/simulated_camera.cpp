@@ -47,10 +47,9 @@ void embed_counter(std::span<uint16_t> image, uint64_t counter) {
 /// What makes the simulated instrument a camera: images, exposure, frame rate.
 class camera_model final : public instrument_model {
 public:
-  explicit camera_model(camera_config cfg) : cfg_(std::move(cfg)) {}
+  explicit camera_model(camera_config cfg)
+    : instrument_model("simulated_camera", "camera"), cfg_(std::move(cfg)) {}
 
-  const char* actor_name() const override { return "simulated_camera"; }
-  std::string kind() const override { return "camera"; }
   const instrument_config& config() const override { return cfg_.instrument; }
   frame_schema schema() const override { return camera_frame_schema(cfg_.width, cfg_.height); }
 

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace dxhub::runtime {
 class command_table;
@@ -82,12 +83,15 @@ expected<instrument_config> instrument_config_from(const runtime::actor_args& ar
 /// `spawn_simulated_instrument` does the rest.
 class instrument_model {
 public:
+  /// `actor_name` is the actor's CAF name ("simulated_camera"), `kind` what
+  /// the instrument is called in messages ("camera").
+  instrument_model(const char* actor_name, std::string kind)
+    : actor_name_(actor_name), kind_(std::move(kind)) {}
   virtual ~instrument_model() = default;
 
-  /// The actor's CAF name, e.g. "simulated_camera".
-  virtual const char* actor_name() const = 0;
-  /// What the instrument is called in messages, e.g. "camera".
-  virtual std::string kind() const = 0;
+  const char* actor_name() const noexcept { return actor_name_; }
+  const std::string& kind() const noexcept { return kind_; }
+
   virtual const instrument_config& config() const = 0;
   /// The schema of its frames.
   virtual frame_schema schema() const = 0;
@@ -104,6 +108,10 @@ public:
   /// "state" event after a command changed the state.
   virtual void add_commands(runtime::command_table& commands,
                             std::function<void(const std::string& why)> changed);
+
+private:
+  const char* actor_name_;
+  std::string kind_;
 };
 
 /// Spawns the actor of a simulated instrument.

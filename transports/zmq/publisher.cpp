@@ -47,23 +47,17 @@ struct publisher_core {
 expected<std::unique_ptr<publisher>> publisher::bind(io_loop& loop, std::string_view endpoint,
                                                      socket_options options) {
   auto core = std::make_shared<detail::publisher_core>(loop, std::move(options));
-  auto opened = loop.call([&]() -> expected<void> {
-    core->socket.set(::zmq::sockopt::xpub_verbose, 1);
-    DXHUB_TRY(where,
-              detail::open_socket(loop, core->socket, endpoint, true, core->options, core->stats));
-    core->where = std::move(where);
-    auto* raw = core.get();
-    loop.add_socket(core->socket, [raw] { raw->serve(); });
-    return ok();
-  });
+  auto* raw = core.get();
+  auto opened = detail::open_served(
+      loop, core->socket, endpoint, true, core->options, core->stats, core->where,
+      [raw] { raw->serve(); }, {}, [raw] { raw->socket.set(::zmq::sockopt::xpub_verbose, 1); });
   if (!opened)
     return opened.error();
   return std::unique_ptr<publisher>{new publisher{std::move(core)}};
 }
 
 publisher::~publisher() {
-  core_->loop.call(
-      [this] { detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain); });
+  detail::close_served(core_->loop, core_->socket, core_->where);
 }
 
 uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::message_t payload) {

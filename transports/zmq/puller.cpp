@@ -53,22 +53,16 @@ expected<std::unique_ptr<puller>> puller::connect(io_loop& loop, std::string_vie
 expected<std::unique_ptr<puller>> puller::open(io_loop& loop, std::string_view endpoint, bool bind,
                                                work_handler handler, socket_options options) {
   auto core = std::make_shared<detail::puller_core>(loop, std::move(handler), std::move(options));
-  auto opened = loop.call([&]() -> expected<void> {
-    DXHUB_TRY(where,
-              detail::open_socket(loop, core->socket, endpoint, bind, core->options, core->stats));
-    core->where = std::move(where);
-    auto* raw = core.get();
-    loop.add_socket(core->socket, [raw] { raw->serve(); });
-    return ok();
-  });
+  auto* raw = core.get();
+  auto opened = detail::open_served(loop, core->socket, endpoint, bind, core->options, core->stats,
+                                    core->where, [raw] { raw->serve(); });
   if (!opened)
     return opened.error();
   return std::unique_ptr<puller>{new puller{std::move(core)}};
 }
 
 puller::~puller() {
-  core_->loop.call(
-      [this] { detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain); });
+  detail::close_served(core_->loop, core_->socket, core_->where);
 }
 
 const std::string& puller::endpoint() const noexcept {

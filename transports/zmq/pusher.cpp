@@ -49,26 +49,18 @@ expected<std::unique_ptr<pusher>> pusher::connect(io_loop& loop, std::string_vie
 expected<std::unique_ptr<pusher>> pusher::open(io_loop& loop, std::string_view endpoint, bool bind,
                                                socket_options options) {
   auto core = std::make_shared<detail::pusher_core>(loop, std::move(options));
-  auto opened = loop.call([&]() -> expected<void> {
-    DXHUB_TRY(where,
-              detail::open_socket(loop, core->socket, endpoint, bind, core->options, core->stats));
-    core->where = std::move(where);
-    auto* raw = core.get();
-    // PUSH takes no input; only writability matters.
-    loop.add_socket(
-        core->socket, [] {}, [raw] { raw->flush(); });
-    return ok();
-  });
+  auto* raw = core.get();
+  // PUSH takes no input; only writability matters.
+  auto opened = detail::open_served(
+      loop, core->socket, endpoint, bind, core->options, core->stats, core->where, [] {},
+      [raw] { raw->flush(); });
   if (!opened)
     return opened.error();
   return std::unique_ptr<pusher>{new pusher{std::move(core)}};
 }
 
 pusher::~pusher() {
-  core_->loop.call([this] {
-    core_->closed = true;
-    detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain);
-  });
+  detail::close_served(core_->loop, core_->socket, core_->where, [this] { core_->closed = true; });
 }
 
 uint64_t pusher::push(envelope_header header, ::zmq::message_t payload) {

@@ -209,24 +209,17 @@ zmq::encoding responder::encoding() const noexcept {
 expected<std::unique_ptr<server>> server::bind(io_loop& loop, std::string_view endpoint,
                                                request_handler handler, server_options options) {
   auto core = std::make_shared<detail::server_core>(loop, std::move(handler), std::move(options));
-  auto opened = loop.call([&]() -> expected<void> {
-    DXHUB_TRY(where,
-              detail::open_socket(loop, core->socket, endpoint, true, core->options, core->stats));
-    core->where = std::move(where);
-    auto* raw = core.get();
-    loop.add_socket(
-        core->socket, [raw] { raw->serve(); },
-        [raw] { raw->out.flush(raw->loop, raw->socket, raw->stats); });
-    return ok();
-  });
+  auto* raw = core.get();
+  auto opened = detail::open_served(
+      loop, core->socket, endpoint, true, core->options, core->stats, core->where,
+      [raw] { raw->serve(); }, [raw] { raw->out.flush(raw->loop, raw->socket, raw->stats); });
   if (!opened)
     return opened.error();
   return std::unique_ptr<server>{new server{std::move(core)}};
 }
 
 server::~server() {
-  core_->loop.call(
-      [this] { detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain); });
+  detail::close_served(core_->loop, core_->socket, core_->where);
 }
 
 const std::string& server::endpoint() const noexcept {

@@ -54,24 +54,21 @@ expected<std::unique_ptr<subscriber>> subscriber::connect(io_loop& loop, std::st
                                                           socket_options options) {
   auto core =
       std::make_shared<detail::subscriber_core>(loop, std::move(handler), std::move(options));
-  auto opened = loop.call([&]() -> expected<void> {
-    for (const auto& prefix : prefixes)
-      core->socket.set(::zmq::sockopt::subscribe, prefix);
-    DXHUB_TRY(where,
-              detail::open_socket(loop, core->socket, endpoint, false, core->options, core->stats));
-    core->where = std::move(where);
-    auto* raw = core.get();
-    loop.add_socket(core->socket, [raw] { raw->serve(); });
-    return ok();
-  });
+  auto* raw = core.get();
+  auto opened = detail::open_served(
+      loop, core->socket, endpoint, false, core->options, core->stats, core->where,
+      [raw] { raw->serve(); }, {},
+      [&] {
+        for (const auto& prefix : prefixes)
+          raw->socket.set(::zmq::sockopt::subscribe, prefix);
+      });
   if (!opened)
     return opened.error();
   return std::unique_ptr<subscriber>{new subscriber{std::move(core)}};
 }
 
 subscriber::~subscriber() {
-  core_->loop.call(
-      [this] { detail::close_socket(core_->loop, core_->socket, core_->where.zap_domain); });
+  detail::close_served(core_->loop, core_->socket, core_->where);
 }
 
 void subscriber::subscribe(std::string prefix) {

@@ -69,6 +69,29 @@ void close_socket(io_loop& loop, ::zmq::socket_t& socket, const std::string& zap
   socket.close();
 }
 
+expected<void> open_served(io_loop& loop, ::zmq::socket_t& socket, std::string_view endpoint,
+                           bool bind, const socket_options& options, counters& stats, opened& where,
+                           std::function<void()> on_readable, std::function<void()> on_writable,
+                           const std::function<void()>& prepare) {
+  return loop.call([&]() -> expected<void> {
+    if (prepare)
+      prepare();
+    DXHUB_TRY(result, open_socket(loop, socket, endpoint, bind, options, stats));
+    where = std::move(result);
+    loop.add_socket(socket, std::move(on_readable), std::move(on_writable));
+    return ok();
+  });
+}
+
+void close_served(io_loop& loop, ::zmq::socket_t& socket, const opened& where,
+                  const std::function<void()>& before) {
+  loop.call([&] {
+    if (before)
+      before();
+    close_socket(loop, socket, where.zap_domain);
+  });
+}
+
 receive_status receive_frames(::zmq::socket_t& socket, std::vector<::zmq::message_t>& frames,
                               std::size_t max_frames) {
   frames.clear();

@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,20 @@ expected<opened> open_socket(io_loop& loop, ::zmq::socket_t& socket, std::string
 
 /// Loop thread only: undoes `open_socket`'s ZAP registration and closes the socket.
 void close_socket(io_loop& loop, ::zmq::socket_t& socket, const std::string& zap_domain);
+
+/// Any thread: what every pattern does to start serving a socket, on the
+/// loop thread - `prepare` (the pattern's own socket options), `open_socket`,
+/// `where` recorded, then the loop calls `on_readable` (and `on_writable`).
+expected<void> open_served(io_loop& loop, ::zmq::socket_t& socket, std::string_view endpoint,
+                           bool bind, const socket_options& options, counters& stats, opened& where,
+                           std::function<void()> on_readable,
+                           std::function<void()> on_writable = {},
+                           const std::function<void()>& prepare = {});
+
+/// Any thread: stops serving and closes the socket on the loop thread, after
+/// running `before` there.
+void close_served(io_loop& loop, ::zmq::socket_t& socket, const opened& where,
+                  const std::function<void()>& before = {});
 
 /// The outcome of one bounded receive.
 enum class receive_status { nothing, complete, too_many_frames };

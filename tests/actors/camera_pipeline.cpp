@@ -54,18 +54,12 @@ CAF_TEST(camera_frames_verify_and_feed_the_centroid) {
   spawned.push_back(centroid.value());
   auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
   CAF_REQUIRE(runtime::subscribe(me, "test/cam0/centroid"));
-  int results = 0;
-  while (results < 10)
-    self->receive(
-        [&](const runtime::frame& f) {
-          auto v = f.field<double>("centroid").value().values;
-          CAF_CHECK(v[5] >= 0); // the camera's counter verified
-          CAF_CHECK(std::abs(v[0] - 32) < 25);
-          CAF_CHECK(std::abs(v[1] - 24) < 20);
-          ++results;
-        },
-        [](const runtime::channel_status&) {},
-        caf::after(must_arrive) >> [&] { CAF_FAIL("no centroid frame"); });
+  receive_frames(10, [](const runtime::frame& f) {
+    auto v = f.field<double>("centroid").value().values;
+    CAF_CHECK(v[5] >= 0); // the camera's counter verified
+    CAF_CHECK(std::abs(v[0] - 32) < 25);
+    CAF_CHECK(std::abs(v[1] - 24) < 20);
+  });
   auto st = state_of("centroid0");
   CAF_CHECK(st["frames"].get<uint64_t>() >= 10u);
   CAF_CHECK_EQUAL(st["bad_frames"].get<uint64_t>(), 0u);
@@ -78,20 +72,14 @@ CAF_TEST(counter_frames_are_whole) {
   spawned.push_back(cam.value());
   auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
   CAF_REQUIRE(runtime::subscribe(me, "test/cam1/raw"));
-  int seen = 0;
-  while (seen < 20)
-    self->receive(
-        [&](const runtime::frame& f) {
-          auto counter = verify_camera_frame(f.view());
-          CAF_REQUIRE(counter);
-          auto px = f.field<uint16_t>("image").value().values;
-          for (std::size_t i = 4; i < px.size(); ++i)
-            if (px[i] != static_cast<uint16_t>(counter.value() * 7 + i))
-              CAF_FAIL("pixel " << i << " of frame " << counter.value() << " is wrong");
-          ++seen;
-        },
-        [](const runtime::channel_status&) {},
-        caf::after(must_arrive) >> [&] { CAF_FAIL("no camera frame"); });
+  receive_frames(20, [](const runtime::frame& f) {
+    auto counter = verify_camera_frame(f.view());
+    CAF_REQUIRE(counter);
+    auto px = f.field<uint16_t>("image").value().values;
+    for (std::size_t i = 4; i < px.size(); ++i)
+      if (px[i] != static_cast<uint16_t>(counter.value() * 7 + i))
+        CAF_FAIL("pixel " << i << " of frame " << counter.value() << " is wrong");
+  });
 }
 
 CAF_TEST(camera_commands_change_its_state_and_refuse_bad_values) {
@@ -147,23 +135,17 @@ CAF_TEST(the_adc_publishes_blocks_of_its_waveform_and_serves_commands) {
   spawned.push_back(adc.value());
   auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
   CAF_REQUIRE(runtime::subscribe(me, "test/adc0/raw"));
-  int blocks = 0;
-  while (blocks < 3)
-    self->receive(
-        [&](const runtime::frame& f) {
-          auto samples = f.field<float>("samples").value();
-          CAF_REQUIRE_EQUAL(samples.dims[0], 2u);
-          CAF_REQUIRE_EQUAL(samples.dims[1], 100u);
-          double t0 = f.field<double>("stamps").value().values[1];
-          for (std::size_t ch = 0; ch < 2; ++ch)
-            for (std::size_t i = 0; i < 100; i += 7) {
-              double want = adc_waveform("sawtooth", (ch + 1) * 10.0 * (t0 + i / 1000.0));
-              CAF_CHECK(std::abs(samples.values[ch * 100 + i] - want) < 1e-3);
-            }
-          ++blocks;
-        },
-        [](const runtime::channel_status&) {},
-        caf::after(must_arrive) >> [&] { CAF_FAIL("no adc block"); });
+  receive_frames(3, [](const runtime::frame& f) {
+    auto samples = f.field<float>("samples").value();
+    CAF_REQUIRE_EQUAL(samples.dims[0], 2u);
+    CAF_REQUIRE_EQUAL(samples.dims[1], 100u);
+    double t0 = f.field<double>("stamps").value().values[1];
+    for (std::size_t ch = 0; ch < 2; ++ch)
+      for (std::size_t i = 0; i < 100; i += 7) {
+        double want = adc_waveform("sawtooth", (ch + 1) * 10.0 * (t0 + i / 1000.0));
+        CAF_CHECK(std::abs(samples.values[ch * 100 + i] - want) < 1e-3);
+      }
+  });
   CAF_CHECK(call("adc0", "set_rate", R"({"hz": 2000})").ok());
   CAF_CHECK(call("adc0", "set_rate", R"({"hz": 0})").code == errc::invalid_argument);
   CAF_CHECK_EQUAL(state_of("adc0")["sample_rate_hz"].get<double>(), 2000.0);
@@ -182,25 +164,18 @@ CAF_TEST(the_adc_reports_stats_and_crashes_on_command_like_every_instrument) {
   auto adc = runtime::spawn_actor(sys, "simulated_adc", a);
   CAF_REQUIRE(adc);
   spawned.push_back(adc.value());
-  bool counted = false;
-  while (!counted)
-    self->receive(
-        [&](const event& e) {
-          if (e.kind == "stats")
-            counted = nlohmann::json::parse(e.data.text)["frames"].get<uint64_t>() > 0;
-        },
-        caf::after(must_arrive) >> [&] { CAF_FAIL("no stats event with frames"); });
+  receive_events_until([](const event& e) {
+    return e.kind == "stats" && nlohmann::json::parse(e.data.text)["frames"].get<uint64_t>() > 0;
+  });
   // The crash is announced with the state (blocks) and why, then the actor fails.
   runtime::call_json(self.ptr(), find("adc1"), "crash", json_text{"{}"})
       .receive([](const reply&) {}, [](caf::error&) {});
   nlohmann::json crash;
-  while (crash.is_null())
-    self->receive(
-        [&](const event& e) {
-          if (e.kind == "crash")
-            crash = nlohmann::json::parse(e.data.text);
-        },
-        caf::after(must_arrive) >> [&] { CAF_FAIL("no crash event"); });
+  receive_events_until([&](const event& e) {
+    if (e.kind == "crash")
+      crash = nlohmann::json::parse(e.data.text);
+    return e.kind == "crash";
+  });
   CAF_CHECK(crash["blocks"].get<uint64_t>() > 0);
   CAF_CHECK_EQUAL(crash["mode"].get<std::string>(), "throw");
   CAF_CHECK(crash["why"].get<std::string>().find("crash command") != std::string::npos);

@@ -45,19 +45,15 @@ CAF_TEST(the_relay_forwards_every_frame_intact) {
     CAF_REQUIRE(pub.value().publish(std::move(loan.value())));
   }
   uint16_t got = 0;
-  while (got < frames)
-    self->receive(
-        [&](const runtime::frame& f) {
-          CAF_CHECK(f.schema() == camera_schema());
-          CAF_CHECK_EQUAL(f.header().experiment_time, double(got));
-          auto image = f.field<uint16_t>("image").value().values;
-          for (std::size_t k = 0; k < image.size(); ++k)
-            if (image[k] != static_cast<uint16_t>(got + k))
-              CAF_FAIL("frame " << got << " differs at " << k);
-          ++got;
-        },
-        [](const runtime::channel_status&) {},
-        caf::after(must_arrive) >> [&] { CAF_FAIL("frame " << got << " not relayed"); });
+  receive_frames(frames, [&](const runtime::frame& f) {
+    CAF_CHECK(f.schema() == camera_schema());
+    CAF_CHECK_EQUAL(f.header().experiment_time, double(got));
+    auto image = f.field<uint16_t>("image").value().values;
+    for (std::size_t k = 0; k < image.size(); ++k)
+      if (image[k] != static_cast<uint16_t>(got + k))
+        CAF_FAIL("frame " << got << " differs at " << k);
+    ++got;
+  });
   CAF_CHECK_EQUAL(state_of("relay0")["forwarded"].get<uint64_t>(), uint64_t{frames});
 }
 
@@ -87,14 +83,10 @@ CAF_TEST(the_controller_runs_its_script_and_checks_replies) {
   CAF_REQUIRE(controller);
   spawned.push_back(controller.value());
   int steps = 0;
-  while (steps < 4)
-    self->receive(
-        [&](const event& e) {
-          auto data = nlohmann::json::parse(e.data.text);
-          CAF_CHECK(data["as_expected"].get<bool>());
-          ++steps;
-        },
-        caf::after(must_arrive) >> [&] { CAF_FAIL("step " << steps << " missing"); });
+  receive_events_until([&](const event& e) {
+    CAF_CHECK(nlohmann::json::parse(e.data.text)["as_expected"].get<bool>());
+    return ++steps == 4;
+  });
   auto st = state_of("ctl0");
   CAF_CHECK_EQUAL(st["passed"].get<uint64_t>(), 4u);
   CAF_CHECK_EQUAL(st["failed"].get<uint64_t>(), 0u);

@@ -4,7 +4,10 @@
 // (tests/runtime/fixture.hpp), service lookup and bounded polling, and a
 // scratch directory removed at the end.
 
+#include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/runtime/frame.hpp"
 #include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/event.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 
@@ -72,6 +75,29 @@ struct stock_fixture : node_fixture {
     auto r = call(service, "get_state");
     CAF_REQUIRE(r.ok());
     return nlohmann::json::parse(r.result.text);
+  }
+
+  /// Hands `count` frames of this test's subscriptions to `on_frame`
+  /// (changes of a channel pass by); fails when one does not come in time.
+  void receive_frames(int count, const std::function<void(const runtime::frame&)>& on_frame) {
+    int seen = 0;
+    while (seen < count)
+      self->receive(
+          [&](const runtime::frame& f) {
+            on_frame(f);
+            ++seen;
+          },
+          [](const runtime::channel_status&) {},
+          caf::after(must_arrive) >> [&] { CAF_FAIL("frame " << seen << " did not come"); });
+  }
+
+  /// Hands the events this test subscribed to to `done` until it says so;
+  /// fails when one does not come in time.
+  void receive_events_until(const std::function<bool(const event&)>& done) {
+    bool finished = false;
+    while (!finished)
+      self->receive([&](const event& e) { finished = done(e); },
+                    caf::after(must_arrive) >> [&] { CAF_FAIL("an event did not come"); });
   }
 
   /// Polls `done` until it holds or `must_arrive` passes.

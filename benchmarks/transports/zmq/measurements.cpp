@@ -58,11 +58,16 @@ dz::envelope_header bench_header() {
   return o.shared_ownership ? dz::borrow_payload(buffer, bytes) : dz::static_payload(bytes);
 }
 
-std::vector<double> envelope_round_trips(const run_options& o) {
+namespace {
+
+// Round trips against an envelope echo server (the request's payload frame
+// goes back as it came, no copy): `connect(loop, endpoint)` makes the client,
+// `ask(client, payload)` is one round trip.
+template <class Connect, class Ask>
+std::vector<double> echo_round_trips(const run_options& o, Connect connect, Ask ask) {
   auto buffer = make_buffer(o.bytes); // outlives the loops and their sockets
   dz::io_loop server_loop;
   dz::io_loop client_loop;
-  // Echo: the request's payload frame goes back as it came (no copy).
   auto srv = dz::server::bind(server_loop, o.endpoint, [](dz::request req, dz::responder answer) {
     answer.reply(req.header, std::move(req.payload));
   });
@@ -70,14 +75,14 @@ std::vector<double> envelope_round_trips(const run_options& o) {
     std::fprintf(stderr, "bind %s: %s\n", o.endpoint.c_str(), srv.error().what().c_str());
     return {};
   }
-  auto c = dz::client::connect(client_loop, srv.value()->endpoint());
+  auto c = connect(client_loop, srv.value()->endpoint());
   if (!c)
     return {};
   std::vector<double> samples;
   samples.reserve(o.iterations);
   for (std::size_t i = 0; i < o.warmup + o.iterations; ++i) {
     auto start = now_ns();
-    auto answer = c.value()->request_sync(bench_header(), envelope_payload(o, buffer), 10s);
+    auto answer = ask(*c.value(), envelope_payload(o, buffer));
     auto stop = now_ns();
     if (!answer || answer.value().payload.size() != o.bytes) {
       std::fprintf(stderr, "envelope round trip failed\n");
@@ -89,32 +94,25 @@ std::vector<double> envelope_round_trips(const run_options& o) {
   return samples;
 }
 
+} // namespace
+
+std::vector<double> envelope_round_trips(const run_options& o) {
+  return echo_round_trips(
+      o, [](dz::io_loop& loop, const std::string& at) { return dz::client::connect(loop, at); },
+      [](dz::client& c, ::zmq::message_t payload) {
+        return c.request_sync(bench_header(), std::move(payload), 10s);
+      });
+}
+
 std::vector<double> envelope_blocking_round_trips(const run_options& o) {
-  auto buffer = make_buffer(o.bytes); // outlives the loops and their sockets
-  dz::io_loop server_loop;
-  dz::io_loop client_loop; // lends its context only
-  auto srv = dz::server::bind(server_loop, o.endpoint, [](dz::request req, dz::responder answer) {
-    answer.reply(req.header, std::move(req.payload));
-  });
-  if (!srv)
-    return {};
-  auto c = dz::blocking_client::connect(client_loop, srv.value()->endpoint());
-  if (!c)
-    return {};
-  std::vector<double> samples;
-  samples.reserve(o.iterations);
-  for (std::size_t i = 0; i < o.warmup + o.iterations; ++i) {
-    auto start = now_ns();
-    auto answer = c.value()->request(bench_header(), envelope_payload(o, buffer), 10s);
-    auto stop = now_ns();
-    if (!answer || answer.value().payload.size() != o.bytes) {
-      std::fprintf(stderr, "envelope (blocking client) round trip failed\n");
-      return {};
-    }
-    if (i >= o.warmup)
-      samples.push_back(static_cast<double>(stop - start));
-  }
-  return samples;
+  return echo_round_trips(
+      o,
+      [](dz::io_loop& loop, const std::string& at) {
+        return dz::blocking_client::connect(loop, at); // the loop lends its context only
+      },
+      [](dz::blocking_client& c, ::zmq::message_t payload) {
+        return c.request(bench_header(), std::move(payload), 10s);
+      });
 }
 
 std::vector<double> raw_round_trips(const run_options& o) {

@@ -2,6 +2,7 @@
 // machine, for 64 B, 4 KiB, 1 MiB and 8 MiB (see docs/benchmarks.md).
 
 #include "dxhub/benchmarks/baselines/baselines.hpp"
+#include "dxhub/benchmarks/support/baseline_runs.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,8 @@
 #include <vector>
 
 namespace bl = dxhub::bench::baselines;
+using dxhub::bench::add_latency;
+using dxhub::bench::add_rate;
 using dxhub::bench::report;
 
 namespace {
@@ -24,53 +27,12 @@ struct settings {
 
 const std::vector<std::size_t> sizes = {64, 4096, std::size_t{1} << 20, std::size_t{8} << 20};
 
-/// Samples per size: fewer for large messages, whose round trips take ms.
 bl::latency_options latency_for(const settings& s, std::size_t bytes) {
-  bl::latency_options o;
-  o.bytes = bytes;
-  o.cpu_a = s.cpu_a;
-  o.cpu_b = s.cpu_b;
-  bool large = bytes >= (std::size_t{1} << 20);
-  bool huge = bytes >= (std::size_t{8} << 20);
-  o.iterations = huge ? 300 : large ? 2000 : 20000;
-  o.warmup = huge ? 20 : large ? 100 : 1000;
-  if (s.quick) {
-    o.iterations /= huge ? 6 : 10;
-    o.warmup = std::max<std::size_t>(5, o.warmup / 10);
-  }
-  return o;
+  return dxhub::bench::baseline_latency(bytes, s.quick, s.cpu_a, s.cpu_b);
 }
 
 bl::throughput_options throughput_for(const settings& s, std::size_t bytes) {
-  bl::throughput_options o;
-  o.bytes = bytes;
-  o.cpu_a = s.cpu_a;
-  o.cpu_b = s.cpu_b;
-  o.duration = std::chrono::milliseconds(s.quick ? 200 : 1000);
-  return o;
-}
-
-/// Adds the samples, or tells why there are none; returns false on failure.
-bool add_latency(report& r, const char* bench, const char* variant, std::size_t bytes,
-                 dxhub::expected<std::vector<double>> samples_result) {
-  if (!samples_result) {
-    std::fprintf(stderr, "%s %s: %s\n", bench, dxhub::bench::size_label(bytes).c_str(),
-                 samples_result.error().what().c_str());
-    return false;
-  }
-  r.add_latency(bench, variant, bytes, samples_result.value());
-  return true;
-}
-
-bool add_throughput(report& r, const char* bench, std::size_t bytes,
-                    const dxhub::expected<double>& rate_result) {
-  if (!rate_result) {
-    std::fprintf(stderr, "%s %s: %s\n", bench, dxhub::bench::size_label(bytes).c_str(),
-                 rate_result.error().what().c_str());
-    return false;
-  }
-  r.add_throughput(bench, "block", bytes, rate_result.value());
-  return true;
+  return dxhub::bench::baseline_throughput(bytes, s.quick, s.cpu_a, s.cpu_b);
 }
 
 void add_ratios(report& r) {
@@ -114,10 +76,10 @@ int main(int argc, char** argv) {
                           bl::try_message_queue_latency(latency_for(s, bytes)));
   }
   for (auto bytes : sizes) {
-    all_ok &= add_throughput(r, "unix_socket", bytes,
-                             bl::try_unix_socket_throughput(throughput_for(s, bytes)));
-    all_ok &= add_throughput(r, "message_queue", bytes,
-                             bl::try_message_queue_throughput(throughput_for(s, bytes)));
+    all_ok &= add_rate(r, "unix_socket", "block", bytes,
+                       bl::try_unix_socket_throughput(throughput_for(s, bytes)));
+    all_ok &= add_rate(r, "message_queue", "block", bytes,
+                       bl::try_message_queue_throughput(throughput_for(s, bytes)));
     auto copy_time = std::chrono::milliseconds(s.quick ? 100 : 500);
     double bytes_per_s = bl::memcpy_bandwidth(bytes, copy_time);
     r.add_throughput("memcpy", "block", bytes, bytes_per_s / static_cast<double>(bytes));

@@ -3,6 +3,7 @@
 // to different cores (issue 3, acceptance 8).
 
 #include "dxhub/benchmarks/baselines/baselines.hpp"
+#include "dxhub/benchmarks/support/baseline_runs.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 #include "dxhub/benchmarks/transports/shm/measurements.hpp"
 
@@ -18,6 +19,8 @@
 
 namespace bl = dxhub::bench::baselines;
 namespace sb = dxhub::bench::shm;
+using dxhub::bench::add_latency;
+using dxhub::bench::add_rate;
 using dxhub::bench::report;
 
 namespace {
@@ -72,28 +75,11 @@ std::size_t batch_size(std::size_t) {
 }
 
 bl::latency_options baseline_latency(const settings& s, std::size_t bytes) {
-  bl::latency_options o;
-  o.bytes = bytes;
-  o.cpu_a = s.cpu_a;
-  o.cpu_b = s.cpu_b;
-  bool huge = bytes >= (std::size_t{8} << 20);
-  bool large = bytes >= (std::size_t{1} << 20);
-  o.iterations = huge ? 300 : large ? 2000 : 20000;
-  o.warmup = huge ? 20 : large ? 100 : 1000;
-  if (s.quick) {
-    o.iterations /= huge ? 6 : 10;
-    o.warmup = std::max<std::size_t>(5, o.warmup / 10);
-  }
-  return o;
+  return dxhub::bench::baseline_latency(bytes, s.quick, s.cpu_a, s.cpu_b);
 }
 
 bl::throughput_options baseline_throughput(const settings& s, std::size_t bytes) {
-  bl::throughput_options o;
-  o.bytes = bytes;
-  o.cpu_a = s.cpu_a;
-  o.cpu_b = s.cpu_b;
-  o.duration = std::chrono::milliseconds(s.quick ? 200 : 1000);
-  return o;
+  return dxhub::bench::baseline_throughput(bytes, s.quick, s.cpu_a, s.cpu_b);
 }
 
 // Segments of earlier runs that were killed (a benchmark suite out of time
@@ -117,14 +103,6 @@ bool note_failure(const char* what, std::size_t bytes, const dxhub::error& e) {
   return false;
 }
 
-bool add_latency(report& r, const char* bench, const char* variant, std::size_t bytes,
-                 dxhub::expected<std::vector<double>> samples) {
-  if (!samples)
-    return note_failure(bench, bytes, samples.error());
-  r.add_latency(bench, variant, bytes, samples.value());
-  return true;
-}
-
 // The wall-clock rate, and the publisher's CPU time per frame next to it.
 bool add_shm_rate(report& r, const char* bench, std::size_t bytes,
                   const dxhub::expected<sb::throughput_result>& result) {
@@ -136,14 +114,6 @@ bool add_shm_rate(report& r, const char* bench, std::size_t bytes,
   // Below 1 the publisher was descheduled (a busy machine) or slept waiting for the reader.
   r.add({"thr", bench, "spin", dxhub::bench::size_label(bytes), "pub_cpu_share",
          result.value().publisher_cpu_share, "1"});
-  return true;
-}
-
-bool add_rate(report& r, const char* bench, const char* variant, std::size_t bytes,
-              const dxhub::expected<double>& rate) {
-  if (!rate)
-    return note_failure(bench, bytes, rate.error());
-  r.add_throughput(bench, variant, bytes, rate.value());
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include "dxhub/runtime/detail/directory.hpp"
 #include "dxhub/runtime/detail/event_bus.hpp"
 #include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/detail/router.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/detail/shm_channel.hpp"
@@ -35,6 +36,7 @@ node::node(caf::actor_system& sys, node_options options)
   // other nodes send; the directory comes last: it registers through it.
   event_bus_ = sys_.spawn<caf::hidden>(detail::event_bus, this);
   router_ = sys_.spawn<caf::hidden>(detail::router, this);
+  calls_ = std::make_unique<detail::remote_calls>(*this);
   if (options_.networked) {
     if (auto net = detail::network::start(*this))
       network_ = std::move(net).value();
@@ -60,6 +62,7 @@ void node::shutdown() {
   readers_->stop_all();
   if (network_)
     network_->stop();
+  calls_->stop();
   // The runtime's actors hold a pointer to this node: wait until they are gone.
   caf::scoped_actor self{sys_, true};
   for (auto* a : {&router_, &directory_, &event_bus_}) {

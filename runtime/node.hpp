@@ -21,6 +21,7 @@ namespace dxhub::runtime {
 namespace detail {
 class channel_hub;
 class network;
+class remote_calls;
 class shm_readers;
 class service_table;
 } // namespace detail
@@ -82,6 +83,8 @@ public:
   const caf::actor& directory() const noexcept { return directory_; }
   const caf::actor& event_bus() const noexcept { return event_bus_; }
   const caf::actor& router() const noexcept { return router_; }
+  /// Calls to and from services of other nodes.
+  detail::remote_calls& calls() noexcept { return *calls_; }
   /// The ZeroMQ side of the node; nullptr when not networked.
   detail::network* network() noexcept { return network_.get(); }
   /// Hands a local event to the other nodes (no-op when not networked).
@@ -96,6 +99,8 @@ private:
   std::unique_ptr<detail::channel_hub> channels_;
   std::unique_ptr<detail::service_table> services_;
   std::unique_ptr<detail::shm_readers> readers_;
+  // Before the network: its thread answers calls until it is gone.
+  std::unique_ptr<detail::remote_calls> calls_;
   std::unique_ptr<detail::network> network_;
   caf::actor directory_;
   caf::actor event_bus_;

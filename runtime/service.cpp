@@ -1,5 +1,6 @@
 #include "dxhub/runtime/service.hpp"
 
+#include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/node.hpp"
@@ -110,9 +111,11 @@ caf::actor directory_of(caf::local_actor* self) {
   return n != nullptr ? n->directory() : caf::actor{};
 }
 
-caf::actor router_of(caf::local_actor* self) {
+caf::actor call_target(caf::local_actor* self, const service& svc) {
   auto* n = node::of(self->home_system());
-  return n != nullptr ? n->router() : caf::actor{};
+  if (n == nullptr)
+    return {};
+  return svc.via == transport::zmq ? n->calls().gate() : n->router();
 }
 
 command make_command(caf::local_actor* self, const service& svc, const std::string& name,

@@ -146,7 +146,8 @@ inline constexpr std::chrono::milliseconds default_call_timeout{2000};
 namespace detail {
 
 caf::actor directory_of(caf::local_actor* self);
-caf::actor router_of(caf::local_actor* self);
+/// Where a call to `svc` goes: this node's router, or its gate to other nodes.
+caf::actor call_target(caf::local_actor* self, const service& svc);
 command make_command(caf::local_actor* self, const service& svc, const std::string& name,
                      json_text args, schema_id args_schema, std::chrono::milliseconds timeout);
 
@@ -182,7 +183,7 @@ auto call(Self* self, const service& svc, const std::string& name, const Args& a
           std::chrono::milliseconds timeout = default_call_timeout) {
   auto cmd = detail::make_command(self, svc, name, json_text{encode_json(args)}, schema_of<Args>(),
                                   timeout);
-  return self->request(detail::router_of(self), detail::caller_timeout(timeout),
+  return self->request(detail::call_target(self, svc), detail::caller_timeout(timeout),
                        detail::call_atom::value, svc, std::move(cmd));
 }
 
@@ -199,7 +200,7 @@ template <class Self>
 auto call_json(Self* self, const service& svc, const std::string& name, json_text args,
                std::chrono::milliseconds timeout = default_call_timeout) {
   auto cmd = detail::make_command(self, svc, name, std::move(args), schema_id{}, timeout);
-  return self->request(detail::router_of(self), detail::caller_timeout(timeout),
+  return self->request(detail::call_target(self, svc), detail::caller_timeout(timeout),
                        detail::call_atom::value, svc, std::move(cmd));
 }
 

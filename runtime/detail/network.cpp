@@ -1,6 +1,7 @@
 #include "dxhub/runtime/detail/network.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/schemas/json.hpp"
@@ -210,8 +211,16 @@ void network::on_request(zmq::request req, zmq::responder answer) {
     on_relay_command(cmd.value(), std::move(answer));
     return;
   }
-  caf::anon_send(node_.router(), net_call_atom::value, std::move(cmd).value(),
-                 remote_caller{std::move(answer)});
+  node_.calls().serve(std::move(cmd).value(), std::move(answer));
+}
+
+void network::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  if (closed_)
+    return;
+  loop_->schedule_after(delay, [this, fn = std::move(fn)] {
+    if (!closed_)
+      fn();
+  });
 }
 
 void network::on_relay_command(const command& cmd, zmq::responder answer) {

@@ -15,8 +15,6 @@
 #include "dxhub/transports/zmq/server.hpp"
 #include "dxhub/transports/zmq/socket_options.hpp"
 
-#include <caf/allowed_unsafe_message_type.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -39,11 +37,6 @@ class node;
 }
 
 namespace dxhub::runtime::detail {
-
-/// The answer slot of a command that came from another node.
-struct remote_caller {
-  zmq::responder answer;
-};
 
 /// Gets the reply of a remote call; runs on the network thread.
 using reply_callback = std::function<void(expected<reply>)>;
@@ -108,6 +101,9 @@ public:
   uint64_t watch_channel(std::string channel, remote_frames sink);
   void unwatch_channel(uint64_t id);
 
+  /// Runs `fn` on the network thread after `delay` (never once stopped). Any thread.
+  void after(std::chrono::milliseconds delay, std::function<void()> fn);
+
   /// Stops the thread and closes every socket.
   void stop();
 
@@ -159,5 +155,3 @@ private:
 };
 
 } // namespace dxhub::runtime::detail
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(dxhub::runtime::detail::remote_caller)

@@ -34,8 +34,9 @@ struct router_state {
   static inline const char* name = "dxhub.router";
 };
 
-/// Carries commands from callers to services, wherever they are, and writes
+/// Carries commands from callers to services of this process, and writes
 /// the audit record of each (caller, service, arguments, result, latency).
+/// Commands for other nodes go through `remote_calls` instead.
 caf::behavior router(caf::stateful_actor<router_state>* self, node* owner);
 
 } // namespace dxhub::runtime::detail

@@ -210,6 +210,34 @@ CAF_TEST(a_node_killed_mid_request_fails_the_call_before_its_timeout) {
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
 }
 
+CAF_TEST(a_remote_service_that_hangs_or_dies_fails_the_call_with_a_named_error) {
+  auto peer = start_peer();
+  auto stage = find("test/stage");
+  call(self.ptr(), stage, "hang", std::chrono::milliseconds{300})
+      .receive([&](const reply&) { CAF_FAIL("'hang' answered"); },
+               [&](caf::error& e) {
+                 auto err = from_caf_error(e);
+                 CAF_MESSAGE(err.context);
+                 CAF_CHECK(err.code == errc::timeout);
+                 CAF_CHECK(err.context.find("'hang'") != std::string::npos);
+               });
+  // The service actor ends while its node lives on: the caller learns it at
+  // once (not at the 60 s timeout), with the service and command named.
+  call(self.ptr(), stage, "die", std::chrono::milliseconds{60000})
+      .receive([&](const reply&) { CAF_FAIL("'die' answered"); },
+               [&](caf::error& e) {
+                 auto err = from_caf_error(e);
+                 CAF_MESSAGE(err.context);
+                 CAF_CHECK(err.code == errc::peer_down);
+                 CAF_CHECK(err.context.find("test/stage") != std::string::npos);
+                 CAF_CHECK(err.context.find("'die'") != std::string::npos);
+               });
+  // Its node still answers: the service is unknown there now.
+  call(self.ptr(), stage, "move", position{1})
+      .receive([&](const reply& r) { CAF_CHECK(r.code == errc::unknown_service); },
+               [&](caf::error& e) { CAF_CHECK(from_caf_error(e).code == errc::unknown_service); });
+}
+
 CAF_TEST(nodes_register_again_after_a_registry_restart) {
   auto peer = start_peer();
   find("test/stage");

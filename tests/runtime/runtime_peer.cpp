@@ -103,6 +103,10 @@ caf::behavior stage(caf::event_based_actor* self, std::string name) {
   return {[=](const command& c) -> caf::result<reply> {
     if (c.name == "hang")
       return self->make_response_promise<reply>(); // never delivered
+    if (c.name == "die") { // the service actor ends mid-request; its process lives on
+      self->quit(caf::exit_reason::user_shutdown);
+      return self->make_response_promise<reply>();
+    }
     return table(c);
   }};
 }

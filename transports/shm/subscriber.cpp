@@ -2,7 +2,6 @@
 
 #include "dxhub/schemas/name.hpp"
 #include "dxhub/transports/shm/detail/futex.hpp"
-#include "dxhub/transports/shm/detail/process_fence.hpp"
 #include "dxhub/transports/shm/detail/subscriber_core.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 
@@ -27,7 +26,7 @@ expected<uint32_t> claim_row(segment& seg, uint64_t me, const subscriber_options
       held[w].store(0, std::memory_order_relaxed);
     row.policy.store(static_cast<uint32_t>(options.mode), std::memory_order_relaxed);
     row.depth.store(options.queue_depth, std::memory_order_relaxed);
-    row.flags.store(detail::reader_fence_supported() ? detail::reader_fences : 0u,
+    row.flags.store(options.busy_poll ? detail::reader_never_sleeps : 0u,
                     std::memory_order_relaxed);
     row.delivered.store(0, std::memory_order_relaxed);
     row.dropped.store(0, std::memory_order_relaxed);

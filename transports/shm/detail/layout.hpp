@@ -76,10 +76,13 @@ struct subscriber_row {
 
 /// What a reader promises in its row's `flags`.
 enum row_flags : uint32_t {
-  // The reader runs a process-wide memory barrier (membarrier) between
-  // announcing its sleep and its last look at `tail`, so a publisher that
-  // registered for it may store `tail` without a StoreLoad fence.
-  reader_fences = 1u,
+  // The reader busy-polls and never sleeps (never sets its wake bit), so the
+  // publisher may store `tail` without the StoreLoad fence that the sleep
+  // handshake needs. (A membarrier run by sleeping readers could spare the
+  // fence for them too, at the price of an interprocessor interrupt to the
+  // publisher's core per sleep and a kernel feature; not worth it for readers
+  // whose every frame costs a futex wake-up anyway.)
+  reader_never_sleeps = 1u,
 };
 
 /// The part of a chunk in front of its payload. The size comes first so that

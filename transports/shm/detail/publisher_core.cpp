@@ -2,7 +2,6 @@
 
 #include "dxhub/transports/shm/detail/futex.hpp"
 #include "dxhub/transports/shm/detail/pool_scan.hpp"
-#include "dxhub/transports/shm/detail/process_fence.hpp"
 
 #include <random>
 #include <sched.h>
@@ -45,7 +44,6 @@ publisher_core::publisher_core(std::shared_ptr<segment> seg, frame_schema schema
   in_use_.assign(seg_->held_words(), 0);
   head_cache_.assign(seg_->max_subscribers(), 0);
   tail_cache_.assign(seg_->max_subscribers(), 0);
-  fence_by_readers_ = register_publisher_fence();
   auto schema_size = schema_.payload_size();
   default_size_ =
       schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
@@ -251,11 +249,10 @@ void publisher_core::give_back(uint32_t c) noexcept {
 }
 
 void publisher_core::store_tail(subscriber_row& row, uint64_t tail) noexcept {
-  if (fence_by_readers_ && (row.flags.load(std::memory_order_relaxed) & reader_fences) != 0) {
-    // The StoreLoad edge against the reader's sleep bit is the reader's
-    // membarrier; only the compiler must keep the store before the load.
+  if ((row.flags.load(std::memory_order_relaxed) & reader_never_sleeps) != 0) {
+    // Nobody to wake, no sleep bit to order against: a plain release store,
+    // no full fence that would wait for this frame's cache lines.
     row.tail.store(tail, std::memory_order_release);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
   } else {
     row.tail.store(tail, std::memory_order_seq_cst);
   }

@@ -70,9 +70,8 @@ private:
   uint64_t published_ = 0;
   int64_t last_maintenance_ns_ = 0;
   uint32_t loans_since_clock_ = 0;
-  bool fence_by_readers_ = false; // registered: readers that fence let us skip ours
-  std::vector<uint32_t> free_;    // chunks known free (only we make chunks referenced)
-  std::vector<uint64_t> loaned_;  // bitmap of chunks loaned right now
+  std::vector<uint32_t> free_;   // chunks known free (only we make chunks referenced)
+  std::vector<uint64_t> loaned_; // bitmap of chunks loaned right now
   uint32_t loaned_count_ = 0;
   std::vector<uint64_t> in_use_;               // scratch of rescan
   std::vector<uint64_t> head_cache_;           // a lower bound of each row's head

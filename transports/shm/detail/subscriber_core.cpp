@@ -1,7 +1,6 @@
 #include "dxhub/transports/shm/detail/subscriber_core.hpp"
 
 #include "dxhub/transports/shm/detail/futex.hpp"
-#include "dxhub/transports/shm/detail/process_fence.hpp"
 
 #include <algorithm>
 
@@ -23,7 +22,6 @@ subscriber_core::subscriber_core(std::shared_ptr<segment> seg, frame_schema sche
   auto schema_size = schema_.payload_size();
   default_size_ =
       schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
-  fences_ = (seg_->row(row_).flags.load(std::memory_order_relaxed) & reader_fences) != 0;
 }
 
 subscriber_core::~subscriber_core() {
@@ -138,14 +136,11 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
       continue;
     }
     auto word = row.wake.fetch_or(1u, std::memory_order_seq_cst) | 1u;
-    // The publisher skips its own fence for us (process_fence.hpp); without
-    // the barrier a publish could miss the bit, so then sleep briefly only.
-    bool fenced = !fences_ || run_reader_fence();
     // Look again after announcing the sleep: a publish in between sees the bit.
     if (row.tail.load(std::memory_order_seq_cst) != row.head.load(std::memory_order_seq_cst)
         || interrupted_.load(std::memory_order_acquire))
       continue;
-    auto slice = std::min<int64_t>(deadline - now, fenced ? publisher_check_ns : 1'000'000);
+    auto slice = std::min<int64_t>(deadline - now, publisher_check_ns);
     futex_wait(row.wake, word, std::chrono::nanoseconds(slice));
   }
 }

@@ -50,7 +50,6 @@ private:
   uint64_t last_alive_owner_ = 0;
   int64_t last_check_ns_ = 0;
   uint64_t tail_seen_ = 0; // the row's tail when we last looked: frames below it need no new look
-  bool fences_ = false;    // we promised the publisher a membarrier before every sleep
 };
 
 } // namespace dxhub::shm::detail

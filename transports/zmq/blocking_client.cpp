@@ -64,26 +64,16 @@ expected<wire_message> blocking_client::request(envelope_header header, ::zmq::m
     return error{errc::system_error, std::string{"send: "} + e.what()};
   }
   s.stats.count_out(bytes);
-  std::vector<::zmq::message_t> frames;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     ::zmq::pollitem_t in{s.socket.handle(), 0, ZMQ_POLLIN, 0};
     if (left.count() <= 0 || ::zmq::poll(&in, 1, left) == 0)
       return error{errc::timeout, "no reply within " + std::to_string(timeout.count()) + " ms"};
-    auto status = detail::receive_frames(s.socket, frames, s.options.limits.max_frames);
-    if (status == detail::receive_status::nothing)
+    auto received = detail::receive_message(s.socket, s.options, s.stats);
+    if (!received || !*received)
       continue;
-    s.stats.count_in(detail::total_size(frames));
-    if (status == detail::receive_status::too_many_frames) {
-      detail::reject(s.stats, s.options, error{errc::malformed_message, "too many frames"});
-      continue;
-    }
-    auto msg = decode_message(frames, s.options.limits);
-    if (!msg) {
-      detail::reject(s.stats, s.options, msg.error());
-      continue;
-    }
+    auto& msg = *received;
     auto kind = msg.value().header.kind;
     if (kind != message_kind::reply && kind != message_kind::error) {
       detail::reject(s.stats, s.options,

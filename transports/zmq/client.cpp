@@ -104,21 +104,13 @@ void client_core::fail_all(const error& reason) {
 }
 
 void client_core::serve() {
-  std::vector<::zmq::message_t> frames;
   for (int i = 0; i < options.limits.batch; ++i) {
-    auto status = receive_frames(socket, frames, options.limits.max_frames);
-    if (status == receive_status::nothing)
+    auto received = receive_message(socket, options, stats);
+    if (!received)
       return;
-    stats.count_in(total_size(frames));
-    if (status == receive_status::too_many_frames) {
-      reject(stats, options, error{errc::malformed_message, "too many frames"});
+    if (!*received)
       continue;
-    }
-    auto msg = decode_message(frames, options.limits);
-    if (!msg) {
-      reject(stats, options, msg.error());
-      continue;
-    }
+    auto& msg = *received;
     auto kind = msg.value().header.kind;
     auto id = msg.value().header.correlation;
     if (kind != message_kind::reply && kind != message_kind::error) {

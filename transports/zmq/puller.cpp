@@ -11,22 +11,12 @@ struct puller_core {
     : loop(l), socket(l.context(), ZMQ_PULL), handler(std::move(h)), options(std::move(o)) {}
 
   void serve() {
-    std::vector<::zmq::message_t> frames;
     for (int i = 0; i < options.limits.batch; ++i) {
-      auto status = receive_frames(socket, frames, options.limits.max_frames);
-      if (status == receive_status::nothing)
+      auto msg = receive_message(socket, options, stats);
+      if (!msg)
         return;
-      stats.count_in(total_size(frames));
-      if (status == receive_status::too_many_frames) {
-        reject(stats, options, error{errc::malformed_message, "too many frames"});
-        continue;
-      }
-      auto msg = decode_message(frames, options.limits);
-      if (!msg) {
-        reject(stats, options, msg.error());
-        continue;
-      }
-      handler(std::move(msg).value());
+      if (*msg)
+        handler(std::move(*msg).value());
     }
   }
 

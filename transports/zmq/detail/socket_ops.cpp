@@ -113,6 +113,21 @@ receive_status receive_frames(::zmq::socket_t& socket, std::vector<::zmq::messag
   }
 }
 
+std::optional<expected<wire_message>>
+receive_message(::zmq::socket_t& socket, const socket_options& options, counters& stats) {
+  std::vector<::zmq::message_t> frames;
+  auto status = receive_frames(socket, frames, options.limits.max_frames);
+  if (status == receive_status::nothing)
+    return std::nullopt;
+  stats.count_in(total_size(frames));
+  expected<wire_message> msg = error{errc::malformed_message, "too many frames"};
+  if (status != receive_status::too_many_frames)
+    msg = decode_message(frames, options.limits);
+  if (!msg)
+    reject(stats, options, msg.error());
+  return msg;
+}
+
 void reject(counters& stats, const socket_options& options, const error& reason) {
   stats.count_rejected(reason);
   if (options.on_reject)

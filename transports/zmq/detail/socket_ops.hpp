@@ -5,12 +5,14 @@
 
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/transports/zmq/counters.hpp"
+#include "dxhub/transports/zmq/envelope.hpp"
 #include "dxhub/transports/zmq/socket_options.hpp"
 
 #include <zmq.hpp>
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -56,6 +58,12 @@ enum class receive_status { nothing, complete, too_many_frames };
 /// `max_frames` are read and dropped (the message is then malformed).
 receive_status receive_frames(::zmq::socket_t& socket, std::vector<::zmq::message_t>& frames,
                               std::size_t max_frames);
+
+/// Receives, counts and decodes one envelope message ([header][payload], no
+/// routing or topic frames) without waiting. nullopt: nothing waits. An
+/// error: the message was malformed and is rejected (counted and logged).
+std::optional<expected<wire_message>>
+receive_message(::zmq::socket_t& socket, const socket_options& options, counters& stats);
 
 /// Counts and logs a rejected message.
 void reject(counters& stats, const socket_options& options, const error& reason);

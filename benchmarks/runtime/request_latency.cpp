@@ -133,7 +133,8 @@ int zmq_echo(const std::string& endpoint) {
                                        {nullptr, STDIN_FILENO, ZMQ_POLLIN, 0}};
   for (;;) {
     ::zmq::poll(items, std::chrono::milliseconds{-1});
-    if ((items[1].revents & ZMQ_POLLIN) != 0 && parent_says_stop(0ms))
+    // A closed pipe shows as POLLHUP (ZMQ_POLLERR), not always as POLLIN.
+    if ((items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)) != 0 && parent_says_stop(0ms))
       return 0;
     if ((items[0].revents & ZMQ_POLLIN) == 0)
       continue;

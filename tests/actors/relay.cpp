@@ -79,6 +79,8 @@ CAF_TEST(the_controller_runs_its_script_and_checks_replies) {
                       "get_state"})}};
   auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
   CAF_REQUIRE(runtime::subscribe_events(me, "ctl0"));
+  // The script starts at once (start_delay_ms 0): the camera must serve first.
+  (void)find("cam9");
   auto controller = runtime::spawn_actor(sys, "controller", ctl);
   CAF_REQUIRE(controller);
   spawned.push_back(controller.value());

@@ -59,11 +59,15 @@ struct supervision_fixture : test_coordinator_fixture<> {
   std::shared_ptr<std::map<std::string, caf::actor>> current =
       std::make_shared<std::map<std::string, caf::actor>>();
   std::vector<caf::actor> supervisors;
+  /// Cleared when the fixture goes: supervisors may still report while the
+  /// actor system (a base class) shuts down, after these members are gone.
+  std::shared_ptr<bool> listening = std::make_shared<bool>(true);
 
   ~supervision_fixture() override {
     for (auto& sup : supervisors)
       caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
     sched.run();
+    *listening = false;
   }
 
   actors::supervisor_options options(actors::restart_strategy strategy, std::string name = "sup") {
@@ -73,7 +77,9 @@ struct supervision_fixture : test_coordinator_fixture<> {
     opts.limits.max_restarts = 10;
     opts.limits.within = std::chrono::seconds{10};
     opts.limits.backoff_base = std::chrono::milliseconds{0};
-    opts.on_event = [this](const event& e) {
+    opts.on_event = [this, listening = listening](const event& e) {
+      if (!*listening)
+        return;
       raw_events.push_back(e);
       auto data = nlohmann::json::parse(e.data.text);
       events.push_back(data.contains("child") ? e.kind + " " + data["child"].get<std::string>()

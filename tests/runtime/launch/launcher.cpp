@@ -291,12 +291,15 @@ CAF_TEST(stop from the tick callback stops nodes that ran in the working directo
   auto done = launcher.run();
   CAF_CHECK(done);
   CAF_CHECK_EQUAL(cwd, std::filesystem::canonical(dir));
-  CAF_REQUIRE_EQUAL(kinds.size(), 5u);
+  // "cleanup" comes only if the node made its segments before the stop (a
+  // slow start, e.g. under a sanitizer, may not have).
+  CAF_REQUIRE(kinds.size() == 4u || kinds.size() == 5u);
   CAF_CHECK_EQUAL(kinds[0], "guard");
   CAF_CHECK_EQUAL(kinds[1], "start");
   CAF_CHECK_EQUAL(kinds[2], "stop");
   CAF_CHECK_EQUAL(kinds[3], "exit");
-  CAF_CHECK_EQUAL(kinds[4], "cleanup");
+  if (kinds.size() == 5u)
+    CAF_CHECK_EQUAL(kinds[4], "cleanup");
   CAF_CHECK(!alive(pid));
 }
 

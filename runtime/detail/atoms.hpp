@@ -19,8 +19,6 @@ using list_atom = caf::atom_constant<caf::atom("dx_list")>;
 using tick_atom = caf::atom_constant<caf::atom("dx_tick")>;
 using remote_atom = caf::atom_constant<caf::atom("dx_remote")>;
 using stop_atom = caf::atom_constant<caf::atom("dx_stop")>;
-using net_call_atom = caf::atom_constant<caf::atom("dx_netcall")>;
-using net_done_atom = caf::atom_constant<caf::atom("dx_netdone")>;
 using registered_atom = caf::atom_constant<caf::atom("dx_regd")>;
 
 } // namespace dxhub::runtime::detail

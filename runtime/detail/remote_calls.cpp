@@ -1,6 +1,7 @@
 #include "dxhub/runtime/detail/remote_calls.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/call_errors.hpp"
 #include "dxhub/runtime/detail/command_audit.hpp"
 #include "dxhub/runtime/detail/network.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
@@ -19,20 +20,6 @@ namespace {
 
 caf::actor_companion* companion_of(const caf::actor& a) {
   return static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(a));
-}
-
-std::chrono::milliseconds timeout_of(const command& cmd) {
-  return std::chrono::milliseconds{cmd.timeout_ms > 0 ? cmd.timeout_ms : 2000};
-}
-
-/// The caller's view of a failed call: which service, which command.
-error describe(const command& cmd, error e) {
-  if (e.code == errc::peer_down && e.context.find(cmd.service) == std::string::npos)
-    e.context = "service '" + cmd.service + "' went down during '" + cmd.name + "': " + e.context;
-  else if (e.code == errc::timeout)
-    e.context = "service '" + cmd.service + "' did not answer '" + cmd.name + "' within "
-                + std::to_string(timeout_of(cmd).count()) + " ms";
-  return e;
 }
 
 } // namespace
@@ -102,12 +89,12 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
       respond(to, mid, caf::make_message(r.value()));
       audit_command(owner_, cmd, &r.value(), nullptr, started);
     } else {
-      auto e = describe(cmd, r.error());
+      auto e = describe_call_failure(cmd, r.error());
       respond(to, mid, caf::make_message(to_caf_error(e)));
       audit_command(owner_, cmd, nullptr, &e, started);
     }
   };
-  auto timeout = timeout_of(cmd);
+  auto timeout = call_timeout(cmd);
   net->call(svc.record.endpoints.front(), std::move(cmd), timeout, std::move(done),
             curve_key_of(svc.record));
 }
@@ -122,7 +109,7 @@ void remote_calls::serve(command cmd, zmq::responder answer) {
     return;
   }
   auto id = next_id_.fetch_add(1) + 1;
-  auto timeout_ms = timeout_of(cmd).count();
+  auto timeout = call_timeout(cmd);
   {
     std::lock_guard lock{mutex_};
     waiting_.emplace(
@@ -132,8 +119,7 @@ void remote_calls::serve(command cmd, zmq::responder answer) {
   found->handle->enqueue(caf::actor_cast<caf::strong_actor_ptr>(incoming_),
                          caf::make_message_id(id), caf::make_message(std::move(cmd)), nullptr);
   if (auto* net = owner_.network())
-    net->after(std::chrono::milliseconds{timeout_ms},
-               [this, id, timeout_ms] { expire(id, timeout_ms); });
+    net->after(timeout, [this, id, timeout] { expire(id, timeout); });
 }
 
 std::optional<remote_calls::waiting_call> remote_calls::take(uint64_t id) {
@@ -158,8 +144,7 @@ void remote_calls::on_service_answer(caf::mailbox_element_ptr response) {
   } else if (content.match_elements<caf::error>()) {
     auto e = from_caf_error(content.get_as<caf::error>(0));
     if (e.code == errc::peer_down)
-      e.context = "service '" + call->service_name + "' went down during '" + call->command_name
-                  + "': " + e.context;
+      e = service_went_down(call->service_name, call->command_name, e.context);
     call->answer.fail(e);
   } else {
     call->answer.fail(error{errc::service_error, "service '" + call->service_name + "' answered '"
@@ -168,11 +153,9 @@ void remote_calls::on_service_answer(caf::mailbox_element_ptr response) {
   }
 }
 
-void remote_calls::expire(uint64_t id, int64_t timeout_ms) {
+void remote_calls::expire(uint64_t id, std::chrono::milliseconds timeout) {
   if (auto call = take(id))
-    call->answer.fail(error{errc::timeout, "service '" + call->service_name + "' did not answer '"
-                                               + call->command_name + "' within "
-                                               + std::to_string(timeout_ms) + " ms"});
+    call->answer.fail(service_did_not_answer(call->service_name, call->command_name, timeout));
 }
 
 void remote_calls::watch(const caf::actor& service) {
@@ -202,8 +185,7 @@ void remote_calls::service_down(const caf::actor_addr& who, const std::string& w
     }
   }
   for (auto& call : dead)
-    call.answer.fail(error{errc::peer_down, "service '" + call.service_name + "' went down during '"
-                                                + call.command_name + "': " + why});
+    call.answer.fail(service_went_down(call.service_name, call.command_name, why));
 }
 
 } // namespace dxhub::runtime::detail

@@ -17,6 +17,7 @@
 #include <caf/fwd.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -61,7 +62,7 @@ private:
   void send(caf::mailbox_element_ptr request);
   void respond(const caf::strong_actor_ptr& to, caf::message_id mid, caf::message content);
   void on_service_answer(caf::mailbox_element_ptr response);
-  void expire(uint64_t id, int64_t timeout_ms);
+  void expire(uint64_t id, std::chrono::milliseconds timeout);
   void watch(const caf::actor& service);
   std::optional<waiting_call> take(uint64_t id);
 

@@ -1,6 +1,7 @@
 #include "dxhub/runtime/detail/router.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/call_errors.hpp"
 #include "dxhub/runtime/detail/command_audit.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
 #include "dxhub/runtime/detail/remote_calls.hpp"
@@ -32,21 +33,9 @@ void finish(router_actor* self, node* owner, uint64_t id, const reply* r, const 
     call.promise.deliver(to_caf_error(*e));
 }
 
-error describe_failure(const command& cmd, std::chrono::milliseconds timeout, caf::error& err) {
-  auto e = from_caf_error(err);
-  if (e.code == errc::timeout)
-    e.context = "service '" + cmd.service + "' did not answer '" + cmd.name + "' within "
-                + std::to_string(timeout.count()) + " ms";
-  else if (e.code == errc::peer_down && e.context.find(cmd.service) == std::string::npos)
-    e.context = "service '" + cmd.service + "' is down: " + e.context;
-  return e;
-}
-
-void watch(router_actor* self, node* owner, const caf::actor& service) {
-  if (!self->state.watched.insert(service.address()).second)
-    return;
-  self->monitor(service);
-  (void)owner;
+void watch(router_actor* self, const caf::actor& service) {
+  if (self->state.watched.insert(service.address()).second)
+    self->monitor(service);
 }
 
 void fail_calls_to(router_actor* self, node* owner, const caf::down_msg& down) {
@@ -57,8 +46,7 @@ void fail_calls_to(router_actor* self, node* owner, const caf::down_msg& down) {
       dead.push_back(id);
   for (auto id : dead) {
     const auto& cmd = self->state.pending.at(id).cmd;
-    error e{errc::peer_down, "service '" + cmd.service + "' went down during '" + cmd.name
-                                 + "': " + self->system().render(down.reason)};
+    auto e = service_went_down(cmd.service, cmd.name, self->system().render(down.reason));
     finish(self, owner, id, nullptr, &e);
   }
 }
@@ -76,14 +64,14 @@ caf::behavior router(caf::stateful_actor<router_state>* self, node* owner) {
           return promise;
         }
         auto id = ++self->state.next_call;
-        auto timeout = std::chrono::milliseconds{cmd.timeout_ms > 0 ? cmd.timeout_ms : 2000};
+        auto timeout = call_timeout(cmd);
         self->state.pending.emplace(
             id, router_state::pending_call{svc.handle.address(), cmd, monotonic_ns(), promise});
-        watch(self, owner, svc.handle);
+        watch(self, svc.handle);
         self->request(svc.handle, timeout, cmd)
             .then([=](const reply& r) { finish(self, owner, id, &r, nullptr); },
                   [=](caf::error& err) {
-                    auto e = describe_failure(cmd, timeout, err);
+                    auto e = describe_call_failure(cmd, from_caf_error(err));
                     finish(self, owner, id, nullptr, &e);
                   });
         return promise;

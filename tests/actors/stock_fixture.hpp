@@ -10,6 +10,7 @@
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/text_file.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -111,14 +112,5 @@ struct stock_fixture : node_fixture {
     return done();
   }
 };
-
-/// The lines of a text file.
-inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
-  std::vector<std::string> lines;
-  std::ifstream in{file};
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
-}
 
 } // namespace dxhub::test

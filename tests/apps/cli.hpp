@@ -5,6 +5,7 @@
 
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/text_file.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -109,15 +110,6 @@ private_deployment(const std::string& source, const std::filesystem::path& dir, 
   auto file = dir / (name + ".toml");
   std::ofstream{file} << toml;
   return file;
-}
-
-/// Every line of a text file.
-inline std::vector<std::string> file_lines(const std::filesystem::path& file) {
-  std::vector<std::string> lines;
-  std::ifstream in{file};
-  for (std::string line; std::getline(in, line);)
-    lines.push_back(line);
-  return lines;
 }
 
 } // namespace dxhub::test

@@ -49,7 +49,7 @@ std::map<std::string, pid_t> node_pids(pid_t run) {
 std::vector<std::string> log_lines(const std::filesystem::path& dir) {
   std::vector<std::string> lines;
   for (const auto& f : {dir / "audit.jsonl.2", dir / "audit.jsonl.1", dir / "audit.jsonl"})
-    for (auto& line : file_lines(f))
+    for (auto& line : read_lines(f))
       lines.push_back(line);
   return lines;
 }
@@ -71,7 +71,7 @@ std::size_t kept_lines(const std::vector<std::string>& before,
 std::vector<nlohmann::json> parse_all(const std::vector<std::filesystem::path>& files) {
   std::vector<nlohmann::json> records;
   for (const auto& f : files)
-    for (const auto& line : file_lines(f)) {
+    for (const auto& line : read_lines(f)) {
       auto j = nlohmann::json::parse(line, nullptr, false);
       if (j.is_discarded() || !j.is_object())
         CAF_FAIL("a line of " << f << " is not JSON: '" << line << "'");

@@ -40,7 +40,9 @@ void service_table::remove(const std::string& name, const caf::actor_addr& handl
 
 std::optional<service_table::entry> service_table::find(const std::string& name) const {
   std::lock_guard lock{mutex_};
-  if (auto it = entries_.find(name); it != entries_.end())
+  // A server that terminated is gone although its cleanup (which removes it)
+  // may still be running: CAF marks it terminated before it runs the cleanup.
+  if (auto it = entries_.find(name); it != entries_.end() && !terminated(it->second.handle))
     return it->second;
   return std::nullopt;
 }

@@ -27,6 +27,7 @@ public:
   /// Removes `name` if `handle` (still) serves it.
   void remove(const std::string& name, const caf::actor_addr& handle);
 
+  /// The live server of `name`: none once its actor has terminated.
   std::optional<entry> find(const std::string& name) const;
   std::vector<registry_record> records() const;
 

@@ -1,6 +1,7 @@
 #include "dxhub/runtime/node.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/audit_trail.hpp"
 #include "dxhub/runtime/detail/channel_hub.hpp"
 #include "dxhub/runtime/detail/directory.hpp"
 #include "dxhub/runtime/detail/event_bus.hpp"
@@ -26,7 +27,8 @@ node::node(caf::actor_system& sys, node_options options)
   : sys_(sys), options_(with_defaults(std::move(options))),
     channels_(std::make_unique<detail::channel_hub>()),
     services_(std::make_unique<detail::service_table>()),
-    readers_(std::make_unique<detail::shm_readers>()) {
+    readers_(std::make_unique<detail::shm_readers>()),
+    audit_(std::make_unique<detail::audit_trail>()) {
   {
     std::lock_guard lock{nodes_mutex};
     nodes[&sys_] = this;
@@ -59,12 +61,15 @@ void node::shutdown() {
   if (stopped_)
     return;
   stopped_ = true;
+  caf::scoped_actor self{sys_, true};
+  // Audit records still queued are published before the network goes.
+  self->request(event_bus_, std::chrono::seconds{10}, detail::flush_atom::value)
+      .receive([] {}, [](const caf::error&) {});
   readers_->stop_all();
   if (network_)
     network_->stop();
   calls_->stop();
   // The runtime's actors hold a pointer to this node: wait until they are gone.
-  caf::scoped_actor self{sys_, true};
   for (auto* a : {&router_, &directory_, &event_bus_}) {
     self->monitor(*a);
     self->send_exit(*a, caf::exit_reason::user_shutdown);
@@ -96,9 +101,9 @@ void node::emit(event e) {
   caf::anon_send(event_bus_, detail::publish_atom::value, std::move(e));
 }
 
-void node::forward_event(const event& e) {
-  if (network_)
-    network_->forward_event(e);
+void node::forward_events(std::vector<event> batch) {
+  if (network_ && !batch.empty())
+    network_->forward_events(std::move(batch));
 }
 
 void node::watch_events(const std::string& prefix) {

@@ -15,10 +15,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dxhub::runtime {
 
 namespace detail {
+class audit_trail;
 class channel_hub;
 class network;
 class remote_calls;
@@ -80,6 +82,8 @@ public:
   detail::channel_hub& channels() noexcept { return *channels_; }
   detail::service_table& services() noexcept { return *services_; }
   detail::shm_readers& readers() noexcept { return *readers_; }
+  /// Audit records of commands waiting for the event bus to publish them.
+  detail::audit_trail& audit() noexcept { return *audit_; }
   const caf::actor& directory() const noexcept { return directory_; }
   const caf::actor& event_bus() const noexcept { return event_bus_; }
   const caf::actor& router() const noexcept { return router_; }
@@ -87,8 +91,8 @@ public:
   detail::remote_calls& calls() noexcept { return *calls_; }
   /// The ZeroMQ side of the node; nullptr when not networked.
   detail::network* network() noexcept { return network_.get(); }
-  /// Hands a local event to the other nodes (no-op when not networked).
-  void forward_event(const event& e);
+  /// Hands local events to the other nodes (no-op when not networked).
+  void forward_events(std::vector<event> batch);
   /// Asks the other nodes for events under `prefix` (no-op when not networked).
   void watch_events(const std::string& prefix);
 
@@ -99,6 +103,7 @@ private:
   std::unique_ptr<detail::channel_hub> channels_;
   std::unique_ptr<detail::service_table> services_;
   std::unique_ptr<detail::shm_readers> readers_;
+  std::unique_ptr<detail::audit_trail> audit_;
   // Before the network: its thread answers calls until it is gone.
   std::unique_ptr<detail::remote_calls> calls_;
   std::unique_ptr<detail::network> network_;

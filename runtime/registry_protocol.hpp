@@ -5,6 +5,7 @@
 // The node that hosts it also relays events between nodes ("dxhub/events").
 
 #include "dxhub/schemas/describe.hpp"
+#include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 
 #include <string>
@@ -45,6 +46,18 @@ struct events_endpoint {
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
     return f(named("endpoint", x.endpoint));
+  }
+};
+
+/// Arguments of the relay's `emit_many`: events of one node, oldest first
+/// (`emit` takes a single event).
+struct event_batch {
+  static constexpr const char* schema_name = "dxhub.event_batch";
+  static constexpr uint32_t schema_version = 1;
+  std::vector<event> events;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("events", x.events));
   }
 };
 

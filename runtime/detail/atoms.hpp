@@ -19,6 +19,7 @@ using list_atom = caf::atom_constant<caf::atom("dx_list")>;
 using tick_atom = caf::atom_constant<caf::atom("dx_tick")>;
 using remote_atom = caf::atom_constant<caf::atom("dx_remote")>;
 using stop_atom = caf::atom_constant<caf::atom("dx_stop")>;
+using flush_atom = caf::atom_constant<caf::atom("dx_flush")>;
 using registered_atom = caf::atom_constant<caf::atom("dx_regd")>;
 
 } // namespace dxhub::runtime::detail

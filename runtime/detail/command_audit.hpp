@@ -1,7 +1,9 @@
 #pragma once
 
+#include "dxhub/schemas/audit_record.hpp"
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/error.hpp"
+#include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/reply.hpp"
 
 #include <cstdint>
@@ -12,10 +14,14 @@ class node;
 
 namespace dxhub::runtime::detail {
 
-/// Publishes the audit record of a command (caller, service, arguments,
-/// result or error, latency since `started_ns`) on the node's event bus
-/// under "dxhub/audit/command". Exactly one of `answer` and `failure` is set.
+/// Records the audit record of a command (caller, service, arguments,
+/// result or error, latency since `started_ns`) in the node's audit trail;
+/// the event bus publishes it under "dxhub/audit/command" within
+/// `audit_trail::batch_delay`. Exactly one of `answer` and `failure` is set.
 void audit_command(node& owner, const command& cmd, const reply* answer, const error* failure,
                    int64_t started_ns);
+
+/// The event that publishes `rec` (stamped with the record's time).
+event audit_event(const audit_record& rec);
 
 } // namespace dxhub::runtime::detail

@@ -1,6 +1,8 @@
 #include "dxhub/runtime/detail/event_bus.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/audit_trail.hpp"
+#include "dxhub/runtime/detail/command_audit.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/clock.hpp"
@@ -11,6 +13,13 @@
 namespace dxhub::runtime::detail {
 
 namespace {
+
+/// Numbers `e` in its source's sequence and stamps it if it has no time yet.
+void stamp(event_bus_state& st, event& e) {
+  if (e.wall_ns == 0)
+    e.wall_ns = wall_ns();
+  e.sequence = st.sequence[e.source]++;
+}
 
 void deliver(const event_bus_state& st, const event& e) {
   for (const auto& m : st.members)
@@ -27,11 +36,19 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner)
   });
   return {
       [=](publish_atom, event e) {
-        if (e.wall_ns == 0)
-          e.wall_ns = wall_ns();
-        e.sequence = self->state.sequence[e.source]++;
+        stamp(self->state, e);
         deliver(self->state, e);
-        owner->forward_event(e);
+        owner->forward_events({std::move(e)});
+      },
+      [=](flush_atom) {
+        std::vector<event> batch;
+        for (const auto& rec : owner->audit().take()) {
+          auto e = audit_event(rec);
+          stamp(self->state, e);
+          deliver(self->state, e);
+          batch.push_back(std::move(e));
+        }
+        owner->forward_events(std::move(batch));
       },
       [=](remote_atom, const event& e) { deliver(self->state, e); },
       [=](join_atom, const std::string& prefix, const caf::actor& who) {

@@ -223,6 +223,18 @@ void network::after(std::chrono::milliseconds delay, std::function<void()> fn) {
   });
 }
 
+namespace {
+
+/// The events of a relay command: one for `emit`, several for `emit_many`.
+expected<event_batch> relayed_events(const command& cmd) {
+  if (cmd.name == "emit_many")
+    return decode_json<event_batch>(cmd.args.text);
+  DXHUB_TRY(e, decode_json<event>(cmd.args.text));
+  return event_batch{{std::move(e)}};
+}
+
+} // namespace
+
 void network::on_relay_command(const command& cmd, zmq::responder answer) {
   if (!relay_) {
     answer.fail(error{errc::unknown_service, "node '" + name_ + "' does not relay events"});
@@ -233,19 +245,21 @@ void network::on_relay_command(const command& cmd, zmq::responder answer) {
                        json_text{encode_json(events_endpoint{relay_->endpoint()})}, 0});
     return;
   }
-  if (cmd.name != "emit") {
+  if (cmd.name != "emit" && cmd.name != "emit_many") {
     answer.fail(error{errc::unknown_command,
                       "'" + cmd.name + "' is not a command of " + std::string{events_service}});
     return;
   }
-  auto e = decode_json<event>(cmd.args.text);
-  if (!e) {
-    answer.reject(e.error());
+  auto batch = relayed_events(cmd);
+  if (!batch) {
+    answer.reject(batch.error());
     return;
   }
   answer.reply(reply{cmd.id, errc::none, "", json_text{"null"}, 0});
-  on_remote_event(e.value());
-  (void)relay_->publish(e.value().topic, e.value());
+  for (const auto& e : batch.value().events) {
+    on_remote_event(e);
+    (void)relay_->publish(e.topic, e);
+  }
 }
 
 void network::on_remote_event(const event& e) {
@@ -337,22 +351,28 @@ void network::call_registry(const std::string& name, std::string json_args,
   call(registry_, std::move(cmd), timeout, std::move(done));
 }
 
-void network::forward_event(const event& e) {
+void network::forward_events(std::vector<event> batch) {
   if (closed_ || registry_.empty())
     return;
-  loop_->post([this, e] {
+  loop_->post([this, batch = std::move(batch)] {
     if (closed_)
       return;
     if (relay_) { // this node is the relay
-      (void)relay_->publish(e.topic, e);
+      for (const auto& e : batch)
+        (void)relay_->publish(e.topic, e);
       return;
     }
     command cmd;
     cmd.id = node_.next_command_id();
     cmd.caller = name_;
     cmd.service = events_service;
-    cmd.name = "emit";
-    cmd.args = json_text{encode_json(e)};
+    if (batch.size() == 1) {
+      cmd.name = "emit";
+      cmd.args = json_text{encode_json(batch.front())};
+    } else {
+      cmd.name = "emit_many";
+      cmd.args = json_text{encode_json(event_batch{batch})};
+    }
     cmd.timeout_ms = 2000;
     // Events are fire-and-forget: a lost relay loses them, it does not block.
     call(registry_, std::move(cmd), 2000ms, [](expected<reply>) {});

@@ -82,8 +82,8 @@ public:
   void call_registry(const std::string& name, std::string json_args,
                      std::chrono::milliseconds timeout, reply_callback done);
 
-  /// Hands an event of this node to the other nodes.
-  void forward_event(const event& e);
+  /// Hands events of this node to the other nodes, oldest first.
+  void forward_events(std::vector<event> batch);
   /// Receives the other nodes' events under `prefix`.
   void watch_events(const std::string& prefix);
 

@@ -8,6 +8,7 @@
 #include "dxhub/actors/registry.hpp"
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/audit_record.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
@@ -18,6 +19,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -171,6 +173,38 @@ CAF_TEST(a_service_of_another_process_answers_and_its_events_arrive) {
             CAF_CHECK(err.code == errc::schema_mismatch);
             CAF_CHECK(err.context.find("test.position") != std::string::npos);
           });
+}
+
+CAF_TEST(the_audit_records_of_another_node_reach_this_one_in_order) {
+  // A burst of calls inside the peer: its node publishes their audit records
+  // in batches (emit_many to this node's relay); none may be lost or reordered.
+  auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
+  CAF_REQUIRE(subscribe_events(me, "dxhub/audit/command"));
+  auto peer = start_peer();
+  auto stage = find("test/stage");
+  constexpr int calls = 200;
+  call(self.ptr(), stage, "audit", position{double(calls)})
+      .receive([](const reply& r) { CAF_REQUIRE(r.ok()); },
+               [&](caf::error& e) { CAF_FAIL("audit: " << sys.render(e)); });
+  std::vector<int> moved;
+  std::map<std::string, uint64_t> next_sequence;
+  while (moved.size() < calls)
+    self->receive(
+        [&](const event& e) {
+          auto rec = decode_json<audit_record>(e.data.text);
+          CAF_REQUIRE(rec);
+          if (rec.value().target != "test/stage" || rec.value().action != "move")
+            return; // this process's own call of 'audit'
+          CAF_CHECK(rec.value().error.empty());
+          CAF_CHECK(e.sequence == next_sequence[e.source]++);
+          moved.push_back(static_cast<int>(decode_json<position>(rec.value().args.text).value().x));
+        },
+        caf::after(must_arrive) >>
+            [&] { CAF_FAIL("only " << moved.size() << " of " << calls << " audit records came"); });
+  auto sorted = moved;
+  std::sort(sorted.begin(), sorted.end());
+  for (int i = 0; i < calls; ++i)
+    CAF_CHECK_EQUAL(sorted[i], i);
 }
 
 CAF_TEST(a_node_killed_mid_request_fails_the_call_before_its_timeout) {

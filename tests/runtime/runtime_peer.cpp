@@ -5,8 +5,10 @@
 //     prints "DONE" and lingers until killed.
 //   runtime_peer serve REGISTRY RUNTIME_DIR SERVICE
 //     a networked node serving SERVICE (commands `move` {x} -> {x} emitting
-//     an event "<SERVICE>/state", and `hang`, which never answers); prints
-//     "READY <endpoint>" and runs until killed.
+//     an event "<SERVICE>/state", `hang`, which never answers, `die`, which
+//     ends the service, and `audit` {n}, which makes a caller in the peer
+//     call `move` {0}..{n-1} through the peer's router: n audit records of
+//     the peer's node); prints "READY <endpoint>" and runs until killed.
 //   runtime_peer work CHANNEL GROUP DELAY_MS
 //     a member of `work` group GROUP of CHANNEL: prints "READY", then
 //     "GOT <seq>" for each frame it handles, taking DELAY_MS per frame.
@@ -88,10 +90,23 @@ int publish_frames(const std::string& channel, int count, int interval_ms) {
 
 using dxhub::test::position;
 
+/// Calls `move` {0}..{n-1} of `service` in this process, all at once.
+caf::behavior audited_caller(caf::event_based_actor* self, std::string service, int n) {
+  runtime::lookup(self, service).then([=](const runtime::service& svc) {
+    for (int i = 0; i < n; ++i)
+      runtime::call(self, svc, "move", position{double(i)}).then([](const reply&) {});
+  });
+  return {};
+}
+
 caf::behavior stage(caf::event_based_actor* self, std::string name) {
   runtime::command_table cmds;
   cmds.on<position>("move", [=](const position& p) {
     (void)runtime::emit(self, name + "/state", "moved", json_text{encode_json(p)});
+    return p;
+  });
+  cmds.on<position>("audit", [=](const position& p) {
+    self->spawn(audited_caller, name, static_cast<int>(p.x));
     return p;
   });
   if (auto served = runtime::serve(self, name, cmds); !served) {

@@ -1,0 +1,34 @@
+#pragma once
+
+// A call must not pay for its own audit record: the thread that completes a
+// call only queues the record; the event bus publishes what has queued up a
+// few milliseconds later, in one batch (one wake-up of the bus and of the
+// network for many calls instead of one each).
+
+#include "dxhub/schemas/audit_record.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+namespace dxhub::runtime::detail {
+
+/// The audit records of commands not yet published as events, oldest first.
+class audit_trail {
+public:
+  /// How long a record waits for the next ones before its batch is published.
+  static constexpr std::chrono::milliseconds batch_delay{10};
+
+  /// Queues `rec`; true when it starts a new batch: the caller then asks the
+  /// event bus to publish the batch after `batch_delay`.
+  bool add(audit_record rec);
+
+  /// The queued records, oldest first; none are left queued.
+  std::vector<audit_record> take();
+
+private:
+  std::mutex mutex_;
+  std::vector<audit_record> pending_;
+};
+
+} // namespace dxhub::runtime::detail

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <poll.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -64,18 +65,32 @@ void io_loop::cancel(timer_id id) {
 
 void io_loop::add_socket(::zmq::socket_t& socket, std::function<void()> on_readable,
                          std::function<void()> on_writable) {
-  watches_.push_back(watch{socket.handle(), std::move(on_readable), std::move(on_writable)});
+  auto fd = static_cast<int>(socket.get(::zmq::sockopt::fd));
+  watches_.push_back(
+      watch{socket.handle(), fd, std::move(on_readable), std::move(on_writable), false, true});
 }
 
 void io_loop::want_writable(::zmq::socket_t& socket, bool wanted) {
-  for (auto& w : watches_)
-    if (w.handle == socket.handle())
-      w.writable_wanted = wanted;
+  if (auto* w = find_watch(socket.handle())) {
+    w->writable_wanted = wanted;
+    w->dirty = true;
+  }
+}
+
+void io_loop::touch(::zmq::socket_t& socket) {
+  if (auto* w = find_watch(socket.handle()))
+    w->dirty = true;
 }
 
 void io_loop::remove_socket(::zmq::socket_t& socket) {
   auto handle = socket.handle();
   std::erase_if(watches_, [handle](const watch& w) { return w.handle == handle; });
+}
+
+io_loop::watch* io_loop::find_watch(void* handle) {
+  auto it = std::find_if(watches_.begin(), watches_.end(),
+                         [handle](const watch& w) { return w.handle == handle; });
+  return it == watches_.end() ? nullptr : &*it;
 }
 
 void io_loop::stop() {
@@ -131,52 +146,70 @@ std::chrono::milliseconds io_loop::poll_timeout() const {
   return std::max(ms, std::chrono::milliseconds{0});
 }
 
+void io_loop::serve_socket(void* handle) {
+  auto* w = find_watch(handle);
+  if (w == nullptr)
+    return; // removed by an earlier handler
+  w->dirty = false;
+  int events = 0;
+  auto size = sizeof events;
+  if (zmq_getsockopt(handle, ZMQ_EVENTS, &events, &size) != 0)
+    return;
+  // A handler serves a bounded batch and may leave more: the socket stays
+  // dirty until it is asked again and has nothing. Handlers may add or remove
+  // sockets: look the watch up again before each call.
+  if ((events & ZMQ_POLLOUT) != 0 && w->writable_wanted && w->on_writable) {
+    w->dirty = true;
+    auto fn = w->on_writable;
+    fn();
+  }
+  if ((events & ZMQ_POLLIN) != 0) {
+    w = find_watch(handle);
+    if (w == nullptr)
+      return;
+    w->dirty = true;
+    auto fn = w->on_readable;
+    fn();
+  }
+}
+
+bool io_loop::serve_dirty_sockets() {
+  std::vector<void*> dirty;
+  for (const auto& w : watches_)
+    if (w.dirty)
+      dirty.push_back(w.handle);
+  for (auto* handle : dirty)
+    serve_socket(handle);
+  return std::any_of(watches_.begin(), watches_.end(), [](const watch& w) { return w.dirty; });
+}
+
 void io_loop::run() {
-  std::vector<::zmq::pollitem_t> items;
-  std::vector<void*> ready;
+  std::vector<pollfd> fds;
+  std::vector<void*> polled;
   for (;;) {
     {
       std::lock_guard<std::mutex> guard{mutex_};
       if (stopping_)
         break;
     }
-    items.clear();
-    items.push_back({nullptr, wake_fd_, ZMQ_POLLIN, 0});
-    for (auto& w : watches_) {
-      short events = ZMQ_POLLIN;
-      if (w.writable_wanted)
-        events |= ZMQ_POLLOUT;
-      items.push_back({w.handle, 0, events, 0});
+    bool more = serve_dirty_sockets();
+    fds.clear();
+    polled.clear();
+    fds.push_back({wake_fd_, POLLIN, 0});
+    for (const auto& w : watches_) {
+      fds.push_back({w.fd, POLLIN, 0});
+      polled.push_back(w.handle);
     }
-    try {
-      ::zmq::poll(items, poll_timeout());
-    } catch (const ::zmq::error_t& e) {
-      if (e.num() == ETERM)
-        break;
+    auto timeout = more ? 0 : static_cast<int>(poll_timeout().count());
+    if (::poll(fds.data(), fds.size(), timeout) < 0)
       continue; // EINTR
-    }
-    if (items[0].revents & ZMQ_POLLIN)
+    if ((fds[0].revents & POLLIN) != 0)
       run_posted();
+    for (std::size_t i = 1; i < fds.size(); ++i)
+      if (fds[i].revents != 0)
+        if (auto* w = find_watch(polled[i - 1]))
+          w->dirty = true;
     run_due_timers();
-    // Handlers may add or remove sockets: look each one up again before calling it.
-    for (std::size_t i = 1; i < items.size(); ++i) {
-      auto revents = items[i].revents;
-      auto handle = items[i].socket;
-      auto find = [&] {
-        return std::find_if(watches_.begin(), watches_.end(),
-                            [handle](const watch& w) { return w.handle == handle; });
-      };
-      if (revents & ZMQ_POLLOUT)
-        if (auto it = find(); it != watches_.end() && it->on_writable && it->writable_wanted) {
-          auto fn = it->on_writable;
-          fn();
-        }
-      if (revents & ZMQ_POLLIN)
-        if (auto it = find(); it != watches_.end()) {
-          auto fn = it->on_readable;
-          fn();
-        }
-    }
   }
   // Sockets belong to their owners, who close them; the ZAP socket is ours.
   zap_.reset();

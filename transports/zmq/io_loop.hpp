@@ -1,8 +1,14 @@
 #pragma once
 
-// The thread that owns ZeroMQ sockets. It sleeps in zmq::poll on its sockets
-// and an eventfd: idle costs no CPU. Other threads hand it work with `post`,
-// which queues a function and writes the eventfd.
+// The thread that owns ZeroMQ sockets. It sleeps in poll(2) on the sockets'
+// ZMQ_FDs and an eventfd: idle costs no CPU. Other threads hand it work with
+// `post`, which queues a function and writes the eventfd.
+//
+// Why not zmq::poll: it asks every socket for ZMQ_EVENTS on every wake-up,
+// two system calls per socket (a node has half a dozen), on the path of
+// every call. This loop asks only the sockets that may have something: those
+// whose ZMQ_FD signalled and those used since they were last asked (`touch`;
+// ZMQ_FD is edge-triggered: any use of a socket may consume its signal).
 
 #include <zmq.hpp>
 
@@ -59,6 +65,9 @@ public:
                   std::function<void()> on_writable = {});
   /// Loop thread only.
   void want_writable(::zmq::socket_t& socket, bool wanted);
+  /// Loop thread only: `socket` was used outside its handlers (a send, a
+  /// subscription); the loop asks it for events before it sleeps again.
+  void touch(::zmq::socket_t& socket);
   /// Loop thread only; the socket may then be closed.
   void remove_socket(::zmq::socket_t& socket);
 
@@ -74,15 +83,20 @@ public:
 private:
   struct watch {
     void* handle;
+    int fd; // its ZMQ_FD
     std::function<void()> on_readable;
     std::function<void()> on_writable;
     bool writable_wanted = false;
+    bool dirty = true; // may have events: ask it before sleeping
   };
 
   void run();
   void wake() noexcept;
   void run_posted();
   void run_due_timers();
+  bool serve_dirty_sockets();
+  void serve_socket(void* handle);
+  watch* find_watch(void* handle);
   std::chrono::milliseconds poll_timeout() const;
 
   ::zmq::context_t context_;

@@ -74,6 +74,7 @@ uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::me
   auto core = core_;
   auto send = [core, frames] {
     auto bytes = detail::total_size(*frames);
+    core->loop.touch(core->socket);
     try {
       // PUB never blocks: a full subscriber queue drops the message.
       for (std::size_t i = 0; i < frames->size(); ++i)

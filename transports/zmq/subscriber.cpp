@@ -75,6 +75,7 @@ void subscriber::subscribe(std::string prefix) {
   auto core = core_;
   core_->loop.post([core, prefix] {
     try {
+      core->loop.touch(core->socket);
       core->socket.set(::zmq::sockopt::subscribe, prefix);
     } catch (const ::zmq::error_t&) {
       // The subscriber is going away.
@@ -86,6 +87,7 @@ void subscriber::unsubscribe(std::string prefix) {
   auto core = core_;
   core_->loop.post([core, prefix] {
     try {
+      core->loop.touch(core->socket);
       core->socket.set(::zmq::sockopt::unsubscribe, prefix);
     } catch (const ::zmq::error_t&) {
       // The subscriber is going away.

@@ -143,6 +143,7 @@ std::size_t total_size(const std::vector<::zmq::message_t>& frames) noexcept {
 
 void outbox::send(io_loop& loop, ::zmq::socket_t& socket, std::vector<::zmq::message_t> frames,
                   counters& stats) {
+  loop.touch(socket);
   if (queue_.empty() && try_send(socket, frames, stats) != sent::would_block)
     return;
   queue_.push_back(std::move(frames));
@@ -150,6 +151,7 @@ void outbox::send(io_loop& loop, ::zmq::socket_t& socket, std::vector<::zmq::mes
 }
 
 void outbox::flush(io_loop& loop, ::zmq::socket_t& socket, counters& stats) {
+  loop.touch(socket);
   while (!queue_.empty()) {
     if (try_send(socket, queue_.front(), stats) == sent::would_block)
       return;

@@ -298,8 +298,9 @@ void network::call(const std::string& endpoint, command cmd, std::chrono::millis
     done(stopping(name_));
     return;
   }
-  loop_->post([this, endpoint, cmd = std::move(cmd), timeout, done = std::move(done),
-               server_key = std::move(server_key)]() mutable {
+  // Dispatched: the calling thread sends the request itself when it can.
+  loop_->dispatch([this, endpoint, cmd = std::move(cmd), timeout, done = std::move(done),
+                   server_key = std::move(server_key)]() mutable {
     if (closed_) {
       done(stopping(name_));
       return;

@@ -196,10 +196,7 @@ uint64_t client::request(envelope_header header, ::zmq::message_t payload,
     core->start(id, std::move(*frames), timeout, std::move(done));
     core->pending_count.store(core->pending.size(), std::memory_order_relaxed);
   };
-  if (core_->loop.in_loop())
-    task();
-  else
-    core_->loop.post(std::move(task));
+  core_->loop.dispatch(std::move(task));
   return id;
 }
 

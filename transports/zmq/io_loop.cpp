@@ -23,6 +23,7 @@ io_loop::~io_loop() {
   stop();
   if (thread_.joinable())
     thread_.join();
+  std::lock_guard wait{running_}; // a thread still in `dispatch` finishes first
   ::close(wake_fd_);
 }
 
@@ -38,6 +39,40 @@ void io_loop::post(std::function<void()> fn) {
   // The loop takes the whole queue at once after reading the eventfd: only
   // the first post into an empty queue needs to wake it.
   if (was_empty)
+    wake();
+}
+
+void io_loop::dispatch(std::function<void()> fn) {
+  if (in_loop()) {
+    fn();
+    return;
+  }
+  std::unique_lock owner{running_, std::try_to_lock};
+  if (!owner.owns_lock()) {
+    post(std::move(fn)); // the loop thread is busy: it takes the work
+    return;
+  }
+  std::deque<std::function<void()>> earlier;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (stopping_)
+      return;
+    earlier.swap(posted_);
+  }
+  const auto* previous = acting_;
+  acting_ = this;
+  auto watches_before = watches_changed_;
+  for (auto& task : earlier)
+    task();
+  fn();
+  // As the loop would before it sleeps: the sockets used have been asked.
+  bool more = serve_dirty_sockets();
+  acting_ = previous;
+  // The sleeping loop thread polls what it saw before: wake it if that changed.
+  bool stale = more || watches_before != watches_changed_
+               || (!timer_order_.empty() && timer_order_.begin()->first < planned_wake_);
+  owner.unlock();
+  if (stale)
     wake();
 }
 
@@ -68,6 +103,7 @@ void io_loop::add_socket(::zmq::socket_t& socket, std::function<void()> on_reada
   auto fd = static_cast<int>(socket.get(::zmq::sockopt::fd));
   watches_.push_back(
       watch{socket.handle(), fd, std::move(on_readable), std::move(on_writable), false, true});
+  ++watches_changed_;
 }
 
 void io_loop::want_writable(::zmq::socket_t& socket, bool wanted) {
@@ -85,6 +121,7 @@ void io_loop::touch(::zmq::socket_t& socket) {
 void io_loop::remove_socket(::zmq::socket_t& socket) {
   auto handle = socket.handle();
   std::erase_if(watches_, [handle](const watch& w) { return w.handle == handle; });
+  ++watches_changed_;
 }
 
 io_loop::watch* io_loop::find_watch(void* handle) {
@@ -186,6 +223,7 @@ bool io_loop::serve_dirty_sockets() {
 void io_loop::run() {
   std::vector<pollfd> fds;
   std::vector<void*> polled;
+  std::unique_lock owner{running_};
   for (;;) {
     {
       std::lock_guard<std::mutex> guard{mutex_};
@@ -201,7 +239,14 @@ void io_loop::run() {
       polled.push_back(w.handle);
     }
     auto timeout = more ? 0 : static_cast<int>(poll_timeout().count());
-    if (::poll(fds.data(), fds.size(), timeout) < 0)
+    planned_wake_ = timeout < 0
+                        ? std::chrono::steady_clock::time_point::max()
+                        : std::chrono::steady_clock::now() + std::chrono::milliseconds{timeout};
+    // Asleep, the loop lets other threads act as the loop (`dispatch`).
+    owner.unlock();
+    auto polled_ok = ::poll(fds.data(), fds.size(), timeout) >= 0;
+    owner.lock();
+    if (!polled_ok)
       continue; // EINTR
     if ((fds[0].revents & POLLIN) != 0)
       run_posted();

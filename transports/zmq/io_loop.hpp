@@ -49,6 +49,12 @@ public:
   /// Runs `fn` on the loop thread, soon; callable from any thread.
   void post(std::function<void()> fn);
 
+  /// Runs `fn` now, on this thread, when the loop thread sleeps: this thread
+  /// then acts as the loop thread (it holds the loop; earlier posts run
+  /// first, so order is kept). Otherwise posts it. This saves the hand-off
+  /// to the loop thread on the path of every request and reply.
+  void dispatch(std::function<void()> fn);
+
   /// Runs `fn` on the loop thread and waits for its result (inline when
   /// called on the loop thread).
   template <class F>
@@ -71,8 +77,10 @@ public:
   /// Loop thread only; the socket may then be closed.
   void remove_socket(::zmq::socket_t& socket);
 
-  /// True on the loop thread.
-  bool in_loop() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
+  /// True on the loop thread, and in a thread while it acts as the loop.
+  bool in_loop() const noexcept {
+    return acting_ == this || std::this_thread::get_id() == thread_.get_id();
+  }
 
   /// Stops the loop; idempotent; callable from any thread.
   void stop();
@@ -99,13 +107,21 @@ private:
   watch* find_watch(void* handle);
   std::chrono::milliseconds poll_timeout() const;
 
+  /// The loop a thread acts as in `dispatch`.
+  static inline thread_local const io_loop* acting_ = nullptr;
+
   ::zmq::context_t context_;
   int wake_fd_ = -1;
+  // Held by the thread that runs the loop's work: the loop thread, except
+  // while it sleeps in poll, or a thread in `dispatch`.
+  std::mutex running_;
   std::mutex mutex_;
   std::deque<std::function<void()>> posted_;
   bool stopping_ = false;
-  // Loop thread only from here on.
+  // Only with `running_` held from here on.
   std::vector<watch> watches_;
+  uint64_t watches_changed_ = 0;
+  std::chrono::steady_clock::time_point planned_wake_;
   std::multimap<std::chrono::steady_clock::time_point, timer_id> timer_order_;
   std::map<timer_id, std::function<void()>> timers_;
   std::atomic<timer_id> next_timer_{1};

@@ -85,10 +85,7 @@ uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::me
       // A closed socket (publisher going away): nothing to publish to.
     }
   };
-  if (core_->loop.in_loop())
-    send();
-  else
-    core_->loop.post(std::move(send));
+  core_->loop.dispatch(std::move(send));
   return sequence;
 }
 

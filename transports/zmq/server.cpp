@@ -173,10 +173,7 @@ bool responder::reply(envelope_header header, ::zmq::message_t payload) {
     if (auto core = state->core.lock())
       core->send(std::move(*frames));
   };
-  if (state->loop->in_loop())
-    deliver();
-  else
-    state->loop->post(std::move(deliver));
+  state->loop->dispatch(std::move(deliver));
   return true;
 }
 

@@ -59,15 +59,22 @@ void io_loop::dispatch(std::function<void()> fn) {
       return;
     earlier.swap(posted_);
   }
-  const auto* previous = acting_;
-  acting_ = this;
+  bool more = false;
   auto watches_before = watches_changed_;
-  for (auto& task : earlier)
-    task();
-  fn();
-  // As the loop would before it sleeps: the sockets used have been asked.
-  bool more = serve_dirty_sockets();
-  acting_ = previous;
+  {
+    struct acting_as_loop {
+      acting_frame frame;
+      explicit acting_as_loop(const io_loop* loop) : frame{loop, acting_} { acting_ = &frame; }
+      ~acting_as_loop() { acting_ = frame.outer; }
+      acting_as_loop(const acting_as_loop&) = delete;
+      acting_as_loop& operator=(const acting_as_loop&) = delete;
+    } acting{this};
+    for (auto& task : earlier)
+      task();
+    fn();
+    // As the loop would before it sleeps: the sockets used have been asked.
+    more = serve_dirty_sockets();
+  }
   // The sleeping loop thread polls what it saw before: wake it if that changed.
   bool stale = more || watches_before != watches_changed_
                || (!timer_order_.empty() && timer_order_.begin()->first < planned_wake_);

@@ -79,7 +79,10 @@ public:
 
   /// True on the loop thread, and in a thread while it acts as the loop.
   bool in_loop() const noexcept {
-    return acting_ == this || std::this_thread::get_id() == thread_.get_id();
+    for (const auto* f = acting_; f != nullptr; f = f->outer)
+      if (f->loop == this)
+        return true;
+    return std::this_thread::get_id() == thread_.get_id();
   }
 
   /// Stops the loop; idempotent; callable from any thread.
@@ -107,8 +110,12 @@ private:
   watch* find_watch(void* handle);
   std::chrono::milliseconds poll_timeout() const;
 
-  /// The loop a thread acts as in `dispatch`.
-  static inline thread_local const io_loop* acting_ = nullptr;
+  /// The loops a thread acts as in (nested) `dispatch`es, innermost first.
+  struct acting_frame {
+    const io_loop* loop;
+    const acting_frame* outer;
+  };
+  static inline thread_local const acting_frame* acting_ = nullptr;
 
   ::zmq::context_t context_;
   int wake_fd_ = -1;

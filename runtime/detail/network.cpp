@@ -376,7 +376,7 @@ void network::forward_events(std::vector<event> batch) {
     }
     cmd.timeout_ms = 2000;
     // Events are fire-and-forget: a lost relay loses them, it does not block.
-    call(registry_, std::move(cmd), 2000ms, [](expected<reply>) {});
+    call(registry_, std::move(cmd), 2000ms, [](const expected<reply>&) {});
   });
 }
 

@@ -48,18 +48,21 @@ void io_loop::dispatch(std::function<void()> fn) {
     return;
   }
   std::unique_lock owner{running_, std::try_to_lock};
-  if (!owner.owns_lock()) {
-    post(std::move(fn)); // the loop thread is busy: it takes the work
-    return;
-  }
-  std::deque<std::function<void()>> earlier;
-  {
+  bool queue_empty = false;
+  if (owner.owns_lock()) {
     std::lock_guard<std::mutex> guard{mutex_};
     if (stopping_)
       return;
-    earlier.swap(posted_);
+    queue_empty = posted_.empty();
   }
-  bool more = false;
+  // Work posted earlier goes first, on the loop thread: order is kept, and
+  // this thread (which may hold locks of its own) runs no one else's work.
+  if (!queue_empty) {
+    if (owner.owns_lock())
+      owner.unlock();
+    post(std::move(fn));
+    return;
+  }
   auto watches_before = watches_changed_;
   {
     struct acting_as_loop {
@@ -69,18 +72,34 @@ void io_loop::dispatch(std::function<void()> fn) {
       acting_as_loop(const acting_as_loop&) = delete;
       acting_as_loop& operator=(const acting_as_loop&) = delete;
     } acting{this};
-    for (auto& task : earlier)
-      task();
     fn();
-    // As the loop would before it sleeps: the sockets used have been asked.
-    more = serve_dirty_sockets();
   }
+  // As the loop would before it sleeps, ask the sockets `fn` used for events;
+  // what is there (a reply already) is left to the loop thread.
+  bool pending = ask_dirty_sockets();
   // The sleeping loop thread polls what it saw before: wake it if that changed.
-  bool stale = more || watches_before != watches_changed_
+  bool stale = pending || watches_before != watches_changed_
                || (!timer_order_.empty() && timer_order_.begin()->first < planned_wake_);
   owner.unlock();
   if (stale)
     wake();
+}
+
+bool io_loop::ask_dirty_sockets() {
+  bool pending = false;
+  for (auto& w : watches_) {
+    if (!w.dirty)
+      continue;
+    int events = 0;
+    auto size = sizeof events;
+    if (zmq_getsockopt(w.handle, ZMQ_EVENTS, &events, &size) != 0)
+      continue; // closing: the loop thread finds out
+    bool has_work =
+        (events & ZMQ_POLLIN) != 0 || ((events & ZMQ_POLLOUT) != 0 && w.writable_wanted);
+    w.dirty = has_work;
+    pending = pending || has_work;
+  }
+  return pending;
 }
 
 io_loop::timer_id io_loop::schedule_after(std::chrono::nanoseconds delay,
@@ -126,7 +145,7 @@ void io_loop::touch(::zmq::socket_t& socket) {
 }
 
 void io_loop::remove_socket(::zmq::socket_t& socket) {
-  auto handle = socket.handle();
+  auto* handle = socket.handle();
   std::erase_if(watches_, [handle](const watch& w) { return w.handle == handle; });
   ++watches_changed_;
 }

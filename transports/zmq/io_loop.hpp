@@ -49,10 +49,11 @@ public:
   /// Runs `fn` on the loop thread, soon; callable from any thread.
   void post(std::function<void()> fn);
 
-  /// Runs `fn` now, on this thread, when the loop thread sleeps: this thread
-  /// then acts as the loop thread (it holds the loop; earlier posts run
-  /// first, so order is kept). Otherwise posts it. This saves the hand-off
-  /// to the loop thread on the path of every request and reply.
+  /// Runs `fn` now, on this thread, when the loop thread sleeps and has no
+  /// posted work: this thread then acts as the loop thread while `fn` runs
+  /// (it holds the loop). Otherwise posts it (order is kept). This saves the
+  /// hand-off to the loop thread on the path of every request and reply.
+  /// Only `fn` runs here, never a socket handler or someone else's work.
   void dispatch(std::function<void()> fn);
 
   /// Runs `fn` on the loop thread and waits for its result (inline when
@@ -106,6 +107,7 @@ private:
   void run_posted();
   void run_due_timers();
   bool serve_dirty_sockets();
+  bool ask_dirty_sockets();
   void serve_socket(void* handle);
   watch* find_watch(void* handle);
   std::chrono::milliseconds poll_timeout() const;

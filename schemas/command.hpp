@@ -2,6 +2,7 @@
 
 #include "dxhub/schemas/describe.hpp"
 #include "dxhub/schemas/json_text.hpp"
+#include "dxhub/schemas/packed_value.hpp"
 #include "dxhub/schemas/schema_id.hpp"
 
 #include <cstdint>
@@ -12,7 +13,7 @@ namespace dxhub {
 /// A request to a service: "lab/cam0" please "set_exposure" {"ms": 12.5}.
 struct command {
   static constexpr const char* schema_name = "dxhub.command";
-  static constexpr uint32_t schema_version = 1;
+  static constexpr uint32_t schema_version = 2;
 
   /// Correlates the reply; unique per caller.
   uint64_t id = 0;
@@ -22,7 +23,7 @@ struct command {
   std::string service;
   /// The command, e.g. "set_exposure".
   std::string name;
-  /// The arguments, a JSON object.
+  /// The arguments, a JSON object; null when they travel in `packed_args`.
   json_text args{"{}"};
   /// The identity of the arguments' type when the caller is typed (C++);
   /// empty name for untyped callers (CLI, Python), whose JSON is checked field by field.
@@ -31,12 +32,16 @@ struct command {
   int64_t timeout_ms = 0;
   /// CLOCK_REALTIME when sent, in ns.
   int64_t sent_wall_ns = 0;
+  /// The arguments of a typed C++ caller, packed (then of type `args_schema`);
+  /// empty for JSON callers.
+  packed_value packed_args;
 
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
     return f(named("id", x.id), named("caller", x.caller), named("service", x.service),
              named("name", x.name), named("args", x.args), named("args_schema", x.args_schema),
-             named("timeout_ms", x.timeout_ms), named("sent_wall_ns", x.sent_wall_ns));
+             named("timeout_ms", x.timeout_ms), named("sent_wall_ns", x.sent_wall_ns),
+             named("packed_args", x.packed_args));
   }
 
   friend bool operator==(const command&, const command&) = default;

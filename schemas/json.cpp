@@ -1,5 +1,7 @@
 #include "dxhub/schemas/json.hpp"
 
+#include "dxhub/schemas/serialization.hpp"
+
 #include <cstdio>
 #include <vector>
 
@@ -45,6 +47,29 @@ void from_json(const nlohmann::json& j, metadata& x) {
       throw std::invalid_argument(set.error().what());
   }
   x = result;
+}
+
+void to_json(nlohmann::json& j, const packed_value& x) {
+  if (x.empty()) {
+    j = nullptr;
+    return;
+  }
+  j = {{"schema", x.schema},
+       {"base64", cereal::base64::encode(reinterpret_cast<const unsigned char*>(x.bytes.data()),
+                                         x.bytes.size())}};
+}
+
+void from_json(const nlohmann::json& j, packed_value& x) {
+  if (j.is_null()) {
+    x = {};
+    return;
+  }
+  if (!j.is_object())
+    throw std::invalid_argument("a packed value must be null or an object");
+  packed_value result;
+  from_json(j.at("schema"), result.schema);
+  result.bytes = decode_base64(j.at("base64").get<std::string>());
+  x = std::move(result);
 }
 
 void to_json(nlohmann::json& j, const shape& x) {

@@ -11,6 +11,7 @@
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/json_text.hpp"
 #include "dxhub/schemas/metadata.hpp"
+#include "dxhub/schemas/packed_value.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 #include "dxhub/schemas/schema_id.hpp"
 #include "dxhub/schemas/shape.hpp"
@@ -34,6 +35,9 @@ void to_json(nlohmann::json& j, const json_text& x);
 void from_json(const nlohmann::json& j, json_text& x);
 void to_json(nlohmann::json& j, const metadata& x);
 void from_json(const nlohmann::json& j, metadata& x);
+/// null when empty, else {"schema": ..., "base64": "..."}.
+void to_json(nlohmann::json& j, const packed_value& x);
+void from_json(const nlohmann::json& j, packed_value& x);
 void to_json(nlohmann::json& j, const shape& x);
 void from_json(const nlohmann::json& j, shape& x);
 void to_json(nlohmann::json& j, const schema_id& x);

@@ -11,12 +11,14 @@
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/json_text.hpp"
 #include "dxhub/schemas/metadata.hpp"
+#include "dxhub/schemas/packed_value.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 #include "dxhub/schemas/shape.hpp"
 
 #include <cereal/archives/json.hpp>
 #include <cereal/archives/portable_binary.hpp>
 #include <cereal/cereal.hpp>
+#include <cereal/external/base64.hpp>
 #include <cereal/types/string.hpp>
 #include <cereal/types/utility.hpp>
 #include <cereal/types/vector.hpp>
@@ -126,12 +128,23 @@ concept cereal_archive =
     std::is_base_of_v<cereal::detail::OutputArchiveBase,
                       Archive> || std::is_base_of_v<cereal::detail::InputArchiveBase, Archive>;
 
-/// cereal serialization of every described type, field by field.
-template <cereal_archive Archive, described T>
+} // namespace dxhub
+
+namespace cereal {
+
+/// cereal serialization of every described type, field by field. In cereal's
+/// namespace (found through the archive) so that described types of every
+/// namespace have it, like nlohmann::adl_serializer in json.hpp.
+template <dxhub::cereal_archive Archive, dxhub::described T>
 void serialize(Archive& ar, T& x) {
-  visit_fields(x,
-               [&ar](auto... field) { (detail::archive_field(ar, field.name, field.value), ...); });
+  dxhub::visit_fields(x, [&ar](auto... field) {
+    (dxhub::detail::archive_field(ar, field.name, field.value), ...);
+  });
 }
+
+} // namespace cereal
+
+namespace dxhub {
 
 template <cereal_archive Archive>
 void save(Archive& ar, const shape& s) {
@@ -182,6 +195,38 @@ void load(Archive& ar, metadata& m) {
 template <cereal_archive Archive>
 void serialize(Archive& ar, json_text& x) {
   detail::archive_field(ar, "text", x.text);
+}
+
+// Binary archives carry the bytes as they are; text archives as base64.
+template <cereal_archive Archive>
+void save(Archive& ar, const packed_value& x) {
+  auto schema = x.schema;
+  ar(cereal::make_nvp("schema", schema));
+  if constexpr (detail::is_binary_archive<Archive>) {
+    cereal::size_type n = x.bytes.size();
+    ar(cereal::make_size_tag(n));
+    ar(cereal::binary_data(x.bytes.data(), n));
+  } else {
+    auto text = cereal::base64::encode(reinterpret_cast<const unsigned char*>(x.bytes.data()),
+                                       x.bytes.size());
+    ar(cereal::make_nvp("base64", text));
+  }
+}
+
+/// The bytes of base64 `text`; anything but canonical base64 is an error
+/// (cereal's decoder stops silently at the first stray character).
+std::string decode_base64(const std::string& text);
+
+template <cereal_archive Archive>
+void load(Archive& ar, packed_value& x) {
+  detail::archive_field(ar, "schema", x.schema);
+  if constexpr (detail::is_binary_archive<Archive>) {
+    detail::archive_string(ar, x.bytes);
+  } else {
+    std::string text;
+    ar(cereal::make_nvp("base64", text));
+    x.bytes = decode_base64(text);
+  }
 }
 
 namespace detail {

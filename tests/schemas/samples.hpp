@@ -46,6 +46,11 @@ inline frame_header a_frame_header() {
   return h;
 }
 
+/// Bytes that no text encoding carries as they are: NUL, 0xff, a quote.
+inline packed_value a_packed_value() {
+  return {schema_id{"lab.exposure", 1, 0x1234}, std::string{"\0\xff\"x", 4}};
+}
+
 inline command a_command() {
   return {42,
           "lab-node/controller",
@@ -54,11 +59,13 @@ inline command a_command() {
           json_text{R"({"mode":"auto","ms":12.5})"},
           schema_id{"lab.exposure", 1, 0x1234},
           1500,
-          1'790'000'000'000'000'001};
+          1'790'000'000'000'000'001,
+          a_packed_value()};
 }
 
 inline reply a_reply() {
-  return {42, errc::service_error, "exposure out of range", json_text{R"({"ms":10})"}, 12345};
+  return {42,    errc::service_error, "exposure out of range", json_text{R"({"ms":10})"},
+          12345, a_packed_value()};
 }
 
 inline event an_event() {

@@ -21,7 +21,7 @@ caf::behavior camera(caf::event_based_actor* self) {
   auto exposure_ms = std::make_shared<double>(10.0);
   return {
       [=](const dxhub::command& cmd) -> dxhub::reply {
-        dxhub::reply r{cmd.id, dxhub::errc::none, "", {}, 0};
+        dxhub::reply r{cmd.id, dxhub::errc::none, "", {}, 0, {}};
         if (cmd.name == "set_exposure") {
           auto args = dxhub::parse_json(cmd.args.text);
           if (args && args.value().contains("ms") && args.value()["ms"].is_number())
@@ -49,7 +49,7 @@ void caf_main(caf::actor_system& sys, const config&) {
        {std::pair{"get_state", "{}"}, std::pair{"set_exposure", R"({"ms":25})"},
         std::pair{"set_exposure", R"({"gain":2})"}, std::pair{"explode", "{}"}}) {
     dxhub::command cmd{++id, "example/controller", "lab/cam0", name, {args}, {},
-                       1000, dxhub::wall_ns()};
+                       1000, dxhub::wall_ns(),     {}};
     self->request(cam, std::chrono::seconds(1), cmd)
         .receive(
             [&](const dxhub::reply& r) {

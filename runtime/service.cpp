@@ -14,13 +14,29 @@
 
 namespace dxhub::runtime {
 
-void command_table::add(std::string name, const schema_id& args, json_handler run) {
+void command_table::add(std::string name, const schema_id& args, runner run) {
   // Copies of a table share the entries: `handler()` stays current.
   (*entries_)[std::move(name)] = entry{args, std::move(run)};
 }
 
 command_table& command_table::on_command(std::string name, json_handler handler) {
-  add(std::move(name), schema_id{}, std::move(handler));
+  add(std::move(name), schema_id{},
+      [handler = std::move(handler)](const command& c, reply& r) -> expected<void> {
+        expected<nlohmann::json> result = error{errc::service_error};
+        if (c.packed_args.empty()) {
+          result = handler(c);
+        } else {
+          DXHUB_TRY(args, packed_as_json(c.packed_args));
+          auto as_json = c;
+          as_json.args = json_text{args.dump()};
+          as_json.packed_args = {};
+          result = handler(as_json);
+        }
+        if (!result)
+          return result.error();
+        r.result = json_text{result.value().dump()};
+        return ok();
+      });
   return *this;
 }
 
@@ -32,6 +48,7 @@ reply command_table::dispatch(const command& c) const {
     r.code = e.code;
     r.error_context = std::move(e.context);
     r.result = json_text{};
+    r.packed_result = {};
     r.service_ns = monotonic_ns() - started;
     return r;
   };
@@ -50,15 +67,14 @@ reply command_table::dispatch(const command& c) const {
             declared, c.args_schema, "command '" + c.name + "' of '" + c.service + "'", "caller");
         !same)
       return fail(same.error());
-  expected<nlohmann::json> result = error{errc::service_error};
+  expected<void> done = error{errc::service_error};
   try {
-    result = it->second.run(c);
+    done = it->second.run(c, r);
   } catch (const std::exception& e) {
     return fail({errc::service_error, "command '" + c.name + "' threw: " + e.what()});
   }
-  if (!result)
-    return fail(result.error());
-  r.result = json_text{result.value().dump()};
+  if (!done)
+    return fail(done.error());
   r.service_ns = monotonic_ns() - started;
   return r;
 }

@@ -6,6 +6,7 @@
 #include "dxhub/schemas/describe.hpp"
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/json.hpp"
+#include "dxhub/schemas/packing.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 #include "dxhub/schemas/reply.hpp"
 #include "dxhub/schemas/schema_of.hpp"
@@ -49,9 +50,11 @@ struct nothing {
 };
 
 /// The commands of a service, each a name with typed arguments and result.
-/// Arguments arrive as JSON (from C++, Python or the shell alike) and are
-/// decoded into the handler's argument type; a caller that states another
-/// argument schema is refused with an error naming both.
+/// Arguments arrive as JSON (from Python, the shell or `call_json`) or packed
+/// (from a typed C++ `call`) and are decoded into the handler's argument type;
+/// a caller that states another argument schema is refused with an error
+/// naming both. A packed call is answered with a packed result when the
+/// result's type is a described one, every other call in JSON.
 ///
 ///   command_table cmds;
 ///   cmds.on<exposure>("set_exposure", [=](const exposure& e) -> expected<exposure> { ... });
@@ -66,9 +69,9 @@ public:
   template <described Args, class F>
   command_table& on(std::string name, F handler) {
     add(std::move(name), schema_of<Args>(),
-        [handler](const command& c) -> expected<nlohmann::json> {
-          DXHUB_TRY(args, decode_json<Args>(c.args.text));
-          return to_json_result(handler(args));
+        [handler](const command& c, reply& r) -> expected<void> {
+          DXHUB_TRY(args, read_args<Args>(c));
+          return set_result(handler(args), !c.packed_args.empty(), r);
         });
     return *this;
   }
@@ -77,13 +80,14 @@ public:
   template <class F>
   requires std::is_invocable_v<F> command_table& on(std::string name, F handler) {
     add(std::move(name), schema_of<nothing>(),
-        [handler](const command&) -> expected<nlohmann::json> {
-          return to_json_result(handler());
+        [handler](const command& c, reply& r) -> expected<void> {
+          return set_result(handler(), !c.packed_args.empty(), r);
         });
     return *this;
   }
 
-  /// A command that takes the raw command (arguments as JSON, untyped).
+  /// A command that takes the raw command (arguments as JSON, untyped;
+  /// packed arguments are shown to it as JSON).
   command_table& on_command(std::string name, json_handler handler);
 
   /// Answers `c`: decodes, checks the argument schema, runs the handler.
@@ -101,20 +105,30 @@ public:
   }
 
 private:
+  /// Fills the result (or packed result) of `r`.
+  using runner = std::function<expected<void>(const command&, reply&)>;
+
   struct entry {
     schema_id args;
-    json_handler run;
+    runner run;
   };
 
-  void add(std::string name, const schema_id& args, json_handler run);
+  void add(std::string name, const schema_id& args, runner run);
+
+  template <described Args>
+  static expected<Args> read_args(const command& c) {
+    if (!c.packed_args.empty())
+      return unpack<Args>(c.packed_args);
+    return decode_json<Args>(c.args.text);
+  }
 
   template <class R>
-  static expected<nlohmann::json> to_json_result(R&& result) {
+  static expected<void> set_result(R&& result, bool packed, reply& r) {
     using value_type = std::remove_cvref_t<R>;
     if constexpr (std::is_void_v<value_type>) {
-      return nlohmann::json(nullptr);
+      r.result = json_text{"null"};
     } else if constexpr (std::is_same_v<value_type, nlohmann::json>) {
-      return std::forward<R>(result);
+      r.result = json_text{result.dump()};
     } else if constexpr (requires {
                            result.has_value();
                            result.error();
@@ -122,12 +136,20 @@ private:
       if (!result)
         return result.error();
       if constexpr (std::is_void_v<typename value_type::value_type>)
-        return nlohmann::json(nullptr);
+        r.result = json_text{"null"};
       else
-        return nlohmann::json(result.value());
+        return set_result(std::forward<R>(result).value(), packed, r);
+    } else if constexpr (described<value_type>) {
+      if (packed) {
+        r.packed_result = pack(result);
+        r.result = json_text{"null"};
+      } else {
+        r.result = json_text{encode_json(result)};
+      }
     } else {
-      return nlohmann::json(std::forward<R>(result));
+      r.result = json_text{nlohmann::json(std::forward<R>(result)).dump()};
     }
+    return ok();
   }
 
   std::shared_ptr<std::map<std::string, entry>> entries_ =
@@ -178,11 +200,12 @@ auto lookup(Self* self, const std::string& name, const schema_id& want,
 
 /// Sends command `name` with typed arguments to `svc`; the answer is a
 /// `dxhub::reply` or an error (timeout, service down). Use `result_of<T>`.
+/// The arguments travel packed (cereal binary), not as JSON.
 template <class Self, described Args>
 auto call(Self* self, const service& svc, const std::string& name, const Args& args,
           std::chrono::milliseconds timeout = default_call_timeout) {
-  auto cmd = detail::make_command(self, svc, name, json_text{encode_json(args)}, schema_of<Args>(),
-                                  timeout);
+  auto cmd = detail::make_command(self, svc, name, json_text{"null"}, schema_of<Args>(), timeout);
+  cmd.packed_args = pack(args);
   return self->request(detail::call_target(self, svc), detail::caller_timeout(timeout),
                        detail::call_atom::value, svc, std::move(cmd));
 }
@@ -210,9 +233,12 @@ expected<T> result_of(const reply& r) {
   if (!r.ok())
     return error{r.code, r.error_context};
   if constexpr (described<T>) {
+    if (!r.packed_result.empty())
+      return unpack<T>(r.packed_result);
     return decode_json<T>(r.result.text);
   } else {
-    DXHUB_TRY(doc, parse_json(r.result.text));
+    DXHUB_TRY(doc, r.packed_result.empty() ? parse_json(r.result.text)
+                                           : packed_as_json(r.packed_result));
     try {
       return doc.template get<T>();
     } catch (const std::exception& e) {

@@ -26,7 +26,8 @@ using namespace std::chrono_literals;
 
 constexpr const char* service_name = "bench/echo";
 
-/// The payload of a call: `bytes` characters, sent as JSON and echoed back.
+/// The payload of a call: `bytes` characters, sent packed (a typed call) and
+/// echoed back.
 struct blob {
   static constexpr const char* schema_name = "dxhub.bench.blob";
   static constexpr uint32_t schema_version = 1;
@@ -169,10 +170,15 @@ expected<std::vector<double>> actor_call_round_trips(const call_run& run) {
     std::size_t answer_bytes = 0;
     auto start = now_ns();
     dxr::call(self.ptr(), echo, "echo", args)
-        .receive([&](const reply& r) { answer_bytes = r.result.text.size(); },
-                 [&](caf::error& e) {
-                   failed = error{errc::peer_down, sys.render(e)};
-                 });
+        .receive(
+            [&](const reply& r) {
+              // Read as a caller would: the typed result, not its bytes.
+              if (auto echoed = dxr::result_of<blob>(r))
+                answer_bytes = echoed.value().data.size();
+            },
+            [&](caf::error& e) {
+              failed = error{errc::peer_down, sys.render(e)};
+            });
     auto stop = now_ns();
     if (failed)
       return *failed;

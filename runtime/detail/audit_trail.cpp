@@ -2,14 +2,14 @@
 
 namespace dxhub::runtime::detail {
 
-bool audit_trail::add(audit_record rec) {
+bool audit_trail::add(audit_entry entry) {
   std::lock_guard lock{mutex_};
-  pending_.push_back(std::move(rec));
+  pending_.push_back(std::move(entry));
   return pending_.size() == 1;
 }
 
-std::vector<audit_record> audit_trail::take() {
-  std::vector<audit_record> batch;
+std::vector<audit_entry> audit_trail::take() {
+  std::vector<audit_entry> batch;
   std::lock_guard lock{mutex_};
   batch.swap(pending_);
   return batch;

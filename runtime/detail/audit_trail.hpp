@@ -6,6 +6,7 @@
 // network for many calls instead of one each).
 
 #include "dxhub/schemas/audit_record.hpp"
+#include "dxhub/schemas/packed_value.hpp"
 
 #include <chrono>
 #include <mutex>
@@ -13,22 +14,30 @@
 
 namespace dxhub::runtime::detail {
 
+/// The audit record of a command whose arguments or result may still be
+/// packed: they become JSON when the record is published, off the call's path.
+struct audit_entry {
+  audit_record record;
+  packed_value args;
+  packed_value result;
+};
+
 /// The audit records of commands not yet published as events, oldest first.
 class audit_trail {
 public:
   /// How long a record waits for the next ones before its batch is published.
   static constexpr std::chrono::milliseconds batch_delay{10};
 
-  /// Queues `rec`; true when it starts a new batch: the caller then asks the
-  /// event bus to publish the batch after `batch_delay`.
-  bool add(audit_record rec);
+  /// Queues `entry`; true when it starts a new batch: the caller then asks
+  /// the event bus to publish the batch after `batch_delay`.
+  bool add(audit_entry entry);
 
   /// The queued records, oldest first; none are left queued.
-  std::vector<audit_record> take();
+  std::vector<audit_entry> take();
 
 private:
   std::mutex mutex_;
-  std::vector<audit_record> pending_;
+  std::vector<audit_entry> pending_;
 };
 
 } // namespace dxhub::runtime::detail

@@ -6,6 +6,7 @@
 #include "dxhub/schemas/audit_record.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
+#include "dxhub/schemas/packing.hpp"
 
 #include <caf/send.hpp>
 
@@ -13,32 +14,53 @@ namespace dxhub::runtime::detail {
 
 void audit_command(node& owner, const command& cmd, const reply* answer, const error* failure,
                    int64_t started_ns) {
-  audit_record rec;
+  audit_entry entry;
+  auto& rec = entry.record;
   rec.wall_ns = wall_ns();
   rec.kind = "command";
   rec.caller = cmd.caller;
   rec.target = cmd.service;
   rec.action = cmd.name;
   rec.args = cmd.args;
+  entry.args = cmd.packed_args;
   rec.latency_ns = monotonic_ns() - started_ns;
   if (answer != nullptr) {
     rec.result = answer->result;
+    entry.result = answer->packed_result;
     if (!answer->ok())
       rec.error = std::string{name(answer->code)} + ": " + answer->error_context;
   } else if (failure != nullptr) {
     rec.error = std::string{name(failure->code)} + ": " + failure->context;
   }
-  if (owner.audit().add(std::move(rec)))
+  if (owner.audit().add(std::move(entry)))
     caf::delayed_anon_send(owner.event_bus(), audit_trail::batch_delay, flush_atom::value);
 }
 
-event audit_event(const audit_record& rec) {
+namespace {
+
+/// A packed value as JSON; one of a type this program does not know is shown
+/// by its schema and size rather than dropped.
+nlohmann::json shown(const packed_value& packed) {
+  if (auto doc = packed_as_json(packed))
+    return std::move(doc).value();
+  return {{"packed", to_string(packed.schema)}, {"bytes", packed.bytes.size()}};
+}
+
+} // namespace
+
+event audit_event(const audit_entry& entry) {
+  const auto& rec = entry.record;
   event ev;
   ev.topic = "dxhub/audit/command";
   ev.source = rec.caller;
   ev.kind = "command";
   ev.wall_ns = rec.wall_ns;
-  ev.data = json_text{encode_json(rec)};
+  nlohmann::json doc = rec;
+  if (!entry.args.empty())
+    doc["args"] = shown(entry.args);
+  if (!entry.result.empty())
+    doc["result"] = shown(entry.result);
+  ev.data = json_text{doc.dump()};
   return ev;
 }
 

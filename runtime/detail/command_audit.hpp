@@ -21,7 +21,10 @@ namespace dxhub::runtime::detail {
 void audit_command(node& owner, const command& cmd, const reply* answer, const error* failure,
                    int64_t started_ns);
 
-/// The event that publishes `rec` (stamped with the record's time).
-event audit_event(const audit_record& rec);
+struct audit_entry;
+
+/// The event that publishes `entry` (stamped with the record's time), its
+/// packed arguments and result shown as JSON.
+event audit_event(const audit_entry& entry);
 
 } // namespace dxhub::runtime::detail

@@ -47,8 +47,8 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner)
       [=](flush_atom) {
         std::vector<event> batch;
         auto slice_start = monotonic_ns();
-        for (const auto& rec : owner->audit().take()) {
-          auto e = audit_event(rec);
+        for (const auto& entry : owner->audit().take()) {
+          auto e = audit_event(entry);
           stamp(self->state, e);
           deliver(self->state, e);
           batch.push_back(std::move(e));

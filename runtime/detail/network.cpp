@@ -241,8 +241,12 @@ void network::on_relay_command(const command& cmd, zmq::responder answer) {
     return;
   }
   if (cmd.name == "endpoint") {
-    answer.reply(reply{cmd.id, errc::none, "",
-                       json_text{encode_json(events_endpoint{relay_->endpoint()})}, 0});
+    answer.reply(reply{cmd.id,
+                       errc::none,
+                       "",
+                       json_text{encode_json(events_endpoint{relay_->endpoint()})},
+                       0,
+                       {}});
     return;
   }
   if (cmd.name != "emit" && cmd.name != "emit_many") {
@@ -255,7 +259,7 @@ void network::on_relay_command(const command& cmd, zmq::responder answer) {
     answer.reject(batch.error());
     return;
   }
-  answer.reply(reply{cmd.id, errc::none, "", json_text{"null"}, 0});
+  answer.reply(reply{cmd.id, errc::none, "", json_text{"null"}, 0, {}});
   for (const auto& e : batch.value().events) {
     on_remote_event(e);
     (void)relay_->publish(e.topic, e);

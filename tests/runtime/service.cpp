@@ -47,6 +47,7 @@ caf::behavior camera(caf::event_based_actor* self, std::string name) {
     return e;
   });
   cmds.on("get_exposure", [=] { return exposure{*current}; });
+  cmds.on_command("echo_json", [](const command& c) { return parse_json(c.args.text); });
   auto served = serve(self, name, cmds);
   if (!served)
     self->quit(make_error(served.error().code, served.error().context));
@@ -88,9 +89,13 @@ CAF_TEST(typed_commands_get_typed_results) {
   call(self.ptr(), svc, "set_exposure", exposure{25.5})
       .receive(
           [&](const reply& r) {
+            // A typed call travels packed both ways, with no JSON at all.
+            CAF_CHECK(r.packed_result.schema == schema_of<exposure>());
+            CAF_CHECK_EQUAL(r.result.text, "null");
             auto e = result_of<exposure>(r);
             CAF_REQUIRE(e);
             CAF_CHECK(e.value().ms == 25.5);
+            CAF_CHECK(result_of<nlohmann::json>(r).value() == nlohmann::json{{"ms", 25.5}});
           },
           [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   call(self.ptr(), svc, "get_exposure")
@@ -132,7 +137,16 @@ CAF_TEST(untyped_json_calls_work_like_the_shell) {
   auto cam = spawn(camera, "test/cam2");
   auto svc = find(self, "test/cam2");
   call_json(self.ptr(), svc, "set_exposure", json_text{R"({"ms": 4})"})
-      .receive([&](const reply& r) { CAF_CHECK(result_of<exposure>(r).value().ms == 4.0); },
+      .receive(
+          [&](const reply& r) {
+            CAF_CHECK(r.packed_result.empty());
+            CAF_CHECK_EQUAL(r.result.text, R"({"ms":4.0})");
+            CAF_CHECK(result_of<exposure>(r).value().ms == 4.0);
+          },
+          [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  // An untyped handler is shown a typed caller's packed arguments as JSON.
+  call(self.ptr(), svc, "echo_json", exposure{6.5})
+      .receive([&](const reply& r) { CAF_CHECK_EQUAL(r.result.text, R"({"ms":6.5})"); },
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   self->send_exit(cam, caf::exit_reason::user_shutdown);
 }

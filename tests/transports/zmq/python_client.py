@@ -18,7 +18,7 @@ KIND_REQUEST, KIND_REPLY, KIND_ERROR = 0, 1, 2
 ENCODING_JSON = 1
 HEADER = struct.Struct("<4sBBBBQqQIIHH")  # 44 bytes, section 3
 
-COMMAND = ("dxhub.command", 1, 0x8F5A8BF04C928EB6)  # section 5
+COMMAND = ("dxhub.command", 2, 0x7F08958D5DB70BED)  # section 5
 REPLY_NAME = "dxhub.reply"
 
 

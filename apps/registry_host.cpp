@@ -1,17 +1,58 @@
 #include "dxhub/apps/registry_host.hpp"
 
 #include "dxhub/actors/registry.hpp"
+#include "dxhub/runtime/registry_protocol.hpp"
+#include "dxhub/runtime/service.hpp"
 
 #include <caf/all.hpp>
 
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 namespace dxhub::apps {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// True when the registry of `sys` lists node `name`.
+bool lists_node(caf::actor_system& sys, const std::string& name) {
+  caf::scoped_actor self{sys};
+  bool listed = false;
+  runtime::lookup(self.ptr(), runtime::registry_service)
+      .receive(
+          [&](const runtime::service& registry) {
+            runtime::call(self.ptr(), registry, "list", runtime::registry_query{name})
+                .receive(
+                    [&](const reply& r) {
+                      auto found = runtime::result_of<runtime::registry_records>(r);
+                      if (!found)
+                        return;
+                      for (const auto& rec : found.value().records)
+                        listed = listed || (rec.kind == entry_kind::node && rec.name == name);
+                    },
+                    [](caf::error&) {});
+          },
+          [](caf::error&) {});
+  return listed;
+}
+
+/// Waits (bounded) until the registry lists its own node: a registry that
+/// says it serves answers `ls` with itself. Its node registered before the
+/// registry actor served, and retries within a tenth of a second.
+void await_own_record(caf::actor_system& sys, const std::string& name) {
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (!lists_node(sys, name) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+}
+
+} // namespace
 
 runtime::node_options registry_node_options(const std::string& endpoint, std::string name) {
   runtime::node_options opts;
@@ -32,6 +73,7 @@ expected<std::unique_ptr<registry_host>> registry_host::start(const std::string&
   if (const auto& failed = host->node_.startup_error())
     return error{failed->code, "registry at " + endpoint + ": " + failed->context};
   host->registry_ = actors::spawn_registry(host->sys_);
+  await_own_record(host->sys_, node_name);
   return host;
 }
 

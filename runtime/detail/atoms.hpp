@@ -17,6 +17,7 @@ using channel_atom = caf::atom_constant<caf::atom("dx_channel")>;
 using unchannel_atom = caf::atom_constant<caf::atom("dx_unchan")>;
 using list_atom = caf::atom_constant<caf::atom("dx_list")>;
 using tick_atom = caf::atom_constant<caf::atom("dx_tick")>;
+using retry_atom = caf::atom_constant<caf::atom("dx_retry")>;
 using remote_atom = caf::atom_constant<caf::atom("dx_remote")>;
 using stop_atom = caf::atom_constant<caf::atom("dx_stop")>;
 using flush_atom = caf::atom_constant<caf::atom("dx_flush")>;

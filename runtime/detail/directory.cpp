@@ -47,14 +47,29 @@ std::string key_of(const registry_record& r) {
   return to_string(r.kind) + ":" + r.name;
 }
 
-void register_record(node* owner, const registry_record& rec) {
-  if (auto* net = owner->network(); net != nullptr && net->has_registry())
-    net->call_registry("register", encode_json(rec), 2000ms, [](expected<reply>) {});
+/// How often, and how soon, a record refused because the registry is not yet
+/// serving is offered again: a registry and the node that hosts it start
+/// together, and the node's own records must not wait for the next renewal.
+constexpr int early_retries = 20;
+constexpr auto early_retry_delay = 100ms;
+
+void register_record(directory_actor* self, node* owner, const registry_record& rec,
+                     int attempt = 0) {
+  auto* net = owner->network();
+  if (net == nullptr || !net->has_registry())
+    return;
+  auto retry = [me = caf::actor_cast<caf::actor>(self), key = key_of(rec),
+                attempt](expected<reply> r) {
+    auto code = r ? r.value().code : r.error().code;
+    if (code == errc::unknown_service && attempt < early_retries)
+      caf::delayed_anon_send(me, early_retry_delay, retry_atom::value, key, attempt + 1);
+  };
+  net->call_registry("register", encode_json(rec), 2000ms, std::move(retry));
 }
 
 void renew_all(directory_actor* self, node* owner) {
   for (const auto& [key, rec] : self->state.registered)
-    register_record(owner, rec);
+    register_record(self, owner, rec);
   auto lease = owner->options().lease;
   self->delayed_send(self, std::max<std::chrono::milliseconds>(lease / 3, 100ms), tick_atom::value);
 }
@@ -70,7 +85,7 @@ void add(directory_actor* self, node* owner, registry_record rec) {
       rec.properties.text = props.dump();
     }
   }
-  register_record(owner, rec);
+  register_record(self, owner, rec);
   self->state.registered[key_of(rec)] = std::move(rec);
 }
 
@@ -165,6 +180,10 @@ caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner)
         remove(self, owner, entry_kind::service, name);
       },
       [=](tick_atom) { renew_all(self, owner); },
+      [=](retry_atom, const std::string& key, int attempt) {
+        if (auto it = self->state.registered.find(key); it != self->state.registered.end())
+          register_record(self, owner, it->second, attempt);
+      },
   };
 }
 

@@ -54,9 +54,7 @@ void to_json(nlohmann::json& j, const packed_value& x) {
     j = nullptr;
     return;
   }
-  j = {{"schema", x.schema},
-       {"base64", cereal::base64::encode(reinterpret_cast<const unsigned char*>(x.bytes.data()),
-                                         x.bytes.size())}};
+  j = {{"schema", x.schema}, {"base64", encode_base64(x.bytes)}};
 }
 
 void from_json(const nlohmann::json& j, packed_value& x) {

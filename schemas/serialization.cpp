@@ -2,11 +2,13 @@
 
 namespace dxhub {
 
+std::string encode_base64(std::string_view bytes) {
+  return cereal::base64::encode(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
 std::string decode_base64(const std::string& text) {
   auto bytes = cereal::base64::decode(text);
-  auto again =
-      cereal::base64::encode(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  if (again != text)
+  if (encode_base64(bytes) != text)
     throw std::invalid_argument("not canonical base64 (" + std::to_string(text.size())
                                 + " characters)");
   return bytes;

@@ -197,6 +197,13 @@ void serialize(Archive& ar, json_text& x) {
   detail::archive_field(ar, "text", x.text);
 }
 
+/// `bytes` as canonical base64 (with padding).
+std::string encode_base64(std::string_view bytes);
+
+/// The bytes of base64 `text`; anything but canonical base64 is an error
+/// (cereal's decoder stops silently at the first stray character).
+std::string decode_base64(const std::string& text);
+
 // Binary archives carry the bytes as they are; text archives as base64.
 template <cereal_archive Archive>
 void save(Archive& ar, const packed_value& x) {
@@ -207,15 +214,10 @@ void save(Archive& ar, const packed_value& x) {
     ar(cereal::make_size_tag(n));
     ar(cereal::binary_data(x.bytes.data(), n));
   } else {
-    auto text = cereal::base64::encode(reinterpret_cast<const unsigned char*>(x.bytes.data()),
-                                       x.bytes.size());
+    auto text = encode_base64(x.bytes);
     ar(cereal::make_nvp("base64", text));
   }
 }
-
-/// The bytes of base64 `text`; anything but canonical base64 is an error
-/// (cereal's decoder stops silently at the first stray character).
-std::string decode_base64(const std::string& text);
 
 template <cereal_archive Archive>
 void load(Archive& ar, packed_value& x) {

@@ -233,6 +233,14 @@ expected<event_batch> relayed_events(const command& cmd) {
   return event_batch{{std::move(e)}};
 }
 
+/// The successful answer to `cmd`.
+reply success(const command& cmd, json_text result) {
+  reply r;
+  r.id = cmd.id;
+  r.result = std::move(result);
+  return r;
+}
+
 } // namespace
 
 void network::on_relay_command(const command& cmd, zmq::responder answer) {
@@ -241,12 +249,7 @@ void network::on_relay_command(const command& cmd, zmq::responder answer) {
     return;
   }
   if (cmd.name == "endpoint") {
-    answer.reply(reply{cmd.id,
-                       errc::none,
-                       "",
-                       json_text{encode_json(events_endpoint{relay_->endpoint()})},
-                       0,
-                       {}});
+    answer.reply(success(cmd, json_text{encode_json(events_endpoint{relay_->endpoint()})}));
     return;
   }
   if (cmd.name != "emit" && cmd.name != "emit_many") {
@@ -259,7 +262,7 @@ void network::on_relay_command(const command& cmd, zmq::responder answer) {
     answer.reject(batch.error());
     return;
   }
-  answer.reply(reply{cmd.id, errc::none, "", json_text{"null"}, 0, {}});
+  answer.reply(success(cmd, json_text{"null"}));
   for (const auto& e : batch.value().events) {
     on_remote_event(e);
     (void)relay_->publish(e.topic, e);

@@ -134,6 +134,12 @@ caf::actor call_target(caf::local_actor* self, const service& svc) {
   return svc.via == transport::zmq ? n->calls().gate() : n->router();
 }
 
+caf::duration caller_wait(const service& svc, std::chrono::milliseconds t) {
+  if (svc.via == transport::zmq)
+    return caf::infinite;
+  return caf::duration{t + std::chrono::milliseconds{250}};
+}
+
 command make_command(caf::local_actor* self, const service& svc, const std::string& name,
                      json_text args, schema_id args_schema, std::chrono::milliseconds timeout) {
   command cmd;

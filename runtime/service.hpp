@@ -12,6 +12,7 @@
 #include "dxhub/schemas/schema_of.hpp"
 
 #include <caf/actor.hpp>
+#include <caf/duration.hpp>
 #include <caf/fwd.hpp>
 
 #include <chrono>
@@ -173,11 +174,13 @@ caf::actor call_target(caf::local_actor* self, const service& svc);
 command make_command(caf::local_actor* self, const service& svc, const std::string& name,
                      json_text args, schema_id args_schema, std::chrono::milliseconds timeout);
 
-// The caller waits a little longer than the service's deadline, so that the
-// router's error (with its audit record) arrives before the caller's own timeout.
-inline std::chrono::milliseconds caller_timeout(std::chrono::milliseconds t) {
-  return t + std::chrono::milliseconds{250};
-}
+// How long a caller waits. For a service of this node, a little longer than
+// the service's deadline, so that the router's error (with its audit record)
+// arrives before the caller's own timeout. For a service of another node, no
+// CAF timeout at all: the gate answers every call, by its deadline or with an
+// error when the node stops (remote_calls.cpp, `caller_answer`), and a CAF
+// timeout would wake the CAF clock thread on every call.
+caf::duration caller_wait(const service& svc, std::chrono::milliseconds t);
 
 } // namespace detail
 
@@ -206,7 +209,7 @@ auto call(Self* self, const service& svc, const std::string& name, const Args& a
           std::chrono::milliseconds timeout = default_call_timeout) {
   auto cmd = detail::make_command(self, svc, name, json_text{"null"}, schema_of<Args>(), timeout);
   cmd.packed_args = pack(args);
-  return self->request(detail::call_target(self, svc), detail::caller_timeout(timeout),
+  return self->request(detail::call_target(self, svc), detail::caller_wait(svc, timeout),
                        detail::call_atom::value, svc, std::move(cmd));
 }
 
@@ -223,7 +226,7 @@ template <class Self>
 auto call_json(Self* self, const service& svc, const std::string& name, json_text args,
                std::chrono::milliseconds timeout = default_call_timeout) {
   auto cmd = detail::make_command(self, svc, name, std::move(args), schema_id{}, timeout);
-  return self->request(detail::call_target(self, svc), detail::caller_timeout(timeout),
+  return self->request(detail::call_target(self, svc), detail::caller_wait(svc, timeout),
                        detail::call_atom::value, svc, std::move(cmd));
 }
 

@@ -82,8 +82,15 @@ bool measure_frames(report& r, const settings& s) {
 bool measure_calls(report& r, const settings& s, const std::string& dir) {
   bool ok = true;
   for (auto bytes : call_sizes) {
-    ok &= add(r, "raw_cppzmq_ipc", bytes, br::raw_cppzmq_round_trips(call_run_for(s, bytes, dir)));
-    ok &= add(r, "actor_call_ipc", bytes, br::actor_call_round_trips(call_run_for(s, bytes, dir)));
+    auto samples = br::call_round_trips(call_run_for(s, bytes, dir));
+    if (!samples) {
+      std::fprintf(stderr, "calls %s: %s\n", size_label(bytes).c_str(),
+                   samples.error().what().c_str());
+      ok = false;
+      continue;
+    }
+    ok &= add(r, "raw_cppzmq_ipc", bytes, std::move(samples.value().raw));
+    ok &= add(r, "actor_call_ipc", bytes, std::move(samples.value().actor));
   }
   return ok;
 }

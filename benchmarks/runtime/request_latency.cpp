@@ -150,26 +150,32 @@ int zmq_echo(const std::string& endpoint) {
 
 } // namespace
 
-expected<std::vector<double>> actor_call_round_trips(const call_run& run) {
-  dxr::node_config cfg;
-  caf::actor_system sys{cfg};
-  dxr::node hub{sys, registry_node(run.dir)};
-  if (hub.startup_error())
-    return *hub.startup_error();
-  registry_guard registry{actors::spawn_registry(sys)};
-  caf::scoped_actor self{sys};
-  DXHUB_TRY(peer, start_ready({"actor-serve", hub.options().registry, run.dir,
-                               std::to_string(run.peer_cpu)}));
-  (void)peer; // serves until it goes out of scope
-  DXHUB_TRY(echo, find_service(self));
-  blob args{std::string(run.bytes, 'x')};
-  std::vector<double> samples;
-  samples.reserve(run.calls);
-  for (std::size_t i = 0; i < run.warmup + run.calls; ++i) {
+namespace {
+
+/// The actor side: this process's node hosts the registry; the service runs
+/// in a peer process. Built once, then asked for one round trip at a time.
+class actor_rig {
+public:
+  explicit actor_rig(const call_run& run)
+    : hub_{sys_, registry_node(run.dir)}, registry_{actors::spawn_registry(sys_)}, self_{sys_},
+      args_{std::string(run.bytes, 'x')}, bytes_{run.bytes} {}
+
+  expected<void> start(const call_run& run) {
+    if (hub_.startup_error())
+      return *hub_.startup_error();
+    DXHUB_TRY(peer, start_ready({"actor-serve", hub_.options().registry, run.dir,
+                                 std::to_string(run.peer_cpu)}));
+    peer_.emplace(std::move(peer));
+    DXHUB_TRY(echo, find_service(self_));
+    echo_ = echo;
+    return ok();
+  }
+
+  expected<double> round_trip() {
     std::optional<error> failed;
     std::size_t answer_bytes = 0;
     auto start = now_ns();
-    dxr::call(self.ptr(), echo, "echo", args)
+    dxr::call(self_.ptr(), *echo_, "echo", args_)
         .receive(
             [&](const reply& r) {
               // Read as a caller would: the typed result, not its bytes.
@@ -177,44 +183,94 @@ expected<std::vector<double>> actor_call_round_trips(const call_run& run) {
                 answer_bytes = echoed.value().data.size();
             },
             [&](caf::error& e) {
-              failed = error{errc::peer_down, sys.render(e)};
+              failed = error{errc::peer_down, sys_.render(e)};
             });
     auto stop = now_ns();
     if (failed)
       return *failed;
-    if (answer_bytes < run.bytes)
+    if (answer_bytes < bytes_)
       return error{errc::bad_encoding, "the echo came back short"};
-    if (i >= run.warmup)
-      samples.push_back(static_cast<double>(stop - start));
+    return static_cast<double>(stop - start);
   }
-  return samples;
+
+private:
+  dxr::node_config cfg_;
+  caf::actor_system sys_{cfg_};
+  dxr::node hub_;
+  registry_guard registry_;
+  caf::scoped_actor self_;
+  std::optional<peer_process> peer_; // serves until it goes out of scope
+  std::optional<dxr::service> echo_;
+  blob args_;
+  std::size_t bytes_;
+};
+
+/// The baseline: a DEALER in this process, a ROUTER echo in a peer process.
+class raw_rig {
+public:
+  explicit raw_rig(const call_run& run) : payload_(run.bytes, 'x') {}
+
+  expected<void> start(const call_run& run) {
+    static int counter = 0;
+    auto endpoint = "ipc://" + run.dir + "/raw-echo-" + std::to_string(counter++);
+    DXHUB_TRY(peer, start_ready({"zmq-echo", endpoint, std::to_string(run.peer_cpu)}));
+    peer_.emplace(std::move(peer));
+    dealer_.set(::zmq::sockopt::linger, 0);
+    dealer_.set(::zmq::sockopt::rcvtimeo, 10000);
+    dealer_.connect(endpoint);
+    return ok();
+  }
+
+  expected<double> round_trip() {
+    auto start = now_ns();
+    dealer_.send(::zmq::buffer(payload_), ::zmq::send_flags::none);
+    ::zmq::message_t answer;
+    auto got = dealer_.recv(answer);
+    auto stop = now_ns();
+    if (!got || answer.size() != payload_.size())
+      return error{errc::timeout, "raw echo did not answer"};
+    return static_cast<double>(stop - start);
+  }
+
+private:
+  std::string payload_;
+  std::optional<peer_process> peer_; // echoes until it goes out of scope
+  ::zmq::context_t context_{1};
+  ::zmq::socket_t dealer_{context_, ZMQ_DEALER};
+};
+
+/// Runs `count` round trips of `rig`, keeping those after `skip`.
+template <class Rig>
+expected<void> measure(Rig& rig, std::size_t count, std::size_t skip,
+                       std::vector<double>& samples) {
+  for (std::size_t i = 0; i < count; ++i) {
+    DXHUB_TRY(ns, rig.round_trip());
+    if (i >= skip)
+      samples.push_back(ns);
+  }
+  return ok();
 }
 
-expected<std::vector<double>> raw_cppzmq_round_trips(const call_run& run) {
-  static int counter = 0;
-  auto endpoint = "ipc://" + run.dir + "/raw-echo-" + std::to_string(counter++);
-  DXHUB_TRY(peer, start_ready({"zmq-echo", endpoint, std::to_string(run.peer_cpu)}));
-  (void)peer; // echoes until it goes out of scope
-  ::zmq::context_t context{1};
-  ::zmq::socket_t dealer{context, ZMQ_DEALER};
-  dealer.set(::zmq::sockopt::linger, 0);
-  dealer.set(::zmq::sockopt::rcvtimeo, 10000);
-  dealer.connect(endpoint);
-  std::string payload(run.bytes, 'x');
-  std::vector<double> samples;
-  samples.reserve(run.calls);
-  for (std::size_t i = 0; i < run.warmup + run.calls; ++i) {
-    auto start = now_ns();
-    dealer.send(::zmq::buffer(payload), ::zmq::send_flags::none);
-    ::zmq::message_t answer;
-    auto got = dealer.recv(answer);
-    auto stop = now_ns();
-    if (!got || answer.size() != run.bytes)
-      return error{errc::timeout, "raw echo did not answer"};
-    if (i >= run.warmup)
-      samples.push_back(static_cast<double>(stop - start));
+} // namespace
+
+expected<call_samples> call_round_trips(const call_run& run) {
+  raw_rig raw{run};
+  DXHUB_TRYV(raw.start(run));
+  actor_rig actor{run};
+  DXHUB_TRYV(actor.start(run));
+  call_samples result;
+  result.raw.reserve(run.calls);
+  result.actor.reserve(run.calls);
+  DXHUB_TRYV(measure(raw, run.warmup, run.warmup, result.raw));
+  DXHUB_TRYV(measure(actor, run.warmup, run.warmup, result.actor));
+  // Blocks taken in turns: a change of the machine's load during the run
+  // (other tenants, frequency) falls on both, not on whichever ran then.
+  while (result.actor.size() < run.calls) {
+    auto block = std::min(run.block, run.calls - result.actor.size());
+    DXHUB_TRYV(measure(raw, block, 0, result.raw));
+    DXHUB_TRYV(measure(actor, block, 0, result.actor));
   }
-  return samples;
+  return result;
 }
 
 int run_call_peer(const std::string& role, const std::vector<std::string>& args) {

@@ -9,6 +9,7 @@
 #include "dxhub/schemas/packed_value.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <mutex>
 #include <vector>
 
@@ -27,6 +28,9 @@ class audit_trail {
 public:
   /// How long a record waits for the next ones before its batch is published.
   static constexpr std::chrono::milliseconds batch_delay{10};
+  /// Packed arguments and results up to this size are shown as JSON; larger
+  /// ones by their schema and size.
+  static constexpr std::size_t value_limit = 1024;
 
   /// Queues `entry`; true when it starts a new batch: the caller then asks
   /// the event bus to publish the batch after `batch_delay`.

@@ -38,11 +38,14 @@ void audit_command(node& owner, const command& cmd, const reply* answer, const e
 
 namespace {
 
-/// A packed value as JSON; one of a type this program does not know is shown
-/// by its schema and size rather than dropped.
+/// A packed value as JSON. One of a type this program does not know, or a
+/// bulk one (over `audit_trail::value_limit`), is shown by its schema and
+/// size: an audit line says who did what, it does not store data, and JSON
+/// of a large value would cost the node's cores more than the call itself.
 nlohmann::json shown(const packed_value& packed) {
-  if (auto doc = packed_as_json(packed))
-    return std::move(doc).value();
+  if (packed.bytes.size() <= audit_trail::value_limit)
+    if (auto doc = packed_as_json(packed))
+      return std::move(doc).value();
   return {{"packed", to_string(packed.schema)}, {"bytes", packed.bytes.size()}};
 }
 

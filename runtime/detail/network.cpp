@@ -214,13 +214,22 @@ void network::on_request(zmq::request req, zmq::responder answer) {
   node_.calls().serve(std::move(cmd).value(), std::move(answer));
 }
 
-void network::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+void network::hand_over(std::function<void()> fn) {
+  loop_->hand_over(std::move(fn));
+}
+
+uint64_t network::after(std::chrono::milliseconds delay, std::function<void()> fn) {
   if (closed_)
-    return;
-  loop_->schedule_after(delay, [this, fn = std::move(fn)] {
+    return 0;
+  return loop_->schedule_after(delay, [this, fn = std::move(fn)] {
     if (!closed_)
       fn();
   });
+}
+
+void network::cancel(uint64_t timer) {
+  if (timer != 0 && !closed_)
+    loop_->cancel(timer);
 }
 
 namespace {
@@ -297,6 +306,19 @@ error stopping(const std::string& name) {
 
 } // namespace
 
+namespace {
+
+/// A node's answer to a call: its reply, or the error it or the transport sent.
+expected<reply> reply_of(expected<zmq::wire_message> answer) {
+  if (!answer)
+    return answer.error();
+  if (answer.value().header.kind == zmq::message_kind::error)
+    return zmq::error_from_reply(answer.value());
+  return zmq::decode_payload<reply>(answer.value());
+}
+
+} // namespace
+
 void network::call(const std::string& endpoint, command cmd, std::chrono::milliseconds timeout,
                    reply_callback done, std::string server_key) {
   if (server_key.empty() && endpoint == registry_)
@@ -324,21 +346,12 @@ void network::call(const std::string& endpoint, command cmd, std::chrono::millis
       return;
     }
     auto header = zmq::header_for<command>(zmq::message_kind::request, zmq::encoding::binary);
+    // The answer is handed over: the caller, woken by it, finds this
+    // thread asleep and sends its next request itself.
     c->request(header, std::move(payload).value(), timeout,
-               [done = std::move(done)](expected<zmq::wire_message> answer) {
-                 if (!answer) {
-                   done(answer.error());
-                   return;
-                 }
-                 if (answer.value().header.kind == zmq::message_kind::error) {
-                   done(zmq::error_from_reply(answer.value()));
-                   return;
-                 }
-                 auto r = zmq::decode_payload<reply>(answer.value());
-                 if (!r)
-                   done(r.error());
-                 else
-                   done(std::move(r).value());
+               [this, done = std::move(done)](expected<zmq::wire_message> answer) {
+                 loop_->hand_over(
+                     [done, r = reply_of(std::move(answer))]() mutable { done(std::move(r)); });
                });
   });
 }

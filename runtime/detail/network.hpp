@@ -101,8 +101,15 @@ public:
   uint64_t watch_channel(std::string channel, remote_frames sink);
   void unwatch_channel(uint64_t id);
 
-  /// Runs `fn` on the network thread after `delay` (never once stopped). Any thread.
-  void after(std::chrono::milliseconds delay, std::function<void()> fn);
+  /// Network thread only: runs `fn` once the thread has let go of its
+  /// sockets (`zmq::io_loop::hand_over`); for handing work to actors.
+  void hand_over(std::function<void()> fn);
+
+  /// Runs `fn` on the network thread after `delay` (never once stopped). Any
+  /// thread. Returns the timer, for `cancel` (0 once stopped).
+  uint64_t after(std::chrono::milliseconds delay, std::function<void()> fn);
+  /// Cancels a timer of `after` that has not run yet. Any thread.
+  void cancel(uint64_t timer);
 
   /// Stops the thread and closes every socket.
   void stop();

@@ -22,6 +22,45 @@ caf::actor_companion* companion_of(const caf::actor& a) {
   return static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(a));
 }
 
+void respond_to(const caf::strong_actor_ptr& to, caf::message_id mid,
+                const caf::strong_actor_ptr& from, caf::message content) {
+  if (to)
+    to->get()->enqueue(from, mid.response_id(), std::move(content), nullptr);
+}
+
+/// The answer a remote caller waits for, given exactly once. Callers wait
+/// without a CAF timeout of their own (`call` sets none for a remote service:
+/// it would wake the CAF clock thread on every call); this is their guarantee:
+/// the network answers by the call's deadline, and a call dropped unanswered
+/// (its node stops with the call still queued) answers with an error when the
+/// last copy of its completion goes away.
+class caller_answer {
+public:
+  caller_answer(caf::strong_actor_ptr to, caf::message_id mid, caf::strong_actor_ptr gate,
+                std::string service, std::string node)
+    : to_(std::move(to)), mid_(mid), gate_(std::move(gate)), service_(std::move(service)),
+      node_(std::move(node)) {}
+  ~caller_answer() {
+    give(caf::make_message(
+        to_caf_error({errc::peer_down,
+                      "node '" + node_ + "' stopped before service '" + service_ + "' answered"})));
+  }
+  caller_answer(const caller_answer&) = delete;
+  caller_answer& operator=(const caller_answer&) = delete;
+
+  void give(caf::message content) {
+    if (auto to = std::move(to_))
+      respond_to(to, mid_, gate_, std::move(content));
+  }
+
+private:
+  caf::strong_actor_ptr to_;
+  caf::message_id mid_;
+  caf::strong_actor_ptr gate_;
+  std::string service_;
+  std::string node_;
+};
+
 } // namespace
 
 remote_calls::remote_calls(node& owner) : owner_(owner) {
@@ -39,12 +78,22 @@ remote_calls::~remote_calls() {
 }
 
 void remote_calls::stop() {
-  // Clearing the handler waits for the ones running now (it takes the
+  // Replacing a handler waits for the ones running now (it takes the
   // companion's lock); none runs afterwards. (CAF 0.17.6 declares
   // actor_companion::disconnect but does not define it.)
-  // The handles stay: the network thread may still answer a caller.
-  for (const auto* gate : {&outgoing_, &incoming_})
-    companion_of(*gate)->on_enqueue({});
+  // The handles stay: the network thread may still answer a caller. A call
+  // that comes now is answered at once: its caller sets no timeout.
+  companion_of(outgoing_)->on_enqueue(
+      [gate = caf::actor_cast<caf::strong_actor_ptr>(outgoing_),
+       why = "node '" + owner_.name() + "' is stopping"](caf::mailbox_element_ptr m) {
+        if (!m->mid.is_request())
+          return;
+        error e{errc::peer_down, why};
+        if (m->content().match_elements<call_atom, service, command>())
+          e = describe_call_failure(m->content().get_as<command>(2), e);
+        respond_to(m->sender, m->mid, gate, caf::make_message(to_caf_error(e)));
+      });
+  companion_of(incoming_)->on_enqueue({});
   std::map<uint64_t, waiting_call> left;
   {
     std::lock_guard lock{mutex_};
@@ -58,9 +107,7 @@ void remote_calls::stop() {
 
 void remote_calls::respond(const caf::strong_actor_ptr& to, caf::message_id mid,
                            caf::message content) {
-  if (to)
-    to->get()->enqueue(caf::actor_cast<caf::strong_actor_ptr>(outgoing_), mid.response_id(),
-                       std::move(content), nullptr);
+  respond_to(to, mid, caf::actor_cast<caf::strong_actor_ptr>(outgoing_), std::move(content));
 }
 
 void remote_calls::send(caf::mailbox_element_ptr request) {
@@ -82,15 +129,17 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
                                                               + "' has no reachable endpoint")));
     return;
   }
-  auto done = [this, to = request->sender, mid = request->mid, cmd,
-               started = monotonic_ns()](expected<reply> r) {
+  auto answer = std::make_shared<caller_answer>(request->sender, request->mid,
+                                                caf::actor_cast<caf::strong_actor_ptr>(outgoing_),
+                                                cmd.service, owner_.name());
+  auto done = [this, answer, cmd, started = monotonic_ns()](expected<reply> r) {
     // The caller first, the audit record after: it is not on the caller's path.
     if (r) {
-      respond(to, mid, caf::make_message(r.value()));
+      answer->give(caf::make_message(r.value()));
       audit_command(owner_, cmd, &r.value(), nullptr, started);
     } else {
       auto e = describe_call_failure(cmd, r.error());
-      respond(to, mid, caf::make_message(to_caf_error(e)));
+      answer->give(caf::make_message(to_caf_error(e)));
       audit_command(owner_, cmd, nullptr, &e, started);
     }
   };
@@ -110,16 +159,28 @@ void remote_calls::serve(command cmd, zmq::responder answer) {
   }
   auto id = next_id_.fetch_add(1) + 1;
   auto timeout = call_timeout(cmd);
+  // Called on the network thread: the deadline is set before anyone can answer.
+  auto* net = owner_.network();
+  auto timer = net != nullptr ? net->after(timeout, [this, id, timeout] { expire(id, timeout); })
+                              : uint64_t{0};
   {
     std::lock_guard lock{mutex_};
     waiting_.emplace(
-        id, waiting_call{std::move(answer), found->handle.address(), cmd.service, cmd.name});
+        id, waiting_call{std::move(answer), found->handle.address(), cmd.service, cmd.name, timer});
   }
   watch(found->handle);
-  found->handle->enqueue(caf::actor_cast<caf::strong_actor_ptr>(incoming_),
-                         caf::make_message_id(id), caf::make_message(std::move(cmd)), nullptr);
-  if (auto* net = owner_.network())
-    net->after(timeout, [this, id, timeout] { expire(id, timeout); });
+  auto deliver = [service = found->handle, from = caf::actor_cast<caf::strong_actor_ptr>(incoming_),
+                  id, cmd = std::move(cmd)]() mutable {
+    service->enqueue(std::move(from), caf::make_message_id(id), caf::make_message(std::move(cmd)),
+                     nullptr);
+  };
+  if (net == nullptr) {
+    deliver();
+    return;
+  }
+  // The service's answer then finds the network thread asleep and is sent
+  // by the service's own thread.
+  net->hand_over(std::move(deliver));
 }
 
 std::optional<remote_calls::waiting_call> remote_calls::take(uint64_t id) {
@@ -138,6 +199,9 @@ void remote_calls::on_service_answer(caf::mailbox_element_ptr response) {
   auto call = take(response->mid.integer_value() & caf::message_id::request_id_mask);
   if (!call)
     return; // late: already failed by its timeout
+  // A deadline left to fire would wake the network thread for nothing.
+  if (auto* net = owner_.network())
+    net->cancel(call->timer);
   const auto& content = response->content();
   if (content.match_elements<reply>()) {
     call->answer.reply(content.get_as<reply>(0));

@@ -57,6 +57,7 @@ private:
     caf::actor_addr service;
     std::string service_name;
     std::string command_name;
+    uint64_t timer = 0; // its deadline on the network thread (`network::after`)
   };
 
   void send(caf::mailbox_element_ptr request);

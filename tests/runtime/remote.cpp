@@ -272,6 +272,32 @@ CAF_TEST(a_remote_service_that_hangs_or_dies_fails_the_call_with_a_named_error) 
                [&](caf::error& e) { CAF_CHECK(from_caf_error(e).code == errc::unknown_service); });
 }
 
+CAF_TEST(a_call_still_waiting_when_its_own_node_stops_is_answered_with_an_error) {
+  // A remote call sets no CAF timeout of its own: the node must answer it
+  // even when it stops with the call in flight ('hang' never answers).
+  auto peer = start_peer();
+  auto stage = find("test/stage");
+  caf::actor me = self;
+  sys.spawn([stage, me](caf::event_based_actor* waiter) {
+    call(waiter, stage, "hang", std::chrono::milliseconds{60000})
+        .then([=](const reply&) { waiter->send(me, std::string{"answered"}); },
+              [=](caf::error& e) { waiter->send(me, e); });
+  });
+  std::this_thread::sleep_for(300ms); // on its way, or queued: either must be answered
+  hub.shutdown();
+  bool answered = false;
+  self->receive([&](const std::string&) { CAF_FAIL("'hang' answered"); },
+                [&](caf::error& e) {
+                  auto err = from_caf_error(e);
+                  CAF_MESSAGE(err.context);
+                  CAF_CHECK(err.code == errc::peer_down);
+                  CAF_CHECK(err.context.find("test/stage") != std::string::npos);
+                  answered = true;
+                },
+                caf::after(must_arrive) >> [] {});
+  CAF_CHECK(answered);
+}
+
 CAF_TEST(nodes_register_again_after_a_registry_restart) {
   auto peer = start_peer();
   find("test/stage");

@@ -1,6 +1,8 @@
 #define CAF_SUITE runtime.service
 #include "dxhub/runtime/service.hpp"
 
+#include "dxhub/runtime/detail/audit_trail.hpp"
+#include "dxhub/runtime/detail/command_audit.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
@@ -32,6 +34,17 @@ struct gain {
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
     return f(named("db", x.db));
+  }
+};
+
+/// A bulk argument (over the audit trail's limit when packed).
+struct lookup_table {
+  static constexpr const char* schema_name = "test.lookup_table";
+  static constexpr uint32_t schema_version = 1;
+  std::vector<double> values;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("values", x.values));
   }
 };
 
@@ -184,6 +197,21 @@ CAF_TEST(a_service_that_dies_mid_request_gives_an_error_not_a_hang) {
   lookup(self.ptr(), "test/cam4")
       .receive([&](const service&) { CAF_FAIL("a dead service is still found"); },
                [&](caf::error& e) { CAF_CHECK(from_caf_error(e).code == errc::unknown_service); });
+}
+
+CAF_TEST(audit_records_show_small_packed_values_and_summarize_bulk_ones) {
+  runtime::detail::audit_entry entry;
+  entry.record.kind = "command";
+  entry.args = pack(exposure{12.5});
+  entry.result =
+      pack(lookup_table{std::vector<double>(runtime::detail::audit_trail::value_limit / 8, 1.5)});
+  auto doc = nlohmann::json::parse(runtime::detail::audit_event(entry).data.text);
+  CAF_CHECK_EQUAL(doc["args"]["ms"].get<double>(), 12.5);
+  // Over the limit: the schema and the size, not the bytes.
+  CAF_CHECK(doc["result"].is_object());
+  CAF_CHECK_EQUAL(doc["result"]["packed"].get<std::string>(), to_string(schema_of<lookup_table>()));
+  CAF_CHECK_EQUAL(doc["result"]["bytes"].get<std::size_t>(), entry.result.bytes.size());
+  CAF_CHECK(entry.result.bytes.size() > runtime::detail::audit_trail::value_limit);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -202,7 +202,7 @@ uint64_t client::request(envelope_header header, ::zmq::message_t payload,
 
 expected<wire_message> client::request_sync(envelope_header header, ::zmq::message_t payload,
                                             std::chrono::milliseconds timeout) {
-  if (core_->loop.in_loop())
+  if (core_->loop.in_loop() || core_->loop.on_loop_thread())
     return error{errc::invalid_argument, "request_sync would block the loop thread"};
   auto result = std::make_shared<std::promise<expected<wire_message>>>();
   auto answer = result->get_future();

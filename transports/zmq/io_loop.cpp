@@ -65,13 +65,7 @@ void io_loop::dispatch(std::function<void()> fn) {
   }
   auto watches_before = watches_changed_;
   {
-    struct acting_as_loop {
-      acting_frame frame;
-      explicit acting_as_loop(const io_loop* loop) : frame{loop, acting_} { acting_ = &frame; }
-      ~acting_as_loop() { acting_ = frame.outer; }
-      acting_as_loop(const acting_as_loop&) = delete;
-      acting_as_loop& operator=(const acting_as_loop&) = delete;
-    } acting{this};
+    acting_as acting{this};
     fn();
   }
   // As the loop would before it sleeps, ask the sockets `fn` used for events;
@@ -80,9 +74,38 @@ void io_loop::dispatch(std::function<void()> fn) {
   // The sleeping loop thread polls what it saw before: wake it if that changed.
   bool stale = pending || watches_before != watches_changed_
                || (!timer_order_.empty() && timer_order_.begin()->first < planned_wake_);
+  auto handed = std::move(handed_over_);
+  handed_over_.clear();
   owner.unlock();
   if (stale)
     wake();
+  deliver(std::move(handed));
+}
+
+void io_loop::hand_over(std::function<void()> fn) {
+  handed_over_.push_back(std::move(fn));
+}
+
+void io_loop::deliver(std::vector<std::function<void()>> handed) {
+  if (handed.empty())
+    return;
+  // On the loop thread, `in_loop` is false meanwhile: what these do to the
+  // loop goes through `dispatch` and `post` like any other thread's.
+  bool loop_thread = on_loop_thread();
+  if (loop_thread)
+    handing_over_ = true;
+  for (auto& fn : handed)
+    fn();
+  if (loop_thread)
+    handing_over_ = false;
+}
+
+bool io_loop::has_events(const watch& w) {
+  int events = 0;
+  auto size = sizeof events;
+  if (zmq_getsockopt(w.handle, ZMQ_EVENTS, &events, &size) != 0)
+    return true; // closing: the loop thread finds out
+  return (events & ZMQ_POLLIN) != 0 || ((events & ZMQ_POLLOUT) != 0 && w.writable_wanted);
 }
 
 bool io_loop::ask_dirty_sockets() {
@@ -90,14 +113,8 @@ bool io_loop::ask_dirty_sockets() {
   for (auto& w : watches_) {
     if (!w.dirty)
       continue;
-    int events = 0;
-    auto size = sizeof events;
-    if (zmq_getsockopt(w.handle, ZMQ_EVENTS, &events, &size) != 0)
-      continue; // closing: the loop thread finds out
-    bool has_work =
-        (events & ZMQ_POLLIN) != 0 || ((events & ZMQ_POLLOUT) != 0 && w.writable_wanted);
-    w.dirty = has_work;
-    pending = pending || has_work;
+    w.dirty = has_events(w);
+    pending = pending || w.dirty;
   }
   return pending;
 }
@@ -107,8 +124,7 @@ io_loop::timer_id io_loop::schedule_after(std::chrono::nanoseconds delay,
   auto id = next_timer_.fetch_add(1);
   auto due = std::chrono::steady_clock::now() + delay;
   auto add = [this, id, due, fn = std::move(fn)]() mutable {
-    timers_.emplace(id, std::move(fn));
-    timer_order_.emplace(due, id);
+    timers_.emplace(id, timer{std::move(fn), timer_order_.emplace(due, id)});
   };
   if (in_loop())
     add();
@@ -118,10 +134,16 @@ io_loop::timer_id io_loop::schedule_after(std::chrono::nanoseconds delay,
 }
 
 void io_loop::cancel(timer_id id) {
-  if (in_loop())
-    timers_.erase(id); // its entry in timer_order_ is skipped when due
-  else
-    post([this, id] { timers_.erase(id); });
+  // The loop sleeps until its earliest timer: a cancelled one must not wake it.
+  auto erase = [this, id] {
+    if (auto it = timers_.find(id); it != timers_.end()) {
+      timer_order_.erase(it->second.due);
+      timers_.erase(it);
+    }
+  };
+  // Dispatched: a thread that cancels while the loop sleeps does it itself
+  // rather than wake the loop (an earlier timer is never added here).
+  dispatch(erase);
 }
 
 void io_loop::add_socket(::zmq::socket_t& socket, std::function<void()> on_readable,
@@ -193,20 +215,25 @@ void io_loop::run_due_timers() {
     auto id = timer_order_.begin()->second;
     timer_order_.erase(timer_order_.begin());
     if (auto it = timers_.find(id); it != timers_.end()) {
-      auto fn = std::move(it->second);
+      auto fn = std::move(it->second.fn);
       timers_.erase(it);
       fn();
     }
   }
 }
 
-std::chrono::milliseconds io_loop::poll_timeout() const {
+std::chrono::steady_clock::time_point io_loop::next_wake() const {
+  auto horizon = std::chrono::steady_clock::now() + timer_horizon;
   if (timer_order_.empty())
-    return std::chrono::milliseconds{-1}; // sleep until a socket or a post wakes us
-  auto left = timer_order_.begin()->first - std::chrono::steady_clock::now();
+    return horizon;
+  return std::min(timer_order_.begin()->first, horizon);
+}
+
+int io_loop::poll_timeout(std::chrono::steady_clock::time_point wake) {
+  auto left = wake - std::chrono::steady_clock::now();
   // Round up: waking a little late is fine, spinning until due is not.
   auto ms = std::chrono::ceil<std::chrono::milliseconds>(left);
-  return std::max(ms, std::chrono::milliseconds{0});
+  return static_cast<int>(std::max(ms, std::chrono::milliseconds{0}).count());
 }
 
 void io_loop::serve_socket(void* handle) {
@@ -234,6 +261,10 @@ void io_loop::serve_socket(void* handle) {
     auto fn = w->on_readable;
     fn();
   }
+  // Ask now whether the handler left anything, rather than in one more round
+  // before sleeping: what was handed over is delivered only then.
+  if (auto* after = find_watch(handle); after != nullptr && after->dirty)
+    after->dirty = has_events(*after);
 }
 
 bool io_loop::serve_dirty_sockets() {
@@ -264,12 +295,13 @@ void io_loop::run() {
       fds.push_back({w.fd, POLLIN, 0});
       polled.push_back(w.handle);
     }
-    auto timeout = more ? 0 : static_cast<int>(poll_timeout().count());
-    planned_wake_ = timeout < 0
-                        ? std::chrono::steady_clock::time_point::max()
-                        : std::chrono::steady_clock::now() + std::chrono::milliseconds{timeout};
+    planned_wake_ = more ? std::chrono::steady_clock::time_point{} : next_wake();
+    auto timeout = more ? 0 : poll_timeout(planned_wake_);
     // Asleep, the loop lets other threads act as the loop (`dispatch`).
+    auto handed = std::move(handed_over_);
+    handed_over_.clear();
     owner.unlock();
+    deliver(std::move(handed));
     auto polled_ok = ::poll(fds.data(), fds.size(), timeout) >= 0;
     owner.lock();
     if (!polled_ok)
@@ -284,6 +316,10 @@ void io_loop::run() {
   }
   // Sockets belong to their owners, who close them; the ZAP socket is ours.
   zap_.reset();
+  auto handed = std::move(handed_over_);
+  handed_over_.clear();
+  owner.unlock();
+  deliver(std::move(handed));
   std::deque<std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> guard{mutex_};

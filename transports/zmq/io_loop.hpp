@@ -1,8 +1,10 @@
 #pragma once
 
 // The thread that owns ZeroMQ sockets. It sleeps in poll(2) on the sockets'
-// ZMQ_FDs and an eventfd: idle costs no CPU. Other threads hand it work with
-// `post`, which queues a function and writes the eventfd.
+// ZMQ_FDs and an eventfd, looking at its timers at least 4 times a second:
+// idle costs next to no CPU. Other threads hand it work with `post`, which
+// queues a function and writes the eventfd, or do it themselves while it
+// sleeps (`dispatch`).
 //
 // Why not zmq::poll: it asks every socket for ZMQ_EVENTS on every wake-up,
 // two system calls per socket (a node has half a dozen), on the path of
@@ -56,6 +58,13 @@ public:
   /// Only `fn` runs here, never a socket handler or someone else's work.
   void dispatch(std::function<void()> fn);
 
+  /// Loop thread only (or a thread acting as the loop): runs `fn` as soon as
+  /// the loop has let go of its sockets, before it sleeps, on the same thread
+  /// but outside the loop. For handing results to other threads: one woken
+  /// by `fn` then finds the loop free and can `dispatch` its next request
+  /// itself instead of queueing it behind the loop's own book-keeping.
+  void hand_over(std::function<void()> fn);
+
   /// Runs `fn` on the loop thread and waits for its result (inline when
   /// called on the loop thread).
   template <class F>
@@ -78,13 +87,18 @@ public:
   /// Loop thread only; the socket may then be closed.
   void remove_socket(::zmq::socket_t& socket);
 
-  /// True on the loop thread, and in a thread while it acts as the loop.
+  /// True on the loop thread (but not while it hands results over), and in
+  /// a thread while it acts as the loop.
   bool in_loop() const noexcept {
     for (const auto* f = acting_; f != nullptr; f = f->outer)
       if (f->loop == this)
         return true;
-    return std::this_thread::get_id() == thread_.get_id();
+    return on_loop_thread() && !handing_over_;
   }
+
+  /// True on the loop's own thread, even while it hands results over: a
+  /// thread that must not wait for the loop.
+  bool on_loop_thread() const noexcept { return std::this_thread::get_id() == thread_.get_id(); }
 
   /// Stops the loop; idempotent; callable from any thread.
   void stop();
@@ -104,13 +118,21 @@ private:
 
   void run();
   void wake() noexcept;
+  /// Runs what was handed over; the caller no longer holds the loop.
+  void deliver(std::vector<std::function<void()>> handed);
   void run_posted();
   void run_due_timers();
   bool serve_dirty_sockets();
   bool ask_dirty_sockets();
+  bool has_events(const watch& w);
   void serve_socket(void* handle);
   watch* find_watch(void* handle);
-  std::chrono::milliseconds poll_timeout() const;
+  /// When the loop means to look at its timers next: the earliest, or the
+  /// horizon. A timer added meanwhile wakes the loop only if it is due
+  /// earlier: a call's timeout (seconds) then costs no wake-up.
+  std::chrono::steady_clock::time_point next_wake() const;
+  static int poll_timeout(std::chrono::steady_clock::time_point wake);
+  static constexpr std::chrono::milliseconds timer_horizon{250};
 
   /// The loops a thread acts as in (nested) `dispatch`es, innermost first.
   struct acting_frame {
@@ -118,6 +140,17 @@ private:
     const acting_frame* outer;
   };
   static inline thread_local const acting_frame* acting_ = nullptr;
+  /// Marks this thread as acting as `loop` for its lifetime.
+  class acting_as {
+  public:
+    explicit acting_as(const io_loop* loop) : frame_{loop, acting_} { acting_ = &frame_; }
+    ~acting_as() { acting_ = frame_.outer; }
+    acting_as(const acting_as&) = delete;
+    acting_as& operator=(const acting_as&) = delete;
+
+  private:
+    acting_frame frame_;
+  };
 
   ::zmq::context_t context_;
   int wake_fd_ = -1;
@@ -128,13 +161,20 @@ private:
   std::deque<std::function<void()>> posted_;
   bool stopping_ = false;
   // Only with `running_` held from here on.
+  std::vector<std::function<void()>> handed_over_;
   std::vector<watch> watches_;
   uint64_t watches_changed_ = 0;
   std::chrono::steady_clock::time_point planned_wake_;
   std::multimap<std::chrono::steady_clock::time_point, timer_id> timer_order_;
-  std::map<timer_id, std::function<void()>> timers_;
+  struct timer {
+    std::function<void()> fn;
+    std::multimap<std::chrono::steady_clock::time_point, timer_id>::iterator due;
+  };
+  std::map<timer_id, timer> timers_;
   std::atomic<timer_id> next_timer_{1};
   std::unique_ptr<detail::zap_handler> zap_;
+  // Loop thread only: set while it runs what was handed over.
+  bool handing_over_ = false;
   std::promise<void> exited_promise_;
   std::shared_future<void> exited_ = exited_promise_.get_future().share();
   std::thread thread_;
@@ -145,6 +185,14 @@ auto io_loop::call(F&& fn) -> std::invoke_result_t<F&> {
   using result = std::invoke_result_t<F&>;
   if (in_loop())
     return fn();
+  if (on_loop_thread()) {
+    // Handing results over, outside the loop: take it back rather than wait
+    // for ourselves. The wake makes the loop look again at what `fn` changed.
+    std::lock_guard owner{running_};
+    acting_as acting{this};
+    wake();
+    return fn();
+  }
   // The task refers to `fn` in this frame, which outlives the wait. A task
   // dropped by a stopping loop breaks its promise: `fn` then runs here, once
   // the loop thread has exited and owns nothing any more.

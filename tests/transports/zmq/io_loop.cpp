@@ -54,6 +54,29 @@ CAF_TEST(timers fire in due order and a cancelled timer never fires) {
   CAF_CHECK_EQUAL(answer.get(), (std::vector<int>{10, 30}));
 }
 
+CAF_TEST(handed over work runs after the loop lets go and may use the loop again) {
+  io_loop loop;
+  std::promise<std::vector<int>> result;
+  bool round_over = false;
+  loop.post([&] {
+    loop.hand_over([&] {
+      std::vector<int> seen;
+      seen.push_back(round_over); // runs once the loop's round is over
+      // Outside the loop, on its thread: dispatch and call take the loop
+      // back instead of waiting for this very thread.
+      seen.push_back(loop.in_loop());
+      seen.push_back(loop.on_loop_thread());
+      loop.dispatch([&] { seen.push_back(loop.in_loop()); });
+      seen.push_back(loop.call([&] { return loop.in_loop(); }));
+      result.set_value(seen);
+    });
+    round_over = true;
+  });
+  auto answer = result.get_future();
+  CAF_REQUIRE(answer.wait_for(5s) == std::future_status::ready);
+  CAF_CHECK_EQUAL(answer.get(), (std::vector<int>{1, 0, 1, 1, 1}));
+}
+
 CAF_TEST(an idle loop with sockets uses no CPU) {
   fixture::scratch_dir dir;
   io_loop loop;

@@ -84,14 +84,17 @@ void remote_calls::stop() {
   // The handles stay: the network thread may still answer a caller. A call
   // that comes now is answered at once: its caller sets no timeout.
   companion_of(outgoing_)->on_enqueue(
-      [gate = caf::actor_cast<caf::strong_actor_ptr>(outgoing_),
+      // The gate by a weak handle: a strong one in its own handler would keep
+      // it alive forever.
+      [gate = outgoing_.address(),
        why = "node '" + owner_.name() + "' is stopping"](caf::mailbox_element_ptr m) {
         if (!m->mid.is_request())
           return;
         error e{errc::peer_down, why};
         if (m->content().match_elements<call_atom, service, command>())
           e = describe_call_failure(m->content().get_as<command>(2), e);
-        respond_to(m->sender, m->mid, gate, caf::make_message(to_caf_error(e)));
+        respond_to(m->sender, m->mid, caf::actor_cast<caf::strong_actor_ptr>(gate),
+                   caf::make_message(to_caf_error(e)));
       });
   companion_of(incoming_)->on_enqueue({});
   std::map<uint64_t, waiting_call> left;

@@ -124,6 +124,13 @@ std::optional<uint64_t> cpu_ticks(pid_t pid) {
   return utime + stime;
 }
 
+/// Calls 'hang' of `stage` and tells `me` how it ended.
+void hanging_caller(caf::event_based_actor* self, const service& stage, const caf::actor& me) {
+  call(self, stage, "hang", std::chrono::milliseconds{60000})
+      .then([=](const reply&) { self->send(me, std::string{"answered"}); },
+            [=](caf::error& e) { self->send(me, e); });
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(remote_tests, remote_fixture)
@@ -277,12 +284,7 @@ CAF_TEST(a_call_still_waiting_when_its_own_node_stops_is_answered_with_an_error)
   // even when it stops with the call in flight ('hang' never answers).
   auto peer = start_peer();
   auto stage = find("test/stage");
-  caf::actor me = self;
-  sys.spawn([stage, me](caf::event_based_actor* waiter) {
-    call(waiter, stage, "hang", std::chrono::milliseconds{60000})
-        .then([=](const reply&) { waiter->send(me, std::string{"answered"}); },
-              [=](caf::error& e) { waiter->send(me, e); });
-  });
+  sys.spawn(hanging_caller, stage, caf::actor{self});
   std::this_thread::sleep_for(300ms); // on its way, or queued: either must be answered
   hub.shutdown();
   bool answered = false;

@@ -79,14 +79,14 @@ void io_loop::dispatch(std::function<void()> fn) {
   owner.unlock();
   if (stale)
     wake();
-  deliver(std::move(handed));
+  deliver(handed);
 }
 
 void io_loop::hand_over(std::function<void()> fn) {
   handed_over_.push_back(std::move(fn));
 }
 
-void io_loop::deliver(std::vector<std::function<void()>> handed) {
+void io_loop::deliver(std::vector<std::function<void()>>& handed) {
   if (handed.empty())
     return;
   // On the loop thread, `in_loop` is false meanwhile: what these do to the
@@ -301,7 +301,7 @@ void io_loop::run() {
     auto handed = std::move(handed_over_);
     handed_over_.clear();
     owner.unlock();
-    deliver(std::move(handed));
+    deliver(handed);
     auto polled_ok = ::poll(fds.data(), fds.size(), timeout) >= 0;
     owner.lock();
     if (!polled_ok)
@@ -319,7 +319,7 @@ void io_loop::run() {
   auto handed = std::move(handed_over_);
   handed_over_.clear();
   owner.unlock();
-  deliver(std::move(handed));
+  deliver(handed);
   std::deque<std::function<void()>> dropped;
   {
     std::lock_guard<std::mutex> guard{mutex_};

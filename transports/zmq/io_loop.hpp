@@ -119,12 +119,12 @@ private:
   void run();
   void wake() noexcept;
   /// Runs what was handed over; the caller no longer holds the loop.
-  void deliver(std::vector<std::function<void()>> handed);
+  void deliver(std::vector<std::function<void()>>& handed);
   void run_posted();
   void run_due_timers();
   bool serve_dirty_sockets();
   bool ask_dirty_sockets();
-  bool has_events(const watch& w);
+  static bool has_events(const watch& w);
   void serve_socket(void* handle);
   watch* find_watch(void* handle);
   /// When the loop means to look at its timers next: the earliest, or the

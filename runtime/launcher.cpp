@@ -384,7 +384,7 @@ expected<void> launcher::run() {
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   // Segments of an earlier run that was killed too hard to clean up.
   remove_segments();
-  auto guard = start_launcher_guard(plan_.shm_prefix());
+  auto guard = start_launcher_guard(plan_.shm_prefix(), options_.run_dir);
   if (!guard)
     return guard.error();
   guard_fd_ = guard.value().fd;

@@ -60,6 +60,9 @@ struct launcher_options {
   std::chrono::milliseconds tick{50};
   /// The nodes' working directory; empty means the launcher's.
   std::string workdir;
+  /// A directory of this run only (its ipc sockets) that the launcher's guard
+  /// empties and removes if the launcher is killed; empty: none.
+  std::string run_dir;
 };
 
 /// Runs one deployment. Call `run()` from the thread that should own the

@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::size_t max_groups = 1024;
 constexpr std::size_t max_prefix = 256;
+constexpr std::size_t max_path = 4096;
 
 struct linux_dirent64 {
   ino64_t d_ino;
@@ -37,8 +38,9 @@ void pause_ms(long ms) noexcept {
   }
 }
 
-void unlink_segments(const char* prefix) noexcept {
-  int dir = ::open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+/// Unlinks the entries of directory `path` whose names start with `prefix`.
+void unlink_entries(const char* path, const char* prefix) noexcept {
+  int dir = ::open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0)
     return;
   alignas(linux_dirent64) char buf[8192];
@@ -49,7 +51,8 @@ void unlink_segments(const char* prefix) noexcept {
       break;
     for (long at = 0; at < n;) {
       auto* entry = reinterpret_cast<linux_dirent64*>(buf + at);
-      if (std::strncmp(entry->d_name, prefix, len) == 0)
+      bool dots = std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0;
+      if (!dots && std::strncmp(entry->d_name, prefix, len) == 0)
         ::unlinkat(dir, entry->d_name, 0);
       at += entry->d_reclen;
     }
@@ -57,7 +60,19 @@ void unlink_segments(const char* prefix) noexcept {
   ::close(dir);
 }
 
-[[noreturn]] void guard_main(int fd, const char* prefix) noexcept {
+void unlink_segments(const char* prefix) noexcept {
+  unlink_entries("/dev/shm", prefix);
+}
+
+/// The run's socket directory: its files (sockets only), then itself.
+void remove_run_dir(const char* path) noexcept {
+  if (*path == '\0')
+    return;
+  unlink_entries(path, "");
+  ::rmdir(path);
+}
+
+[[noreturn]] void guard_main(int fd, const char* prefix, const char* run_dir) noexcept {
   // Its own process group: a terminal's Ctrl-C goes to the launcher only.
   ::setpgid(0, 0);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT})
@@ -114,6 +129,7 @@ void unlink_segments(const char* prefix) noexcept {
     pause_ms(200);
     unlink_segments(prefix);
   }
+  remove_run_dir(run_dir);
   ::_exit(0);
 }
 
@@ -126,12 +142,19 @@ void send_value(int fd, int32_t value) noexcept {
 
 } // namespace
 
-expected<launcher_guard> start_launcher_guard(const std::string& shm_prefix) {
+expected<launcher_guard> start_launcher_guard(const std::string& shm_prefix,
+                                              const std::string& run_dir) {
   if (shm_prefix.empty() || shm_prefix.size() >= max_prefix)
     return error{errc::invalid_argument, "shared-memory prefix '" + shm_prefix
                                              + "' is empty or too long for the launcher guard"};
+  if (run_dir.size() >= max_path)
+    return error{errc::invalid_argument,
+                 "run directory '" + run_dir + "' is too long for the launcher guard"};
+  // Copied before the fork: the guard allocates nothing.
   std::array<char, max_prefix> prefix{};
   std::memcpy(prefix.data(), shm_prefix.data(), shm_prefix.size());
+  std::array<char, max_path> dir{};
+  std::memcpy(dir.data(), run_dir.data(), run_dir.size());
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
     return last_system_error("socketpair");
@@ -144,7 +167,7 @@ expected<launcher_guard> start_launcher_guard(const std::string& shm_prefix) {
   }
   if (pid == 0) {
     ::close(ends[0]);
-    guard_main(ends[1], prefix.data());
+    guard_main(ends[1], prefix.data(), dir.data());
   }
   ::close(ends[1]);
   return launcher_guard{ends[0], pid};

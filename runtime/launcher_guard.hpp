@@ -2,7 +2,8 @@
 
 // The launcher's cleanup guard: a small process forked at start that outlives
 // a launcher killed with -9 just long enough to kill the node process groups
-// it was told about and to remove the deployment's shared-memory segments.
+// it was told about and to remove the deployment's shared-memory segments
+// and the run's socket directory.
 // It learns process groups over a socket and acts when the socket closes
 // (the launcher exited or died), then exits itself.
 
@@ -21,8 +22,10 @@ struct launcher_guard {
   pid_t pid = -1;
 };
 
-/// Forks the guard for segments named "<shm_prefix>*" in /dev/shm.
-expected<launcher_guard> start_launcher_guard(const std::string& shm_prefix);
+/// Forks the guard for segments named "<shm_prefix>*" in /dev/shm and, if
+/// not empty, the directory `run_dir` (its files, then itself).
+expected<launcher_guard> start_launcher_guard(const std::string& shm_prefix,
+                                              const std::string& run_dir = {});
 
 /// Tells the guard to kill process group `pgid` if the launcher dies.
 void guard_watch(const launcher_guard& guard, pid_t pgid) noexcept;

@@ -213,6 +213,7 @@ int run_deployment(const run_options& o) {
   runtime::launcher_options lopts;
   lopts.node_program = o.node_program;
   lopts.workdir = workdir;
+  lopts.run_dir = run_dir.value(); // removed by the launcher's guard after a kill -9
   lopts.tick = std::chrono::milliseconds{100};
   lopts.on_report = [&w](const runtime::launch_report& r) { on_report(w, r); };
   // The tick stops the launcher it runs in: known once it is constructed.

@@ -4,6 +4,7 @@
 // file from tests/runtime/launch/deployments with a unique name, the audit
 // log the logger actor writes, the node processes found in /proc.
 
+#include "dxhub/runtime/node_options.hpp"
 #include "dxhub/tests/runtime/launch/processes.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
@@ -69,6 +70,18 @@ struct run_fixture {
   }
 
   std::string prefix() const { return "dxhub." + name + "."; }
+
+  /// The socket directories of this run's `dxhub run` ("<name>-<pid>" in the
+  /// default runtime directory) that still exist.
+  std::vector<std::string> run_dirs() const {
+    std::vector<std::string> found;
+    auto base = dxhub::runtime::with_defaults(dxhub::runtime::node_options{}).runtime_dir;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec))
+      if (entry.path().filename().string().rfind(name + "-", 0) == 0)
+        found.push_back(entry.path().string());
+    return found;
+  }
 
   /// three_nodes.toml with this run's unique name, written to `file`.
   std::string deployment_text() const {

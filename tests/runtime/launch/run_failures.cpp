@@ -61,8 +61,10 @@ CAF_TEST(kill_9_of_dxhub_run_leaves_no_node_and_no_segment_within_2_s) {
   run->kill(SIGKILL);
   CAF_CHECK(all_gone_within(pids, 2s));
   CAF_CHECK_EQUAL(run->exit_code(2s), -SIGKILL);
-  // The guard removes the segments as it goes (it is among `pids`).
+  // The guard removes the segments and the run's socket directory as it
+  // goes (it is among `pids`).
   CAF_CHECK(segments(prefix()).empty());
+  CAF_CHECK(run_dirs().empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -304,10 +304,6 @@ error stopping(const std::string& name) {
   return error{errc::peer_down, "node '" + name + "' is stopping"};
 }
 
-} // namespace
-
-namespace {
-
 /// A node's answer to a call: its reply, or the error it or the transport sent.
 expected<reply> reply_of(expected<zmq::wire_message> answer) {
   if (!answer)

@@ -74,8 +74,7 @@ void io_loop::dispatch(std::function<void()> fn) {
   // The sleeping loop thread polls what it saw before: wake it if that changed.
   bool stale = pending || watches_before != watches_changed_
                || (!timer_order_.empty() && timer_order_.begin()->first < planned_wake_);
-  auto handed = std::move(handed_over_);
-  handed_over_.clear();
+  auto handed = take_handed_over();
   owner.unlock();
   if (stale)
     wake();
@@ -84,6 +83,12 @@ void io_loop::dispatch(std::function<void()> fn) {
 
 void io_loop::hand_over(std::function<void()> fn) {
   handed_over_.push_back(std::move(fn));
+}
+
+std::vector<std::function<void()>> io_loop::take_handed_over() {
+  std::vector<std::function<void()>> handed;
+  handed.swap(handed_over_);
+  return handed;
 }
 
 void io_loop::deliver(std::vector<std::function<void()>>& handed) {
@@ -298,8 +303,7 @@ void io_loop::run() {
     planned_wake_ = more ? std::chrono::steady_clock::time_point{} : next_wake();
     auto timeout = more ? 0 : poll_timeout(planned_wake_);
     // Asleep, the loop lets other threads act as the loop (`dispatch`).
-    auto handed = std::move(handed_over_);
-    handed_over_.clear();
+    auto handed = take_handed_over();
     owner.unlock();
     deliver(handed);
     auto polled_ok = ::poll(fds.data(), fds.size(), timeout) >= 0;
@@ -316,8 +320,7 @@ void io_loop::run() {
   }
   // Sockets belong to their owners, who close them; the ZAP socket is ours.
   zap_.reset();
-  auto handed = std::move(handed_over_);
-  handed_over_.clear();
+  auto handed = take_handed_over();
   owner.unlock();
   deliver(handed);
   std::deque<std::function<void()>> dropped;

@@ -118,6 +118,8 @@ private:
 
   void run();
   void wake() noexcept;
+  /// What was handed over so far (with the loop held); none is left.
+  std::vector<std::function<void()>> take_handed_over();
   /// Runs what was handed over; the caller no longer holds the loop.
   void deliver(std::vector<std::function<void()>>& handed);
   void run_posted();

@@ -1,6 +1,7 @@
 #include "dxhub/runtime/node_config.hpp"
 
 #include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/runtime/detail/worker_queue.hpp"
 #include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 
@@ -12,7 +13,8 @@ node_config::node_config() {
   add_schema_types(*this);
   add_message_type<channel_status>("dxhub.channel_status");
   add_message_type<service>("dxhub.service");
-  set("scheduler.policy", caf::atom("sharing"));
+  // Work sharing (idle workers sleep), woken without a lock ping-pong.
+  load<detail::worker_pool>();
   set("scheduler.max-threads", 4);
   set("logger.verbosity", caf::atom("quiet"));
   opt_group{custom_options_, "dxhub"}

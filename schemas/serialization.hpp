@@ -24,7 +24,10 @@
 #include <cereal/types/vector.hpp>
 
 #include <cstddef>
+#include <istream>
 #include <limits>
+#include <optional>
+#include <ostream>
 #include <sstream>
 #include <stdexcept>
 #include <streambuf>
@@ -243,14 +246,80 @@ public:
   std::size_t remaining() const noexcept { return static_cast<std::size_t>(egptr() - gptr()); }
 };
 
+/// Appends what is written to a string, without a buffer of its own.
+class byte_sink : public std::streambuf {
+public:
+  explicit byte_sink(std::string& out) noexcept : out_(&out) {}
+
+protected:
+  std::streamsize xsputn(const char* bytes, std::streamsize n) override {
+    out_->append(bytes, static_cast<std::size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof()))
+      out_->push_back(traits_type::to_char_type(c));
+    return traits_type::not_eof(c);
+  }
+
+private:
+  std::string* out_;
+};
+
+/// A stream of this thread pointed at `buffer` for the lifetime of this
+/// object. Building a std::istream or std::ostream looks up its locale's
+/// facets (a dozen dynamic_casts): more than decoding a small message costs,
+/// and messages are decoded and encoded several times per call. A nested use
+/// on the same thread gets a stream of its own.
+template <class Stream>
+class lent_stream {
+public:
+  explicit lent_stream(std::streambuf& buffer) {
+    auto& spare = spare_stream();
+    if (spare.lent) {
+      own_.emplace(&buffer);
+      stream_ = &*own_;
+      return;
+    }
+    spare.lent = true;
+    spare.stream.rdbuf(&buffer); // also clears its state
+    stream_ = &spare.stream;
+    spare_ = &spare;
+  }
+  ~lent_stream() {
+    if (spare_ == nullptr)
+      return;
+    spare_->stream.rdbuf(nullptr);
+    spare_->lent = false;
+  }
+  lent_stream(const lent_stream&) = delete;
+  lent_stream& operator=(const lent_stream&) = delete;
+
+  Stream& get() noexcept { return *stream_; }
+
+private:
+  struct spare {
+    Stream stream{nullptr};
+    bool lent = false;
+  };
+  static spare& spare_stream() {
+    thread_local spare stream;
+    return stream;
+  }
+
+  std::optional<Stream> own_;
+  Stream* stream_ = nullptr;
+  spare* spare_ = nullptr;
+};
+
 template <class T, class Archive, class Source>
 expected<T> decode_with(Source& source, std::string_view what) {
   T value{};
   auto saved_budget = decode_budget;
   decode_budget = source.remaining();
   try {
-    std::istream in{&source};
-    Archive ar{in};
+    lent_stream<std::istream> in{source};
+    Archive ar{in.get()};
     ar(value);
   } catch (const std::exception& e) {
     decode_budget = saved_budget;
@@ -265,12 +334,14 @@ expected<T> decode_with(Source& source, std::string_view what) {
 /// cereal portable binary: the default payload encoding on the wire.
 template <described T>
 std::string encode_binary(const T& value) {
-  std::ostringstream out;
+  std::string bytes;
+  detail::byte_sink sink{bytes};
+  detail::lent_stream<std::ostream> out{sink};
   {
-    cereal::PortableBinaryOutputArchive ar{out};
+    cereal::PortableBinaryOutputArchive ar{out.get()};
     ar(value);
   }
-  return std::move(out).str();
+  return bytes;
 }
 
 /// Decodes cereal portable binary; trailing bytes are an error.

@@ -21,7 +21,17 @@ int64_t ms_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-[[noreturn]] void become_peer(const std::vector<std::string>& args, int in_fd, int out_fd) {
+/// This program's file, resolved before the fork: a tool this program runs
+/// under (valgrind) answers for it, where `/proc/self/exe` names the tool.
+std::string this_program() {
+  std::string path(4096, '\0');
+  auto n = readlink("/proc/self/exe", path.data(), path.size() - 1);
+  path.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return path.empty() ? "/proc/self/exe" : path;
+}
+
+[[noreturn]] void become_peer(const std::string& program, const std::vector<std::string>& args,
+                              int in_fd, int out_fd) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   dup2(in_fd, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
@@ -31,7 +41,7 @@ int64_t ms_since(std::chrono::steady_clock::time_point start) {
   for (auto& w : words)
     argv.push_back(w.data());
   argv.push_back(nullptr);
-  execv("/proc/self/exe", argv.data());
+  execv(program.c_str(), argv.data());
   _exit(127);
 }
 
@@ -47,9 +57,10 @@ expected<peer_process> peer_process::start(const std::vector<std::string>& args)
     close(to_peer[1]);
     return last_system_error("pipe for a peer's stdout");
   }
+  auto program = this_program();
   pid_t pid = fork();
   if (pid == 0)
-    become_peer(args, to_peer[0], from_peer[1]);
+    become_peer(program, args, to_peer[0], from_peer[1]);
   close(to_peer[0]);
   close(from_peer[1]);
   if (pid < 0) {

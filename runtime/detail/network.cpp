@@ -170,10 +170,23 @@ zmq::socket_options network::client_options(const std::string& server_key) const
 }
 
 std::string curve_key_of(const registry_record& rec) {
-  auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
+  // Asked on every remote call: parsing the properties each time would cost
+  // more than encoding the call. Most records carry no key; a caller calls
+  // the same service again and again.
+  const auto& text = rec.properties.text;
+  if (text.find("curve_public") == std::string::npos)
+    return {};
+  thread_local std::string last_text;
+  thread_local std::string last_key;
+  if (text == last_text)
+    return last_key;
+  auto props = nlohmann::json::parse(text, nullptr, false);
+  std::string key;
   if (props.is_object() && props.contains("curve_public") && props["curve_public"].is_string())
-    return props["curve_public"].get<std::string>();
-  return {};
+    key = props["curve_public"].get<std::string>();
+  last_text = text;
+  last_key = key;
+  return key;
 }
 
 expected<void> network::bind() {
@@ -315,24 +328,27 @@ expected<reply> reply_of(expected<zmq::wire_message> answer) {
 
 } // namespace
 
-void network::call(const std::string& endpoint, command cmd, std::chrono::milliseconds timeout,
-                   reply_callback done, std::string server_key) {
+void network::call(const std::string& endpoint, const command& cmd,
+                   std::chrono::milliseconds timeout, reply_callback done, std::string server_key) {
   if (server_key.empty() && endpoint == registry_)
     server_key = registry_key_;
   if (closed_) {
     done(stopping(name_));
     return;
   }
+  // Encoded here, by the calling thread: the loop is held only to send.
+  auto payload = zmq::encode_payload(cmd, zmq::encoding::binary);
+  if (!payload) {
+    done(payload.error());
+    return;
+  }
+  // Shared: a dispatched function is copyable, a message is not.
+  auto request = std::make_shared<::zmq::message_t>(std::move(payload).value());
   // Dispatched: the calling thread sends the request itself when it can.
-  loop_->dispatch([this, endpoint, cmd = std::move(cmd), timeout, done = std::move(done),
+  loop_->dispatch([this, endpoint, request, timeout, done = std::move(done),
                    server_key = std::move(server_key)]() mutable {
     if (closed_) {
       done(stopping(name_));
-      return;
-    }
-    auto payload = zmq::encode_payload(cmd, zmq::encoding::binary);
-    if (!payload) {
-      done(payload.error());
       return;
     }
     error failure;
@@ -343,11 +359,14 @@ void network::call(const std::string& endpoint, command cmd, std::chrono::millis
     }
     auto header = zmq::header_for<command>(zmq::message_kind::request, zmq::encoding::binary);
     // The answer is handed over: the caller, woken by it, finds this
-    // thread asleep and sends its next request itself.
-    c->request(header, std::move(payload).value(), timeout,
-               [this, done = std::move(done)](expected<zmq::wire_message> answer) {
+    // thread asleep and sends its next request itself. The client answers
+    // a request once.
+    c->request(header, std::move(*request), timeout,
+               [this, done = std::move(done)](expected<zmq::wire_message> answer) mutable {
                  loop_->hand_over(
-                     [done, r = reply_of(std::move(answer))]() mutable { done(std::move(r)); });
+                     [done = std::move(done), r = reply_of(std::move(answer))]() mutable {
+                       done(std::move(r));
+                     });
                });
   });
 }

@@ -76,7 +76,7 @@ public:
   /// error (timeout, peer_down when that node dies meanwhile).
   /// `server_key` is that node's CURVE public key (from its registry
   /// record), needed when this node uses CURVE.
-  void call(const std::string& endpoint, command cmd, std::chrono::milliseconds timeout,
+  void call(const std::string& endpoint, const command& cmd, std::chrono::milliseconds timeout,
             reply_callback done, std::string server_key = {});
   /// Calls command `name` of the registry with JSON arguments.
   void call_registry(const std::string& name, std::string json_args,

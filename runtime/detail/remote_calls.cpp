@@ -124,30 +124,34 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
     return;
   }
   const auto& svc = content.get_as<service>(1);
-  auto cmd = content.get_as<command>(2);
+  // The request is ours alone: its command is moved out, not copied (its
+  // arguments may be kilobytes).
+  auto cmd =
+      std::make_shared<const command>(std::move(request->content().get_mutable_as<command>(2)));
   auto* net = owner_.network();
   if (net == nullptr || svc.record.endpoints.empty()) {
     respond(request->sender, request->mid,
-            caf::make_message(make_error(errc::peer_down, "service '" + cmd.service
+            caf::make_message(make_error(errc::peer_down, "service '" + cmd->service
                                                               + "' has no reachable endpoint")));
     return;
   }
   auto answer = std::make_shared<caller_answer>(request->sender, request->mid,
                                                 caf::actor_cast<caf::strong_actor_ptr>(outgoing_),
-                                                cmd.service, owner_.name());
+                                                cmd->service, owner_.name());
   auto done = [this, answer, cmd, started = monotonic_ns()](expected<reply> r) {
-    // The caller first, the audit record after: it is not on the caller's path.
+    // The caller first, the audit record after: it is not on the caller's
+    // path. Both share the reply.
     if (r) {
-      answer->give(caf::make_message(r.value()));
-      audit_command(owner_, cmd, &r.value(), nullptr, started);
+      auto msg = caf::make_message(std::move(r).value());
+      answer->give(msg);
+      audit_command(owner_, *cmd, &msg.get_as<reply>(0), nullptr, started);
     } else {
-      auto e = describe_call_failure(cmd, r.error());
+      auto e = describe_call_failure(*cmd, r.error());
       answer->give(caf::make_message(to_caf_error(e)));
-      audit_command(owner_, cmd, nullptr, &e, started);
+      audit_command(owner_, *cmd, nullptr, &e, started);
     }
   };
-  auto timeout = call_timeout(cmd);
-  net->call(svc.record.endpoints.front(), std::move(cmd), timeout, std::move(done),
+  net->call(svc.record.endpoints.front(), *cmd, call_timeout(*cmd), std::move(done),
             curve_key_of(svc.record));
 }
 

@@ -148,3 +148,36 @@ CAF_TEST(bad JSON is an error value) {
   std::string deep(10000, '[');
   CAF_CHECK(!parse_json(deep).has_value());
 }
+
+// Each thread reuses one stream per direction (building one costs more than
+// decoding a small message); these check that reuse leaks no state.
+
+CAF_TEST(a decode after a failed one on the same thread succeeds) {
+  auto bytes = encode_binary(samples::a_command());
+  CAF_REQUIRE(!decode_binary<command>(std::string_view{bytes}.substr(0, 5)).has_value());
+  auto decoded = decode_binary<command>(bytes);
+  CAF_REQUIRE(decoded.has_value());
+  CAF_CHECK(decoded.value() == samples::a_command());
+}
+
+CAF_TEST(a decode while the stream of the thread is lent uses a stream of its own) {
+  auto outer_bytes = encode_binary(samples::a_reply());
+  detail::byte_source outer{outer_bytes};
+  detail::lent_stream<std::istream> lent{outer};
+  // Nested: this decode may not take the stream lent to `outer`.
+  auto inner = decode_binary<command>(encode_binary(samples::a_command()));
+  CAF_REQUIRE(inner.has_value());
+  CAF_CHECK(inner.value() == samples::a_command());
+  CAF_CHECK(lent.get().rdbuf() == &outer);
+  CAF_CHECK_EQUAL(outer.remaining(), outer_bytes.size());
+}
+
+CAF_TEST(large values round trip through the reused streams) {
+  auto cmd = samples::a_command();
+  cmd.packed_args.bytes.assign(1 << 20, 'q');
+  for (int i = 0; i < 3; ++i) {
+    auto decoded = decode_binary<command>(encode_binary(cmd));
+    CAF_REQUIRE(decoded.has_value());
+    CAF_CHECK(decoded.value() == cmd);
+  }
+}

@@ -9,8 +9,9 @@
 namespace dxhub::runtime {
 
 /// An actor system configuration for dxhub nodes: every schema and runtime
-/// message type registered, the sharing scheduler (an idle node uses no CPU;
-/// CAF's work-stealing workers poll while idle), and the node's options as
+/// message type registered, a work-sharing scheduler (an idle node uses no
+/// CPU; CAF's work-stealing workers poll while idle) that wakes its workers
+/// outside its lock (`detail::worker_pool`), and the node's options as
 /// `--dxhub.*` command-line and config-file keys.
 class node_config : public caf::actor_system_config {
 public:

@@ -384,7 +384,7 @@ void network::call_registry(const std::string& name, std::string json_args,
   cmd.name = name;
   cmd.args = json_text{std::move(json_args)};
   cmd.timeout_ms = timeout.count();
-  call(registry_, std::move(cmd), timeout, std::move(done));
+  call(registry_, cmd, timeout, std::move(done));
 }
 
 void network::forward_events(std::vector<event> batch) {
@@ -411,7 +411,7 @@ void network::forward_events(std::vector<event> batch) {
     }
     cmd.timeout_ms = 2000;
     // Events are fire-and-forget: a lost relay loses them, it does not block.
-    call(registry_, std::move(cmd), 2000ms, [](const expected<reply>&) {});
+    call(registry_, cmd, 2000ms, [](const expected<reply>&) {});
   });
 }
 
@@ -441,7 +441,7 @@ void network::connect_events() {
   cmd.service = events_service;
   cmd.name = "endpoint";
   cmd.args = json_text{"{}"};
-  call(registry_, std::move(cmd), 2000ms, [this](expected<reply> r) {
+  call(registry_, cmd, 2000ms, [this](expected<reply> r) {
     events_connecting_ = false;
     if (closed_)
       return;

@@ -42,9 +42,11 @@ CAF_TEST(messages from threads outside the scheduler all arrive) {
   constexpr int per_sender = 20000;
   std::atomic<int> seen{0};
   std::vector<caf::actor> counters;
+  counters.reserve(4);
   for (int i = 0; i < 4; ++i)
     counters.push_back(sys.spawn(counter, &seen));
   std::vector<std::thread> threads;
+  threads.reserve(senders);
   for (int t = 0; t < senders; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < per_sender; ++i)

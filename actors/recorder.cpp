@@ -1,80 +1,193 @@
 #include "dxhub/actors/recorder.hpp"
 
+#include "dxhub/actors/audit_file.hpp"
+#include "dxhub/actors/detail/recording_thread.hpp"
 #include "dxhub/actors/detail/stock_actor.hpp"
-#include "dxhub/actors/recording.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
 
 #include <caf/all.hpp>
 
-#include <optional>
+#include <cstring>
+#include <memory>
+#include <set>
 
 namespace dxhub::actors {
 
 namespace {
 
+using tick_atom = caf::atom_constant<caf::atom("rec_tick")>;
+
+constexpr auto tick_period = std::chrono::milliseconds{500};
+
+struct channel_state {
+  runtime::subscription sub;
+  std::shared_ptr<const frame_schema> schema;
+  uint64_t taken = 0;
+};
+
 struct recorder_state {
   recorder_config cfg;
-  runtime::subscription sub;
-  std::optional<recording_writer> writer;
+  std::map<std::string, channel_state> channels;
+  std::unique_ptr<detail::recording_thread> thread;
   detail::failure_count failures;
+  uint64_t reported_failures = 0;
   bool done = false;
+  std::string stop_reason;
+  detail::recording_stats final_stats;
   static inline const char* name = "recorder";
+
+  ~recorder_state() {
+    if (thread)
+      (void)thread->stop("recorder stopped");
+  }
 };
 
 using recorder_actor = caf::stateful_actor<recorder_state>;
 
 nlohmann::json state_json(const recorder_state& st) {
-  return {{"channel", st.cfg.channel},
+  auto s = st.thread ? st.thread->stats() : st.final_stats;
+  auto chans = nlohmann::json::array();
+  for (const auto& c : s.channels)
+    chans.push_back({{"channel", c.channel},
+                     {"frames", c.frames},
+                     {"missed", c.missed},
+                     {"sessions", c.sessions},
+                     {"refused", c.refused}});
+  return {{"channels", st.cfg.channels},
           {"path", st.cfg.path},
-          {"frames", st.writer ? st.writer->frames() : 0},
+          {"run_id", st.thread ? st.thread->run().run_id : std::string{}},
+          {"policy", std::string{runtime::name(st.cfg.policy)}},
+          {"frames", s.frames},
+          {"bytes", s.bytes},
+          {"records", s.records},
+          {"backlog_frames", s.backlog_frames},
+          {"backlog_bytes", s.backlog_bytes},
+          {"max_backlog_bytes", s.max_backlog_bytes},
+          {"dropped", s.dropped},
+          {"live", s.live},
           {"done", st.done},
-          {"failures", st.failures.count},
-          {"last_failure", st.failures.last}};
+          {"stop_reason", st.stop_reason},
+          {"recorded", chans},
+          {"failures", s.failures + st.failures.count},
+          {"last_failure", !s.last_failure.empty() ? s.last_failure : st.failures.last}};
 }
 
-void finish(recorder_actor* self) {
+void finish(recorder_actor* self, const std::string& reason) {
   auto& st = self->state;
+  if (st.done)
+    return;
   st.done = true;
-  st.sub.cancel();
-  if (st.writer)
-    (void)st.writer->flush();
+  st.stop_reason = reason;
+  for (auto& [name, ch] : st.channels)
+    ch.sub.cancel();
+  if (st.thread) {
+    if (auto closed = st.thread->stop(reason); !closed)
+      st.failures.note(closed.error());
+    st.final_stats = st.thread->stats();
+    st.thread.reset();
+  }
   (void)runtime::emit(self, st.cfg.service + "/state", "recording_done",
                       json_text{state_json(st).dump()});
 }
 
 void on_frame(recorder_actor* self, const runtime::frame& f) {
   auto& st = self->state;
-  if (st.done)
+  if (st.done || !st.thread)
     return;
-  if (!st.writer) {
-    auto w = recording_writer::create(st.cfg.path, f.channel(), f.schema());
-    if (!w)
-      return st.failures.note(w.error());
-    st.writer.emplace(std::move(w.value()));
+  auto it = st.channels.find(f.channel());
+  if (it == st.channels.end())
+    return;
+  auto& ch = it->second;
+  if (st.cfg.max_frames > 0 && ch.taken >= st.cfg.max_frames)
+    return;
+  if (!ch.schema || !(*ch.schema == f.schema()))
+    ch.schema = std::make_shared<const frame_schema>(f.schema());
+  detail::queued_frame q;
+  q.channel = f.channel();
+  q.schema = ch.schema;
+  q.header = f.header();
+  q.recorded_ns = wall_ns();
+  auto payload = f.payload();
+  q.payload = st.thread->buffer(payload.size());
+  std::memcpy(q.payload.data(), payload.data(), payload.size());
+  auto wait = st.cfg.policy == runtime::policy::reliable ? std::chrono::milliseconds{5000}
+                                                         : std::chrono::milliseconds{0};
+  if (st.thread->push(std::move(q), wait))
+    ++ch.taken;
+  if (st.cfg.max_frames > 0) {
+    for (const auto& [name, c] : st.channels)
+      if (c.taken < st.cfg.max_frames)
+        return;
+    finish(self, "max_frames");
   }
-  // Flushed per frame: a crash of the recorder loses at most the frame at hand.
-  if (auto written = st.writer->write(f.header(), f.payload()); !written)
-    return st.failures.note(written.error());
-  if (auto flushed = st.writer->flush(); !flushed)
-    return st.failures.note(flushed.error());
-  if (st.cfg.max_frames > 0 && st.writer->frames() >= st.cfg.max_frames)
-    finish(self);
+}
+
+void on_status(recorder_actor* self, const runtime::channel_status& s) {
+  auto& st = self->state;
+  if (!st.thread || !st.cfg.audit)
+    return;
+  audit_record r;
+  r.wall_ns = wall_ns();
+  r.kind = "event";
+  r.caller = runtime::source_name(self);
+  r.target = s.channel;
+  r.action = "channel_" + runtime::to_string(s.what);
+  r.args = json_text{nlohmann::json{
+      {"session", s.session}, {"error", std::string{name(s.code)}}, {"detail", s.detail}}
+                         .dump()};
+  st.thread->push(std::move(r));
+}
+
+/// Reports write failures (a full disk) as an event, once per new failure.
+void on_tick(recorder_actor* self) {
+  auto& st = self->state;
+  if (st.done || !st.thread)
+    return;
+  auto s = st.thread->stats();
+  if (s.failures > st.reported_failures) {
+    st.reported_failures = s.failures;
+    (void)runtime::emit(self, st.cfg.service + "/state", "recording_failed",
+                        json_text{nlohmann::json{{"path", st.cfg.path},
+                                                 {"failures", s.failures},
+                                                 {"last_failure", s.last_failure}}
+                                      .dump()});
+  }
+  self->delayed_send(self, tick_period, tick_atom::value);
 }
 
 expected<void> open_recorder(recorder_actor* self, runtime::command_table& cmds) {
   auto& st = self->state;
-  runtime::subscription_options opts;
-  opts.policy = runtime::policy::reliable;
-  opts.queue_depth = st.cfg.queue_depth;
-  DXHUB_TRY(sub, runtime::subscribe(self, st.cfg.channel, opts));
-  st.sub = std::move(sub);
+  recording_options opts;
+  opts.path = st.cfg.path;
+  opts.run = provenance_of_this_process();
+  opts.channels = st.cfg.channels;
+  opts.live_after = st.cfg.live_after;
+  opts.formats = st.cfg.formats;
+  DXHUB_TRY(thread, detail::recording_thread::start(std::move(opts), st.cfg.backlog_bytes));
+  st.thread = std::move(thread);
+  runtime::subscription_options sub;
+  sub.policy = st.cfg.policy;
+  sub.queue_depth = st.cfg.queue_depth;
+  sub.window = 8;
+  for (const auto& c : st.cfg.channels) {
+    DXHUB_TRY(s, runtime::subscribe(self, c, sub));
+    st.channels[c].sub = std::move(s);
+  }
+  if (st.cfg.audit)
+    DXHUB_TRYV(runtime::subscribe_events(self, st.cfg.audit_prefix));
   cmds.on("stop", [self] {
-    if (!self->state.done)
-      finish(self);
+    finish(self, "stop command");
     return state_json(self->state);
   });
+  self->delayed_send(self, tick_period, tick_atom::value);
+  (void)runtime::emit(self, st.cfg.service + "/state", "recording_started",
+                      json_text{nlohmann::json{{"path", st.cfg.path},
+                                               {"run_id", st.thread->run().run_id},
+                                               {"channels", st.cfg.channels}}
+                                    .dump()});
   return ok();
 }
 
@@ -83,7 +196,13 @@ caf::behavior recorder_behavior(recorder_actor* self, recorder_config cfg) {
       self, std::move(cfg), state_json,
       [self](runtime::command_table& cmds) { return open_recorder(self, cmds); },
       [self](const runtime::frame& f) { on_frame(self, f); },
-      [](const runtime::channel_status&) {});
+      [self](const runtime::channel_status& s) { on_status(self, s); },
+      [self](const event& e) {
+        auto& st = self->state;
+        if (st.thread && !st.done)
+          st.thread->push(audit_record_of(e));
+      },
+      [self](tick_atom) { on_tick(self); });
 }
 
 } // namespace
@@ -92,19 +211,81 @@ expected<recorder_config> recorder_config_from(const runtime::actor_args& args) 
   const auto& p = args.params;
   recorder_config c;
   c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.channel = p.value("channel", args.subscribes.empty() ? std::string{} : args.subscribes[0]);
-  c.path = p.value("path", c.path);
-  c.max_frames = p.value("max_frames", c.max_frames);
-  c.queue_depth = p.value("queue_depth", c.queue_depth);
-  if (c.channel.empty())
-    return error{errc::invalid_argument,
-                 "recorder '" + c.name + "': no channel (subscribes or params.channel)"};
+  auto bad = [&](const std::string& what) {
+    return error{errc::invalid_argument, "recorder '" + c.name + "': " + what};
+  };
+  try {
+    c.service = p.value("service", args.name);
+    if (p.contains("channels"))
+      c.channels = p.at("channels").get<std::vector<std::string>>();
+    else if (p.contains("channel"))
+      c.channels = {p.at("channel").get<std::string>()};
+    else
+      c.channels = args.subscribes;
+    c.path = p.value("path", c.path);
+    c.max_frames = p.value("max_frames", c.max_frames);
+    c.queue_depth = p.value("queue_depth", c.queue_depth);
+    c.backlog_bytes = p.value("backlog_mib", c.backlog_bytes >> 20) << 20;
+    c.audit = p.value("audit", c.audit);
+    c.audit_prefix = p.value("audit_prefix", c.audit_prefix);
+    c.live_after = std::chrono::milliseconds{p.value("live_after_ms", int64_t{2000})};
+    auto policy = p.value("policy", std::string{"latest"});
+    if (!runtime::parse_policy(policy, c.policy) || c.policy == runtime::policy::work)
+      return bad("policy must be 'latest' or 'reliable', got '" + policy + "'");
+    // Units and deflate levels for every channel (key "") and per channel.
+    std::map<std::string, std::map<std::string, std::string>> units;
+    std::map<std::string, int> levels;
+    if (auto u = p.find("units"); u != p.end()) {
+      if (!u->is_object())
+        return bad("units must be a table");
+      for (auto& [key, value] : u->items()) {
+        if (value.is_string())
+          units[""][key] = value.get<std::string>();
+        else if (value.is_object())
+          for (auto& [field, unit] : value.items())
+            units[key][field] = unit.get<std::string>();
+        else
+          return bad("units." + key + " must be a text or a table");
+      }
+    }
+    if (auto d = p.find("deflate"); d != p.end()) {
+      if (d->is_number_integer())
+        levels[""] = d->get<int>();
+      else if (d->is_object())
+        for (auto& [channel, level] : d->items())
+          levels[channel] = level.get<int>();
+      else
+        return bad("deflate must be a level or a table of levels");
+    }
+    for (auto& [channel, level] : levels)
+      if (level < 0 || level > 9)
+        return bad("deflate must be 0..9, got " + std::to_string(level));
+    std::set<std::string> keys{""};
+    for (auto& [k, v] : units)
+      keys.insert(k);
+    for (auto& [k, v] : levels)
+      keys.insert(k);
+    for (const auto& k : keys) {
+      auto& fmt = c.formats[k];
+      fmt.units = units[""];
+      for (auto& [field, unit] : units[k])
+        fmt.units[field] = unit;
+      fmt.deflate = levels.count(k) ? levels[k] : levels[""];
+    }
+  } catch (const std::exception& e) {
+    return bad(e.what());
+  }
+  if (c.channels.empty())
+    return bad("no channel (subscribes or params.channels)");
+  if (c.path.empty())
+    return bad("empty path");
+  if (c.backlog_bytes == 0)
+    return bad("backlog_mib must be positive");
   return c;
 }
 
 caf::actor spawn_recorder(caf::actor_system& sys, recorder_config config) {
-  return sys.spawn(recorder_behavior, std::move(config));
+  return sys.spawn<caf::detached>(recorder_behavior, std::move(config));
 }
 
 } // namespace dxhub::actors

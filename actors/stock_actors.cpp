@@ -5,6 +5,7 @@
 #include "dxhub/actors/controller.hpp"
 #include "dxhub/actors/recorder.hpp"
 #include "dxhub/actors/relay.hpp"
+#include "dxhub/actors/replayer.hpp"
 #include "dxhub/actors/simulated_adc.hpp"
 #include "dxhub/actors/simulated_camera.hpp"
 #include "dxhub/runtime/actor_types.hpp"
@@ -36,6 +37,7 @@ void register_stock_actors() {
   register_actor_type("recorder", factory(recorder_config_from, spawn_recorder));
   register_actor_type("controller", factory(controller_config_from, spawn_controller));
   register_actor_type("relay", factory(relay_config_from, spawn_relay));
+  register_actor_type("replayer", factory(replayer_config_from, spawn_replayer));
 }
 
 } // namespace dxhub::actors

@@ -1,7 +1,8 @@
 #pragma once
 
 // The actor types that ship with dxhub, by the names deployment files use:
-// simulated_camera, simulated_adc, centroid, audit_logger, recorder, controller, relay.
+// simulated_camera, simulated_adc, centroid, audit_logger, recorder, replayer, controller,
+// relay.
 
 namespace dxhub::actors {
 

@@ -2,6 +2,7 @@
 #include "dxhub/actors/recorder.hpp"
 
 #include "dxhub/actors/recording.hpp"
+#include "dxhub/actors/recording_reader.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/events.hpp"
@@ -20,11 +21,11 @@ CAF_TEST_FIXTURE_SCOPE(recorder_tests, dxhub::test::stock_fixture)
 CAF_TEST(frames_read_back_are_byte_identical_with_their_headers) {
   const std::string channel = "test/rec0/raw";
   const uint64_t frames = 40;
-  auto path = (dir / "rec0.dxrec").string();
+  auto path = (dir / "rec0.h5").string();
   runtime::actor_args args;
   args.name = "rec0";
   args.subscribes = {channel};
-  args.params = {{"path", path}, {"max_frames", frames}};
+  args.params = {{"path", path}, {"max_frames", frames}, {"policy", "reliable"}};
   auto cfg = recorder_config_from(args);
   CAF_REQUIRE(cfg);
   auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
@@ -55,23 +56,36 @@ CAF_TEST(frames_read_back_are_byte_identical_with_their_headers) {
                   [&](const runtime::channel_status&) {},
                   [&](const event& e) { done = done || e.kind == "recording_done"; },
                   caf::after(must_arrive) >> [&] { CAF_FAIL("recording did not finish"); });
+  auto stopped = call("rec0", "stop");
+  CAF_REQUIRE(stopped.ok());
   auto reader = recording_reader::open(path);
   CAF_REQUIRE(reader);
-  CAF_CHECK(reader.value().schema() == camera_schema());
-  CAF_CHECK_EQUAL(reader.value().channel(), channel);
+  CAF_CHECK(reader.value().complete());
+  auto ch = reader.value().find(channel);
+  CAF_REQUIRE(ch);
+  const auto& rc = reader.value().channels()[ch.value()];
+  CAF_CHECK(rc.schema == camera_schema());
+  CAF_REQUIRE_EQUAL(rc.frames, frames);
+  std::vector<std::byte> payload(camera_schema().payload_size().value());
   for (uint64_t i = 0; i < frames; ++i) {
-    auto next = reader.value().next();
-    CAF_REQUIRE(next && next.value());
-    const auto& got = *next.value();
+    auto got = reader.value().header(ch.value(), i);
+    CAF_REQUIRE(got);
     const auto& want = sent[i];
-    CAF_CHECK(std::memcmp(&got.header, &want.header(), sizeof(frame_header)) == 0);
-    CAF_CHECK(got.header == want.header());
-    CAF_REQUIRE_EQUAL(got.payload.size(), want.payload().size());
-    CAF_CHECK(std::memcmp(got.payload.data(), want.payload().data(), got.payload.size()) == 0);
+    CAF_CHECK(got.value().header == want.header());
+    CAF_CHECK_EQUAL(got.value().missed, 0u);
+    CAF_CHECK_EQUAL(got.value().new_session, i == 0);
+    CAF_REQUIRE(reader.value().read(ch.value(), i, payload));
+    // Fields are stored without the alignment padding: compare them one by one.
+    for (const auto& f : camera_schema().fields) {
+      auto loc = camera_schema().locate(f.name).value();
+      CAF_CHECK(
+          std::memcmp(payload.data() + loc.offset, want.payload().data() + loc.offset, loc.bytes)
+          == 0);
+    }
   }
-  auto end = reader.value().next();
-  CAF_REQUIRE(end);
-  CAF_CHECK(!end.value());
+  auto verified = verify_recording(path);
+  CAF_REQUIRE(verified);
+  CAF_CHECK(verified.value().ok());
 }
 
 CAF_TEST(a_foreign_file_is_refused_with_a_reason) {
@@ -81,33 +95,51 @@ CAF_TEST(a_foreign_file_is_refused_with_a_reason) {
   CAF_REQUIRE(!reader);
   CAF_CHECK(reader.error().code == errc::bad_magic);
   CAF_CHECK(!recording_reader::open((dir / "missing").string()));
+  CAF_CHECK(!verify_recording(path.string()));
 }
 
-CAF_TEST(a_record_cut_short_ends_the_recording_cleanly) {
-  auto path = (dir / "cut.dxrec").string();
-  {
-    auto w = recording_writer::create(path, "test/cut", camera_schema());
-    CAF_REQUIRE(w);
-    std::vector<std::byte> payload(camera_schema().payload_size().value(), std::byte{7});
-    frame_header h;
-    for (int i = 0; i < 3; ++i) {
-      h.sequence = static_cast<uint64_t>(i);
-      CAF_REQUIRE(w.value().write(h, payload));
-    }
-    CAF_REQUIRE(w.value().flush());
+CAF_TEST(an_unwritable_path_is_a_clear_error) {
+  recording_options opts;
+  opts.path = "/proc/dxhub-no-such-dir/run.h5";
+  auto w = recording_writer::create(opts);
+  CAF_REQUIRE(!w);
+  CAF_CHECK(w.error().context.find("cannot create recording") != std::string::npos);
+}
+
+CAF_TEST(a_schema_change_between_sessions_is_refused_and_the_channel_keeps_its_frames) {
+  auto path = (dir / "change.h5").string();
+  recording_options opts;
+  opts.path = path;
+  opts.live_after = std::chrono::milliseconds{0};
+  auto w = recording_writer::create(opts);
+  CAF_REQUIRE(w);
+  std::vector<std::byte> payload(camera_schema().payload_size().value(), std::byte{7});
+  frame_header h;
+  h.session = 1;
+  for (uint64_t i = 0; i < 3; ++i) {
+    h.sequence = i == 2 ? 5 : i; // frames 2..4 lost: a gap of 3
+    CAF_REQUIRE(w.value().write("test/change", camera_schema(), h, payload, 0));
   }
-  std::filesystem::resize_file(path, std::filesystem::file_size(path) - 100);
+  CAF_REQUIRE(w.value().commit());
+  CAF_CHECK(w.value().live());
+  auto other = camera_schema();
+  other.fields[0].dims = shape{2, 2};
+  h.session = 2;
+  h.sequence = 0;
+  auto refused = w.value().write("test/change", other, h, payload, 0);
+  CAF_REQUIRE(!refused);
+  CAF_CHECK(refused.error().code == errc::schema_mismatch);
+  CAF_REQUIRE(w.value().close("test"));
   auto reader = recording_reader::open(path);
   CAF_REQUIRE(reader);
-  int read = 0;
-  while (true) {
-    auto next = reader.value().next();
-    CAF_REQUIRE(next);
-    if (!next.value())
-      break;
-    ++read;
-  }
-  CAF_CHECK_EQUAL(read, 2);
+  CAF_REQUIRE_EQUAL(reader.value().channels().size(), 1u);
+  CAF_CHECK_EQUAL(reader.value().channels()[0].frames, 3u);
+  auto third = reader.value().header(0, 2);
+  CAF_REQUIRE(third);
+  CAF_CHECK_EQUAL(third.value().missed, 3u);
+  auto summary = w.value().channels();
+  CAF_REQUIRE_EQUAL(summary.size(), 1u);
+  CAF_CHECK_EQUAL(summary[0].refused, 1u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

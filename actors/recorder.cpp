@@ -36,6 +36,7 @@ struct recorder_state {
   uint64_t reported_failures = 0;
   bool done = false;
   std::string stop_reason;
+  std::string run_id;
   detail::recording_stats final_stats;
   static inline const char* name = "recorder";
 
@@ -58,7 +59,7 @@ nlohmann::json state_json(const recorder_state& st) {
                      {"refused", c.refused}});
   return {{"channels", st.cfg.channels},
           {"path", st.cfg.path},
-          {"run_id", st.thread ? st.thread->run().run_id : std::string{}},
+          {"run_id", st.run_id},
           {"policy", std::string{runtime::name(st.cfg.policy)}},
           {"frames", s.frames},
           {"bytes", s.bytes},
@@ -168,6 +169,7 @@ expected<void> open_recorder(recorder_actor* self, runtime::command_table& cmds)
   opts.formats = st.cfg.formats;
   DXHUB_TRY(thread, detail::recording_thread::start(std::move(opts), st.cfg.backlog_bytes));
   st.thread = std::move(thread);
+  st.run_id = st.thread->run().run_id;
   runtime::subscription_options sub;
   sub.policy = st.cfg.policy;
   sub.queue_depth = st.cfg.queue_depth;

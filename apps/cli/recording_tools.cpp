@@ -105,10 +105,11 @@ expected<nlohmann::json> ask(caf::scoped_actor& self, const caf::actor& a,
 }
 
 /// The reason `a` quit, if it did (a recorder that could not open its file).
-std::optional<error> quit_reason(caf::scoped_actor& self) {
+std::optional<error> quit_reason(caf::scoped_actor& self,
+                                 std::chrono::milliseconds wait = std::chrono::milliseconds{0}) {
   std::optional<error> out;
   self->receive([&](caf::down_msg& d) { out = from_caf_error(d.reason); },
-                caf::after(std::chrono::milliseconds{0}) >> [] {});
+                caf::after(wait) >> [] {});
   return out;
 }
 
@@ -166,7 +167,7 @@ int run_record(const record_options& o) {
       return report("record", *died);
     auto s = ask(self, rec, cfg.value().service, "get_state");
     if (!s) {
-      if (auto died = quit_reason(self))
+      if (auto died = quit_reason(self, std::chrono::seconds{2}))
         return report("record", *died);
       return report("record", s.error());
     }
@@ -300,8 +301,11 @@ int run_replay(const replay_options& o) {
     if (auto died = quit_reason(self))
       return report("replay", *died);
     auto s = ask(self, rep, cfg.value().service, "get_state");
-    if (!s)
+    if (!s) {
+      if (auto died = quit_reason(self, std::chrono::seconds{2}))
+        return report("replay", *died);
       return report("replay", s.error());
+    }
     state = s.value();
     if (state.value("done", false) || signalled(signals, std::chrono::milliseconds{100}))
       break;

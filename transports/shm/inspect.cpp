@@ -60,7 +60,9 @@ expected<channel_info> inspect(std::string_view channel) {
   info.owner_name = detail::describe_user(seg->owner());
   auto owner = process_identity::unpack(pub.owner.load(std::memory_order_acquire));
   info.publisher_pid = owner.pid;
-  info.publisher_state = probe.probe(detail::publisher_slot);
+  // A closed publisher cleared its owner word; its lock may live on in a
+  // process it forked.
+  info.publisher_state = owner.pid == 0 ? liveness::dead : probe.probe(detail::publisher_slot);
   info.publisher_alive = info.publisher_state == liveness::alive;
   info.unknown_peers += info.publisher_state == liveness::unknown;
   info.session = pub.session.load(std::memory_order_relaxed);

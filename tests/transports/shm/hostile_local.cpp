@@ -13,9 +13,11 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstddef>
 #include <deque>
 #include <fcntl.h>
@@ -281,4 +283,30 @@ CAF_TEST(interrupt always wakes a sleeping take) {
     waiter.join();
   }
   CAF_CHECK_EQUAL(late, 0);
+}
+
+CAF_TEST(a publisher that forked and closed is gone although its child holds its lock) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/forked", tests::test_schema(256), small());
+  CAF_REQUIRE(pub.has_value());
+  subscriber_options so;
+  auto sub = subscriber::attach("lab/forked", tests::test_schema(256).id(), so);
+  CAF_REQUIRE(sub.has_value());
+  // The child shares the publisher's open file description, hence its lock.
+  pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  { auto closing = std::move(pub).value(); }
+  auto taken = sub.value().take(10s);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  CAF_REQUIRE(!taken.has_value());
+  CAF_CHECK_EQUAL(taken.error().code, errc::publisher_gone);
+  CAF_CHECK(contains(taken.error(), "left"));
+  CAF_CHECK(!sub.value().publisher_alive());
+  auto info = inspect("lab/forked");
+  CAF_REQUIRE(info.has_value());
+  CAF_CHECK(!info.value().publisher_alive);
 }

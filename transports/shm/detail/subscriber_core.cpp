@@ -131,18 +131,28 @@ void subscriber_core::release(uint32_t c) noexcept {
   seg_->held(row_)[c / 64].fetch_and(~(uint64_t{1} << (c % 64)), std::memory_order_release);
 }
 
+bool subscriber_core::publisher_left() const {
+  return reported_gone_ == ~uint64_t{0}
+         && seg_->publisher().owner.load(std::memory_order_acquire) == 0;
+}
+
 bool subscriber_core::publisher_alive() const {
   return publisher_liveness() == liveness::alive;
 }
 
 liveness subscriber_core::publisher_liveness() const {
+  // A publisher that closes clears its owner word first. Its lock may outlive
+  // it in a process it forked (an open file description is shared), so the
+  // cleared word, not the lock, is what says it left.
+  if (seg_->publisher().owner.load(std::memory_order_acquire) == 0)
+    return liveness::dead;
   return lock_.probe(publisher_slot);
 }
 
 std::optional<error> subscriber_core::check_publisher(int64_t now_ns) {
   last_check_ns_ = now_ns;
   seg_->row(row_).heartbeat_ns.store(now_ns, std::memory_order_relaxed);
-  auto live = lock_.probe(publisher_slot);
+  auto live = publisher_liveness();
   auto owner = seg_->publisher().owner.load(std::memory_order_acquire);
   if (live != liveness::dead) {
     // Alive, or we cannot tell (then we do not claim it is gone).
@@ -171,8 +181,9 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     if (interrupted_.exchange(false, std::memory_order_acq_rel))
       return error{errc::timeout, "interrupted"};
     auto now = monotonic_ns();
-    // A lock query is a syscall: at most every 200 ms, never per frame.
-    if (now - last_check_ns_ >= publisher_check_ns) {
+    // A lock query is a syscall: at most every 200 ms, never per frame; a
+    // publisher that closed (it wakes us) is noticed at once.
+    if (now - last_check_ns_ >= publisher_check_ns || publisher_left()) {
       if (auto gone = check_publisher(now))
         return *gone;
     }

@@ -46,6 +46,8 @@ public:
 private:
   // publisher_gone once per publisher that is not alive; nullopt otherwise.
   std::optional<error> check_publisher(int64_t now_ns);
+  /// The publisher closed (cleared its owner word) and we have not said so yet.
+  bool publisher_left() const;
   /// True while the row is still ours (nobody freed and claimed it since).
   bool still_ours() const noexcept;
 

@@ -54,8 +54,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // In the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, const char* workdir,
-                             char** argv, char** envp) {
+[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, int stdout_fd,
+                             const char* workdir, char** argv, char** envp) {
   // Dies with the launcher, even when the launcher is killed with -9; the
   // check after the call closes the race with a launcher that died first.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -71,6 +71,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   ::signal(SIGPIPE, SIG_DFL);
   if (beat_fd >= 0)
     ::fcntl(beat_fd, F_SETFD, 0); // inherited across exec
+  if (stdout_fd >= 0 && ::dup2(stdout_fd, STDOUT_FILENO) < 0)
+    ::_exit(127);
   if (*workdir == '\0' || ::chdir(workdir) == 0)
     ::execve(argv[0], argv, envp);
   int err = errno;
@@ -106,7 +108,8 @@ expected<child_process> child_process::start(const process_options& options) {
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0)
-    exec_child(parent, beat[1], report[1], options.workdir.c_str(), argv.data(), envp.data());
+    exec_child(parent, beat[1], report[1], options.stdout_fd, options.workdir.c_str(), argv.data(),
+               envp.data());
   int fork_errno = errno;
   ::close(report[1]);
   if (beat[1] >= 0)

@@ -45,6 +45,9 @@ struct process_options {
   bool heartbeat = true;
   /// The child's working directory; empty means the launcher's.
   std::string workdir;
+  /// A descriptor of the caller's that becomes the child's standard output
+  /// (e.g. a file to read its answer from); -1 keeps the caller's.
+  int stdout_fd = -1;
 };
 
 /// A started child process. Destroying a running one kills its process

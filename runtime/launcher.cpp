@@ -2,6 +2,7 @@
 
 #include "dxhub/runtime/heartbeat.hpp"
 #include "dxhub/runtime/launcher_guard.hpp"
+#include "dxhub/runtime/node_types.hpp"
 #include "dxhub/schemas/clock.hpp"
 
 #include <nlohmann/json.hpp>
@@ -157,15 +158,11 @@ void launcher::stop_on_signals(launcher& target) {
 }
 
 std::string launcher::program_of(const node_spec& node) const {
-  if (!node.program.empty()) {
-    std::filesystem::path program{node.program};
-    if (program.is_relative() && !plan_.file.empty())
-      program = std::filesystem::path{plan_.file}.parent_path() / program;
-    return program.string();
-  }
-  if (!options_.node_program.empty())
-    return options_.node_program;
-  return (std::filesystem::path{current_executable()}.parent_path() / "dxhub-node").string();
+  auto fallback =
+      options_.node_program.empty()
+          ? (std::filesystem::path{current_executable()}.parent_path() / "dxhub-node").string()
+          : options_.node_program;
+  return node_program_of(plan_, node, fallback);
 }
 
 expected<void> launcher::check_programs() const {
@@ -181,6 +178,19 @@ expected<void> launcher::check_programs() const {
   }
   if (stop_pipe_[0] < 0)
     return last_system_error("pipe2");
+  if (options_.check_actor_types)
+    DXHUB_TRYV(runtime::check_actor_types(
+        plan_,
+        [this](const node_spec& spec) {
+          return ask_actor_types(program_of(spec), plan_.file, spec.name,
+                                 options_.actor_types_timeout);
+        },
+        [this](const node_spec& spec) {
+          for (const auto& n : nodes_)
+            if (n.spec == &spec)
+              return n.local;
+          return false;
+        }));
   return ok();
 }
 

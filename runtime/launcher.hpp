@@ -51,6 +51,12 @@ struct launcher_options {
   /// Nodes whose `host` is neither "localhost" nor this name are not started
   /// here (reported as "skip"); empty means the machine's host name.
   std::string host;
+  /// Before starting anything, ask each local node's program which actor
+  /// types it has (`--list-types`) and refuse a deployment naming one it
+  /// lacks (`dxhub run` does; test programs that do not answer it do not).
+  bool check_actor_types = false;
+  /// How long a program may take to answer `--list-types` (it loads plugins).
+  std::chrono::milliseconds actor_types_timeout{10000};
   /// Receives every report, on the thread that runs `run()`.
   std::function<void(const launch_report&)> on_report;
   /// Called on every tick of `run()` (status lines, a --duration limit that

@@ -23,7 +23,7 @@ struct registry_query {
   std::string name;
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
-    return f(named("name", x.name));
+    return f(defaulted("name", x.name)); // `list` without a name lists all
   }
 };
 

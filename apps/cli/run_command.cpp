@@ -3,9 +3,7 @@
 // stops everything on Ctrl-C/SIGTERM or after --duration, and ends with a
 // summary (frames, drops, restarts, command latency, where the log is).
 
-#include "dxhub/actors/stock_actors.hpp"
 #include "dxhub/apps/registry_host.hpp"
-#include "dxhub/runtime/actor_types.hpp"
 #include "dxhub/runtime/deployment.hpp"
 #include "dxhub/runtime/launcher.hpp"
 #include "dxhub/schemas/clock.hpp"
@@ -165,10 +163,9 @@ void on_tick(run_watch& w, runtime::launcher& l) {
 }
 
 int run_deployment(const run_options& o) {
-  actors::register_stock_actors();
-  runtime::deployment_checks checks;
-  checks.known_actor_type = [](std::string_view t) { return runtime::has_actor_type(t); };
-  auto dep = runtime::load_deployment(o.file, checks);
+  // Each node's actor types are checked against what that node will have
+  // (its plugins or its own program) by the launcher, before it starts any.
+  auto dep = runtime::load_deployment(o.file);
   if (!dep)
     return report("run", dep.error());
   auto workdir = std::filesystem::absolute(o.workdir.empty() ? "." : o.workdir).string();
@@ -212,6 +209,7 @@ int run_deployment(const run_options& o) {
             << " DXHUB_SHM_PREFIX=" << dep.value().shm_prefix() << std::endl;
   runtime::launcher_options lopts;
   lopts.node_program = o.node_program;
+  lopts.check_actor_types = true;
   lopts.workdir = workdir;
   lopts.run_dir = run_dir.value(); // removed by the launcher's guard after a kill -9
   lopts.tick = std::chrono::milliseconds{100};

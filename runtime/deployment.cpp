@@ -71,9 +71,14 @@ public:
 
   int line() const { return line_of(table_); }
 
-  error fail(std::string_view key, const std::string& what) const {
+  /// The line of `key`'s value, or of the table when the key is absent.
+  int line(std::string_view key) const {
     auto* n = table_.get(key);
-    return rep_.fail(n != nullptr ? line_of(*n) : line(), field(key), what);
+    return n != nullptr ? line_of(*n) : line();
+  }
+
+  error fail(std::string_view key, const std::string& what) const {
+    return rep_.fail(line(key), field(key), what);
   }
 
   expected<void> only_keys(std::initializer_list<std::string_view> known) const {
@@ -306,6 +311,7 @@ expected<actor_spec> read_actor(const table_reader& r) {
   actor_spec a;
   a.line = r.line();
   DXHUB_TRYV(r.string("type", a.type, true));
+  a.type_line = r.line("type");
   DXHUB_TRYV(r.string("name", a.name, true));
   DXHUB_TRYV(check_name(r, "name", a.name, "actor"));
   DXHUB_TRY(params, r.table("params"));

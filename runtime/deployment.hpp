@@ -53,8 +53,9 @@ struct actor_spec {
   std::vector<std::string> publishes;
   std::vector<std::string> subscribes;
   actor_restart restart;
-  /// Where it is defined (line in the deployment file).
+  /// Where it is defined (line in the deployment file), and its `type`.
   int line = 0;
+  int type_line = 0;
 };
 
 /// One node: an OS process running a dxhub runtime.

@@ -106,9 +106,9 @@ expected<void> check_actor_types(const deployment& d, const node_types_source& t
       if (std::find(types.begin(), types.end(), a.type) != types.end())
         continue;
       return error{errc::config_error,
-                   d.file + ":" + std::to_string(a.line) + ": field 'nodes[" + std::to_string(i)
-                       + "].actors[" + std::to_string(j) + "].type': node '" + n.name
-                       + "' has no actor type '" + a.type + "' (it has: " + joined(types)
+                   d.file + ":" + std::to_string(a.type_line) + ": field 'nodes["
+                       + std::to_string(i) + "].actors[" + std::to_string(j) + "].type': node '"
+                       + n.name + "' has no actor type '" + a.type + "' (it has: " + joined(types)
                        + (n.plugins.empty()
                               ? "; a user type needs `plugins = [...]` or the node's own `program`"
                               : "")

@@ -258,7 +258,6 @@ CAF_TEST(audit_records_show_small_packed_values_and_summarize_bulk_ones) {
   CAF_CHECK(entry.result.bytes.size() > runtime::detail::audit_trail::value_limit);
 }
 
-
 CAF_TEST(a_deferred_command_answers_when_its_work_is_done) {
   auto st = spawn(stage, "test/stage0");
   auto svc = find(self, "test/stage0");

@@ -21,6 +21,7 @@
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -99,12 +100,25 @@ int run(const node_arguments& args, const sigset_t& signals) {
     }
     opts.endpoint = opts.registry;
   }
+  // Refused by the registry as a node of another run: stop (exit 2).
+  std::atomic<bool> outsider{false};
+  opts.on_refused = [&outsider, name = args.node](const error& e) {
+    std::cerr << "dxhub-node " << name << ": " << e.what() << std::endl;
+    if (e.code == errc::unauthenticated && !outsider.exchange(true))
+      ::kill(::getpid(), SIGTERM);
+  };
   runtime::node n{sys, opts};
-  if (const auto& failed = n.startup_error())
-    std::cerr << "dxhub-node " << args.node << ": network: " << failed->what() << std::endl;
+  if (const auto& failed = n.startup_error()) {
+    std::cerr << "dxhub-node " << args.node << ": cannot open its endpoint " << n.options().endpoint
+              << ": " << failed->what() << std::endl;
+    return 2;
+  }
   caf::actor registry;
-  if (hosts_registry)
-    registry = actors::spawn_registry(sys);
+  if (hosts_registry) {
+    actors::registry_options ropts; // the run's registry takes the run's nodes only
+    ropts.run_token = n.options().run_token;
+    registry = actors::spawn_registry(sys, ropts);
+  }
 #ifdef DXHUB_NODE_HEARTBEAT
   auto beat = runtime::start_heartbeat_from_env();
   if (!beat) {
@@ -132,7 +146,7 @@ int run(const node_arguments& args, const sigset_t& signals) {
     }
   }
   n.shutdown();
-  return 0;
+  return outsider ? 2 : 0;
 }
 
 } // namespace

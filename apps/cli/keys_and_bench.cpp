@@ -90,14 +90,16 @@ void add_keygen(CLI::App& app, int& rc) {
 }
 
 void add_bench(CLI::App& app, int& rc) {
-  auto args = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("bench", "run the benchmark suite (dxhub-bench-suite)");
-  cmd->add_option("args", *args, "arguments for dxhub-bench-suite (after --)");
-  cmd->allow_extras();
-  cmd->callback([args, cmd, &rc] {
-    auto all = *args;
-    for (const auto& extra : cmd->remaining())
-      all.push_back(extra);
+  auto* cmd = app.add_subcommand(
+      "bench", "run the benchmark suite: `dxhub bench [--quick] [--out DIR] [--json]` passes "
+               "every argument to dxhub-bench-suite (`dxhub bench -- --help` lists them)");
+  // Everything after `bench` belongs to the suite, options included: the
+  // first argument this command does not know ends its own parsing.
+  cmd->prefix_command();
+  cmd->callback([cmd, &rc] {
+    auto all = cmd->remaining();
+    if (!all.empty() && all.front() == "--")
+      all.erase(all.begin());
     rc = run_bench(all);
   });
 }

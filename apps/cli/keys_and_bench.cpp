@@ -95,13 +95,10 @@ void add_bench(CLI::App& app, int& rc) {
                "every argument to dxhub-bench-suite (`dxhub bench -- --help` lists them)");
   // Everything after `bench` belongs to the suite, options included: the
   // first argument this command does not know ends its own parsing.
+  // (`dxhub bench -- ARGS`, the older spelling, reaches here without the
+  // `--`: main.cpp drops it.)
   cmd->prefix_command();
-  cmd->callback([cmd, &rc] {
-    auto all = cmd->remaining();
-    if (!all.empty() && all.front() == "--")
-      all.erase(all.begin());
-    rc = run_bench(all);
-  });
+  cmd->callback([cmd, &rc] { rc = run_bench(cmd->remaining()); });
 }
 
 } // namespace dxhub::cli

@@ -6,13 +6,12 @@
 // they still die of the signal); `dxhub bench` passes its options to the
 // benchmark suite as docs/benchmarks.md writes them.
 
-#include "dxhub/runtime/node_options.hpp"
-
 #include <sys/wait.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <thread>
+#include <unistd.h>
 
 using namespace dxhub::test;
 using namespace std::chrono_literals;
@@ -24,10 +23,15 @@ std::string source_file(const std::string& relative) {
   return std::string{root != nullptr ? root : "."} + "/" + relative;
 }
 
-/// The socket directory of the `dxhub` command `pid`.
+/// The socket directory of the `dxhub` command `pid`, in the runtime
+/// directory (runtime/node_options.hpp: $XDG_RUNTIME_DIR/dxhub or /tmp/dxhub-UID).
 std::filesystem::path cli_dir_of(pid_t pid) {
-  auto base = dxhub::runtime::with_defaults(dxhub::runtime::node_options{}).runtime_dir;
-  return std::filesystem::path{base} / ("cli-" + std::to_string(pid));
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  std::filesystem::path base =
+      xdg != nullptr && *xdg != '\0'
+          ? std::filesystem::path{xdg} / "dxhub"
+          : std::filesystem::path{"/tmp/dxhub-" + std::to_string(::getuid())};
+  return base / ("cli-" + std::to_string(pid));
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit = 20s) {

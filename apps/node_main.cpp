@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -136,6 +137,13 @@ int run(const node_arguments& args, const sigset_t& signals) {
     }
     opts.endpoint = opts.registry;
   }
+  // Refused by the registry as a node of another run: stop (exit 2).
+  std::atomic<bool> outsider{false};
+  opts.on_refused = [&outsider, name = args.node](const error& e) {
+    std::cerr << "dxhub-node " << name << ": " << e.what() << std::endl;
+    if (e.code == errc::unauthenticated && !outsider.exchange(true))
+      ::kill(::getpid(), SIGTERM);
+  };
   runtime::node n{sys, opts};
   if (const auto& failed = n.startup_error()) {
     // Running on without its network would look alive and serve nobody.
@@ -146,8 +154,11 @@ int run(const node_arguments& args, const sigset_t& signals) {
     return config_failure;
   }
   caf::actor registry;
-  if (hosts_registry)
-    registry = actors::spawn_registry(sys);
+  if (hosts_registry) {
+    actors::registry_options ropts; // the run's registry takes the run's nodes only
+    ropts.run_token = n.options().run_token;
+    registry = actors::spawn_registry(sys, ropts);
+  }
 #ifdef DXHUB_NODE_HEARTBEAT
   auto beat = runtime::start_heartbeat_from_env();
   if (!beat) {
@@ -194,7 +205,7 @@ int run(const node_arguments& args, const sigset_t& signals) {
     }
   }
   n.shutdown();
-  return rc;
+  return outsider ? config_failure : rc;
 }
 
 } // namespace

@@ -35,14 +35,22 @@ struct launch_report {
   uint32_t restarts = 0;
   /// Details: the exit status, the limit exceeded, the segments removed.
   std::string detail;
+  /// "exit": the node ended abnormally (a signal, a non-zero exit code, a
+  /// missed heartbeat) without the launcher asking it to stop: a crash.
+  bool crashed = false;
 
   /// A progress line: "node camera: started (pid 4242)".
   std::string line() const;
 
   /// The report as an event on topic "dxhub/launcher/<deployment>", with
-  /// data {"node", "pid", "restarts", "detail"}.
+  /// data {"node", "pid", "restarts", "detail", "crashed"}.
   event as_event(const std::string& deployment_name) const;
 };
+
+/// The exit code of a node that found its configuration wrong (a bad
+/// deployment file, an endpoint it cannot bind): the launcher does not
+/// restart it but stops the deployment, with the node's last line of stderr.
+inline constexpr int config_error_exit_code = 2;
 
 struct launcher_options {
   /// The node program for nodes without `program`; empty means `dxhub-node`
@@ -84,7 +92,9 @@ public:
   /// Starts the nodes and supervises them until `stop()` (returns ok after
   /// stopping everything), until every node has ended for good (ok), or
   /// until a node exceeds its restart intensity (everything is stopped;
-  /// `errc::restart_limit` naming the node and the count). Checks first that
+  /// `errc::restart_limit` naming the node and the count), or until a node
+  /// exits with `config_error_exit_code` (everything is stopped;
+  /// `errc::config_error` with the node's last line). Checks first that
   /// every node program can be executed: on error nothing is started.
   expected<void> run();
 
@@ -110,6 +120,7 @@ private:
   void start_due();
   void read_heartbeats(const std::vector<int>& ready);
   void reap();
+  void pass_stderr();
   void shutdown(const std::string& why);
   void remove_segments();
   void report(launch_report r);

@@ -241,10 +241,10 @@ CAF_TEST(a_node_that_cannot_bind_its_endpoint_stops_the_run_without_restarts) {
   CAF_MESSAGE("dxhub run stderr:\n" << err);
   CAF_CHECK_EQUAL(code.value_or(-1), 1);
   // The node's own message, and the run's last word with it.
-  CAF_CHECK(err.find("dxhub-node camera: cannot open its endpoint " + endpoint)
+  CAF_CHECK(err.find("dxhub-node camera: cannot open its network at " + endpoint)
             != std::string::npos);
   CAF_CHECK(err.find("node 'camera' stopped with a configuration error (exited with code 2): "
-                     "dxhub-node camera: cannot open its endpoint "
+                     "dxhub-node camera: cannot open its network at "
                      + endpoint)
             != std::string::npos);
   CAF_CHECK(err.find("(restart 1)") == std::string::npos);

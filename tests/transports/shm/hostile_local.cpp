@@ -310,3 +310,39 @@ CAF_TEST(a publisher that forked and closed is gone although its child holds its
   CAF_REQUIRE(info.has_value());
   CAF_CHECK(!info.value().publisher_alive);
 }
+
+CAF_TEST(a segment file cut short under a held frame is an error and no bus error) {
+  tests::scoped_prefix prefix;
+  auto o = small();
+  o.chunk_size = 64 * 1024;
+  auto pub = publisher::open("lab/cut", tests::test_schema(256), o).value();
+  auto sub = subscriber::attach("lab/cut", tests::test_schema(256).id(), {}).value();
+  CAF_REQUIRE(publish_one(pub).has_value());
+  auto held = sub.take(1s);
+  CAF_REQUIRE(held.has_value());
+  // Another process cuts the file at a page boundary before the chunks.
+  auto shape = shm::detail::layout::compute(o.chunk_size, o.chunk_count, o.max_subscribers,
+                                            o.max_queue_depth);
+  auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  int fd = shm_open(segment_name("lab/cut").c_str(), O_RDWR, 0);
+  CAF_REQUIRE(fd >= 0);
+  CAF_REQUIRE(ftruncate(fd, static_cast<off_t>(shape.chunks_offset / page * page)) == 0);
+  close(fd);
+  // The held frame's pages are gone: reading it would raise SIGBUS.
+  unsigned sum = 0;
+  for (auto b : held.value().payload())
+    sum += static_cast<unsigned>(b);
+  CAF_MESSAGE("held frame reads as " << sum << " after the cut");
+  auto t = sub.try_take();
+  CAF_REQUIRE(!t.has_value());
+  CAF_MESSAGE(t.error().what());
+  CAF_CHECK(t.error() == errc::segment_too_small);
+  CAF_CHECK(contains(t.error(), "cut short"));
+  auto r = publish_one(pub);
+  CAF_REQUIRE(!r.has_value());
+  CAF_CHECK(r.error() == errc::segment_too_small);
+  // Newcomers are refused by the size check of open.
+  auto late = subscriber::attach("lab/cut", tests::test_schema(256).id(), {});
+  CAF_REQUIRE(!late.has_value());
+  CAF_MESSAGE(late.error().what());
+}

@@ -279,7 +279,7 @@ error publisher_core::exhausted() const {
 expected<loan> publisher_core::loan_chunk() {
   if (!evicted_.empty())
     evicted_.clear(); // chunks evicted before may have been published again since
-  if (truncated_)
+  if (truncated_ || seg_->cut())
     return error{errc::segment_too_small,
                  "channel '" + channel_ + "': the segment file was cut below its "
                      + std::to_string(seg_->shape().total_bytes)
@@ -482,7 +482,7 @@ publisher_core::push_result publisher_core::push(uint32_t i, const uint32_t* chu
 }
 
 expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
-  if (truncated_)
+  if (truncated_ || seg_->cut())
     return error{errc::segment_too_small, "channel '" + channel_
                                               + "': the segment file was cut short by another "
                                                 "process; open the channel again"};

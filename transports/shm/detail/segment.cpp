@@ -249,6 +249,7 @@ expected<std::shared_ptr<segment>> segment::open(const std::string& name, bool w
       return from_interprocess(e, name, "map");
     }
     seg->base_ = static_cast<std::byte*>(seg->region_.get_address());
+    seg->guard_.arm(seg->base_, size);
     auto valid = validate(name, seg->header(), size, why);
     if (!valid) {
       if (why == open_problem::uninitialized && monotonic_ns() < deadline) {
@@ -316,6 +317,7 @@ expected<std::shared_ptr<segment>> segment::create(const std::string& name,
   seg->ino_ = st.st_ino;
   seg->shape_ = shape;
   seg->base_ = static_cast<std::byte*>(seg->region_.get_address());
+  seg->guard_.arm(seg->base_, shape.total_bytes);
   // The file is zero-filled: every atomic starts at 0, every row is free.
   auto& h = seg->header();
   h.layout_version = layout_version;

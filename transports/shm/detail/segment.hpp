@@ -9,6 +9,7 @@
 #include "dxhub/schemas/frame_schema.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
 #include "dxhub/transports/shm/detail/layout.hpp"
+#include "dxhub/transports/shm/detail/truncation_guard.hpp"
 
 #include <boost/interprocess/mapped_region.hpp>
 
@@ -90,11 +91,17 @@ public:
   dev_t device() const noexcept { return dev_; }
   ino_t inode() const noexcept { return ino_; }
 
+  /// True once an access of ours found the file cut short by another process
+  /// (caught, not fatal: truncation_guard.hpp); the mapping is no longer the
+  /// channel's.
+  bool cut() const noexcept { return guard_.cut(); }
+
 private:
   segment() = default;
 
   std::string name_;
   boost::interprocess::mapped_region region_;
+  truncation_guard guard_; // after region_: disarmed before the unmap
   std::byte* base_ = nullptr;
   layout shape_;
   mode_t mode_ = 0;

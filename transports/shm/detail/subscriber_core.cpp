@@ -68,6 +68,10 @@ expected<frame> subscriber_core::try_take() {
                  "channel '" + channel_ + "': subscriber row " + std::to_string(row_)
                      + " was freed and taken by another process (owner or generation "
                        "changed): this subscriber receives nothing more; attach again"};
+  if (seg_->cut())
+    return error{errc::segment_too_small,
+                 "channel '" + channel_
+                     + "': the segment file was cut short by another process; attach again"};
   auto cap = seg_->ring_capacity();
   auto count = seg_->chunk_count();
   auto* ring = seg_->ring(row_);

@@ -70,15 +70,14 @@ caf::behavior logger_behavior(logger_actor* self, audit_logger_config cfg) {
 } // namespace
 
 expected<audit_logger_config> audit_logger_config_from(const runtime::actor_args& args) {
-  const auto& p = args.params;
   audit_logger_config c;
   c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.prefix = p.value("prefix", c.prefix);
-  c.file.path = p.value("path", c.file.path);
-  c.file.rotate_bytes = p.value("rotate_bytes", c.file.rotate_bytes);
-  c.file.keep_files = p.value("keep_files", c.file.keep_files);
-  c.file.sync = p.value("sync", c.file.sync);
+  c.service = args.param("service", args.name);
+  c.prefix = args.param("prefix", c.prefix);
+  c.file.path = args.param("path", c.file.path);
+  c.file.rotate_bytes = args.param("rotate_bytes", c.file.rotate_bytes);
+  c.file.keep_files = args.param("keep_files", c.file.keep_files);
+  c.file.sync = args.param("sync", c.file.sync);
   if (c.file.path.empty())
     return error{errc::invalid_argument, "audit_logger '" + c.name + "': empty path"};
   if (c.file.keep_files == 0 || c.file.rotate_bytes == 0)

@@ -23,6 +23,7 @@ struct centroid_state {
   uint64_t bad_frames = 0;
   uint64_t restarts_seen = 0;
   uint64_t session = 0;
+  uint64_t mismatch_reported_session = ~uint64_t{0};
   bool have_reference = false;
   bool drifting = false;
   image_stats reference;
@@ -73,11 +74,27 @@ void check_drift(centroid_actor* self, const image_stats& s) {
   (void)runtime::emit(self, st.cfg.service + "/drift", "drift", json_text{data.dump()});
 }
 
+/// A publisher whose frames this analysis cannot read is a wiring mistake of
+/// the deployment: said once per publisher session, naming both sides.
+void report_mismatch(centroid_actor* self, const runtime::frame& f) {
+  auto& st = self->state;
+  if (st.mismatch_reported_session == f.header().session)
+    return;
+  st.mismatch_reported_session = f.header().session;
+  const auto& schema = f.schema();
+  nlohmann::json data{{"channel", st.cfg.input},
+                      {"publisher_schema", schema.name + " v" + std::to_string(schema.version)},
+                      {"subscriber_wants", "a 2-D u16 field 'image' (dxhub.camera frames)"},
+                      {"session", f.header().session}};
+  (void)runtime::emit(self, st.cfg.service + "/input", "schema_mismatch", json_text{data.dump()});
+}
+
 void on_frame(centroid_actor* self, const runtime::frame& f) {
   auto& st = self->state;
   auto image = f.field<uint16_t>("image");
   if (!image || image.value().dims.rank() != 2) {
     ++st.bad_frames;
+    report_mismatch(self, f);
     return;
   }
   auto counter = verify_camera_frame(f.view());
@@ -178,19 +195,18 @@ frame_schema centroid_frame_schema() {
 }
 
 expected<centroid_config> centroid_config_from(const runtime::actor_args& args) {
-  const auto& p = args.params;
   centroid_config c;
   c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.input = p.value("input", args.subscribes.empty() ? std::string{} : args.subscribes[0]);
+  c.service = args.param("service", args.name);
+  c.input = args.param("input", args.subscribes.empty() ? std::string{} : args.subscribes[0]);
   if (c.input.empty())
     return error{errc::invalid_argument,
                  "centroid '" + c.name + "': no input channel (subscribes or params.input)"};
   c.output =
-      p.value("output", args.publishes.empty() ? default_output(c.input) : args.publishes[0]);
-  c.threshold = p.value("threshold", c.threshold);
-  c.drift_px = p.value("drift_px", c.drift_px);
-  c.stats_period = std::chrono::milliseconds{p.value("stats_period_ms", int64_t{1000})};
+      args.param("output", args.publishes.empty() ? default_output(c.input) : args.publishes[0]);
+  c.threshold = args.param("threshold", c.threshold);
+  c.drift_px = args.param("drift_px", c.drift_px);
+  c.stats_period = std::chrono::milliseconds{args.param("stats_period_ms", int64_t{1000})};
   if (!(c.threshold >= 0 && c.threshold < 1))
     return error{errc::invalid_argument, "centroid '" + c.name + "': threshold must be in [0, 1)"};
   return c;

@@ -91,21 +91,20 @@ caf::behavior controller_behavior(controller_actor* self, controller_config cfg)
 } // namespace
 
 expected<controller_config> controller_config_from(const runtime::actor_args& args) {
-  const auto& p = args.params;
   controller_config c;
   c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.target = p.value("target", std::string{});
+  c.service = args.param("service", args.name);
+  c.target = args.param("target", std::string{});
   if (c.target.empty())
     return error{errc::invalid_argument, "controller '" + c.name + "': no target service"};
-  c.interval = std::chrono::milliseconds{p.value("interval_ms", int64_t{1000})};
-  c.start_delay = std::chrono::milliseconds{p.value("start_delay_ms", int64_t{500})};
-  c.timeout = std::chrono::milliseconds{p.value("timeout_ms", int64_t{2000})};
-  c.loop = p.value("loop", c.loop);
+  c.interval = std::chrono::milliseconds{args.param("interval_ms", int64_t{1000})};
+  c.start_delay = std::chrono::milliseconds{args.param("start_delay_ms", int64_t{500})};
+  c.timeout = std::chrono::milliseconds{args.param("timeout_ms", int64_t{2000})};
+  c.loop = args.param("loop", c.loop);
   if (c.interval.count() <= 0 || c.timeout.count() <= 0)
     return error{errc::invalid_argument,
                  "controller '" + c.name + "': interval_ms and timeout_ms must be positive"};
-  auto script = p.value("script", nlohmann::json::array());
+  auto script = args.param("script", nlohmann::json::array());
   if (!script.is_array())
     return error{errc::invalid_argument, "controller '" + c.name + "': script must be a list"};
   for (const auto& step : script) {

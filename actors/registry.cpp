@@ -1,6 +1,7 @@
 #include "dxhub/actors/registry.hpp"
 
 #include "dxhub/runtime/events.hpp"
+#include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/caf_types.hpp"
@@ -9,7 +10,10 @@
 
 #include <caf/all.hpp>
 
+#include <cerrno>
 #include <map>
+#include <set>
+#include <signal.h>
 
 namespace dxhub::actors {
 
@@ -25,6 +29,11 @@ struct entry {
 
 struct registry_state {
   std::map<std::string, entry> entries; // by "kind:name"
+  registry_options options;
+  /// The host id of the registry's own node: owners there can be checked.
+  std::string host;
+  /// "node|host|pid|code" of the refusals reported so far.
+  std::set<std::string> reported;
   static inline const char* name = "dxhub.registry";
 };
 
@@ -40,13 +49,83 @@ void announce(registry_actor* self, const registry_record& r, const std::string&
                       json_text{encode_json(r)});
 }
 
-expected<nlohmann::json> add(registry_actor* self, const registry_record& r) {
+std::string owner_of(const registry_record& r) {
+  return "node '" + r.node + "' (pid " + std::to_string(r.pid) + " on host " + r.host + ")";
+}
+
+bool same_owner(const registry_record& a, const registry_record& b) {
+  return a.node == b.node && a.host == b.host && a.pid == b.pid;
+}
+
+/// False only when the owner is certainly gone: a process of this host that
+/// no longer exists. Owners on other hosts live until their lease ends.
+bool owner_alive(registry_actor* self, const registry_record& r) {
+  if (r.host != self->state.host || r.pid == 0)
+    return true;
+  return ::kill(static_cast<pid_t>(r.pid), 0) == 0 || errno != ESRCH;
+}
+
+/// Takes the run token out of the record's properties (it stays between the
+/// node and the registry) and returns it ("" when there is none).
+std::string take_token(registry_record& r) {
+  auto props = nlohmann::json::parse(r.properties.text, nullptr, false);
+  if (!props.is_object() || !props.contains(runtime::run_token_property))
+    return {};
+  auto token = props[runtime::run_token_property];
+  props.erase(runtime::run_token_property);
+  r.properties.text = props.dump();
+  return token.is_string() ? token.get<std::string>() : std::string{};
+}
+
+/// The refusal of `r` as an error value, reported (callback and event) the
+/// first time this process is refused for this reason.
+error refuse(registry_actor* self, const registry_record& r, error why) {
+  auto& st = self->state;
+  auto key =
+      r.node + "|" + r.host + "|" + std::to_string(r.pid) + "|" + std::string{name(why.code)};
+  if (st.reported.size() > 4096)
+    st.reported.clear();
+  if (st.reported.insert(key).second) {
+    if (st.options.on_refused)
+      st.options.on_refused(r, why);
+    nlohmann::json data{{"kind", to_string(r.kind)},
+                        {"name", r.name},
+                        {"node", r.node},
+                        {"host", r.host},
+                        {"pid", r.pid},
+                        {"code", name(why.code)},
+                        {"error", why.what()}};
+    (void)runtime::emit(self, "dxhub/registry/" + to_string(r.kind) + "/" + r.name, "refused",
+                        json_text{data.dump()});
+  }
+  return why;
+}
+
+expected<nlohmann::json> add(registry_actor* self, registry_record r) {
   DXHUB_TRYV(validate_name(r.name, to_string(r.kind)));
   if (r.lease_ms <= 0)
     return error{errc::invalid_argument, "lease of '" + r.name + "' must be positive"};
-  auto& slot = self->state.entries[key_of(r)];
+  auto& st = self->state;
+  auto token = take_token(r);
+  if (!st.options.run_token.empty() && token != st.options.run_token)
+    return refuse(self, r,
+                  {errc::unauthenticated,
+                   owner_of(r) + " is not a node of this run ("
+                       + (token.empty() ? "it has no run token" : "its run token differs")
+                       + "): started by hand or by another `dxhub run`? " + to_string(r.kind) + " '"
+                       + r.name + "' not registered"});
+  auto now = clock::now();
+  auto it = st.entries.find(key_of(r));
+  if (it != st.entries.end() && it->second.expires >= now && !same_owner(it->second.record, r)
+      && owner_alive(self, it->second.record))
+    return refuse(self, r,
+                  {errc::already_exists, to_string(r.kind) + " '" + r.name + "' is registered by "
+                                             + owner_of(it->second.record)
+                                             + ", whose lease is alive; refused to "
+                                             + owner_of(r)});
+  auto& slot = st.entries[key_of(r)];
   bool fresh = slot.record.name.empty() || !(slot.record == r);
-  slot = entry{r, clock::now() + std::chrono::milliseconds{r.lease_ms}};
+  slot = entry{r, now + std::chrono::milliseconds{r.lease_ms}};
   if (fresh)
     announce(self, r, "appeared");
   return nlohmann::json(nullptr);
@@ -54,7 +133,7 @@ expected<nlohmann::json> add(registry_actor* self, const registry_record& r) {
 
 expected<nlohmann::json> remove(registry_actor* self, const registry_record& r) {
   auto it = self->state.entries.find(key_of(r));
-  if (it != self->state.entries.end() && it->second.record.node == r.node) {
+  if (it != self->state.entries.end() && same_owner(it->second.record, r)) {
     announce(self, it->second.record, "disappeared");
     self->state.entries.erase(it);
   }
@@ -95,6 +174,9 @@ void sweep(registry_actor* self) {
 }
 
 caf::behavior registry(registry_actor* self, registry_options options) {
+  self->state.options = std::move(options);
+  if (auto* n = runtime::node::of(self->home_system()))
+    self->state.host = n->host_id();
   runtime::command_table cmds;
   cmds.on<registry_record>("register", [=](const registry_record& r) { return add(self, r); });
   cmds.on<registry_record>("unregister", [=](const registry_record& r) { return remove(self, r); });
@@ -112,7 +194,7 @@ caf::behavior registry(registry_actor* self, registry_options options) {
       [=](const command& c) { return handler(c); },
       [=](sweep_atom) {
         sweep(self);
-        self->delayed_send(self, options.sweep, sweep_atom::value);
+        self->delayed_send(self, self->state.options.sweep, sweep_atom::value);
       },
   };
 }

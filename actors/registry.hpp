@@ -5,16 +5,37 @@
 // service "dxhub/registry" (commands in runtime/registry_protocol.hpp) and
 // emits "appeared", "disappeared" and "expired" events under
 // "dxhub/registry/" so that watchers learn of changes.
+//
+// A name has one owner, the process that registered it while its lease
+// lives: a record of the same name from another process is refused
+// (`already_exists`) instead of replacing it, unless the owner is known to be
+// dead (a process of the registry's own host that no longer exists: a node
+// restarted after a crash takes its names over at once). A registry with a
+// run token refuses records of nodes of other runs.
+
+#include "dxhub/schemas/error.hpp"
+#include "dxhub/schemas/registry_record.hpp"
 
 #include <caf/fwd.hpp>
 
 #include <chrono>
+#include <functional>
+#include <string>
 
 namespace dxhub::actors {
 
 struct registry_options {
   /// How often leases are checked.
   std::chrono::milliseconds sweep{250};
+  /// The token of the run this registry serves (`dxhub run` makes one per
+  /// run): records without it, or with another one, are refused
+  /// (`unauthenticated`). Empty: any node may register.
+  std::string run_token;
+  /// Called on the registry's thread the first time a node (a process) is
+  /// refused for a reason: not of this run (`unauthenticated`), or a name a
+  /// live node of another process holds (`already_exists`). The registry
+  /// also emits the event "refused" under "dxhub/registry/<kind>/<name>".
+  std::function<void(const registry_record&, const error&)> on_refused;
 };
 
 /// Spawns the registry actor in `sys` (whose node must be running); it

@@ -74,13 +74,12 @@ caf::behavior relay_behavior(relay_actor* self, relay_config cfg) {
 } // namespace
 
 expected<relay_config> relay_config_from(const runtime::actor_args& args) {
-  const auto& p = args.params;
   relay_config c;
   c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.from = p.value("from", args.subscribes.empty() ? std::string{} : args.subscribes[0]);
-  c.to = p.value("to", args.publishes.empty() ? std::string{} : args.publishes[0]);
-  c.reliable = p.value("reliable", c.reliable);
+  c.service = args.param("service", args.name);
+  c.from = args.param("from", args.subscribes.empty() ? std::string{} : args.subscribes[0]);
+  c.to = args.param("to", args.publishes.empty() ? std::string{} : args.publishes[0]);
+  c.reliable = args.param("reliable", c.reliable);
   if (c.from.empty() || c.to.empty())
     return error{errc::invalid_argument, "relay '" + c.name + "': needs 'from' and 'to' channels"};
   if (c.from == c.to)

@@ -86,15 +86,14 @@ double adc_waveform(const std::string& waveform, double cycles) {
 }
 
 expected<adc_config> adc_config_from(const runtime::actor_args& args) {
-  const auto& p = args.params;
   adc_config c;
   DXHUB_TRY(instrument, instrument_config_from(args, c.instrument, "adc"));
   c.instrument = std::move(instrument);
-  c.channels = p.value("channels", c.channels);
-  c.sample_rate_hz = p.value("sample_rate_hz", c.sample_rate_hz);
-  c.block = p.value("block", c.block);
-  c.waveform = p.value("waveform", c.waveform);
-  c.frequency_hz = p.value("frequency_hz", c.frequency_hz);
+  c.channels = args.param("channels", c.channels);
+  c.sample_rate_hz = args.param("sample_rate_hz", c.sample_rate_hz);
+  c.block = args.param("block", c.block);
+  c.waveform = args.param("waveform", c.waveform);
+  c.frequency_hz = args.param("frequency_hz", c.frequency_hz);
   auto bad = [&](const std::string& what) {
     return error{errc::invalid_argument, "adc '" + c.instrument.name + "': " + what};
   };

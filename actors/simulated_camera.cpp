@@ -138,16 +138,15 @@ expected<uint64_t> verify_camera_frame(const frame_view& frame) {
 }
 
 expected<camera_config> camera_config_from(const runtime::actor_args& args) {
-  const auto& p = args.params;
   camera_config c;
   DXHUB_TRY(instrument, instrument_config_from(args, c.instrument, "camera"));
   c.instrument = std::move(instrument);
-  c.width = p.value("width", c.width);
-  c.height = p.value("height", c.height);
-  c.rate_hz = p.value("rate_hz", c.rate_hz);
-  c.pattern = p.value("pattern", c.pattern);
-  c.exposure_ms = p.value("exposure_ms", c.exposure_ms);
-  c.drift_px_per_s = p.value("drift_px_per_s", c.drift_px_per_s);
+  c.width = args.param("width", c.width);
+  c.height = args.param("height", c.height);
+  c.rate_hz = args.param("rate_hz", c.rate_hz);
+  c.pattern = args.param("pattern", c.pattern);
+  c.exposure_ms = args.param("exposure_ms", c.exposure_ms);
+  c.drift_px_per_s = args.param("drift_px_per_s", c.drift_px_per_s);
   auto bad = [&](const std::string& what) {
     return error{errc::invalid_argument, "camera '" + c.instrument.name + "': " + what};
   };

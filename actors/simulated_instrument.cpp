@@ -206,7 +206,7 @@ caf::behavior instrument_behavior(instrument_actor* self, std::shared_ptr<instru
   }
   auto table = cmds.value().handler();
   return {
-      [self, table](const command& c) -> reply {
+      [self, table](const command& c) -> caf::result<reply> {
         if (c.name == "crash")
           crash(self, "crash command from " + c.caller);
         return table(c);
@@ -236,17 +236,17 @@ void instrument_model::add_commands(runtime::command_table&,
 expected<instrument_config> instrument_config_from(const runtime::actor_args& args,
                                                    instrument_config defaults,
                                                    const std::string& kind) {
-  const auto& p = args.params;
   auto c = std::move(defaults);
   c.name = args.name;
-  c.service = p.value("service", args.name);
-  c.channel = p.value("channel", args.publishes.empty() ? args.name + "/raw" : args.publishes[0]);
-  c.autostart = p.value("autostart", c.autostart);
-  c.crash_after_s = p.value("crash_after_s", c.crash_after_s);
-  c.crash_mode = p.value("crash_mode", c.crash_mode);
-  c.crash_marker = p.value("crash_marker", c.crash_marker);
+  c.service = args.param("service", args.name);
+  c.channel =
+      args.param("channel", args.publishes.empty() ? args.name + "/raw" : args.publishes[0]);
+  c.autostart = args.param("autostart", c.autostart);
+  c.crash_after_s = args.param("crash_after_s", c.crash_after_s);
+  c.crash_mode = args.param("crash_mode", c.crash_mode);
+  c.crash_marker = args.param("crash_marker", c.crash_marker);
   c.stats_period =
-      std::chrono::milliseconds{p.value("stats_period_ms", int64_t{c.stats_period.count()})};
+      std::chrono::milliseconds{args.param("stats_period_ms", int64_t{c.stats_period.count()})};
   if (c.crash_mode != "throw" && c.crash_mode != "abort")
     return error{errc::invalid_argument,
                  kind + " '" + c.name + "': crash_mode must be 'throw' or 'abort'"};

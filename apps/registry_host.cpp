@@ -54,9 +54,11 @@ void await_own_record(caf::actor_system& sys, const std::string& name) {
 
 } // namespace
 
-runtime::node_options registry_node_options(const std::string& endpoint, std::string name) {
+runtime::node_options registry_node_options(const std::string& endpoint, std::string name,
+                                            std::string run_token) {
   runtime::node_options opts;
   opts.name = std::move(name);
+  opts.run_token = std::move(run_token);
   opts.endpoint = endpoint;
   opts.registry = endpoint;
   // The registry's process hosts no channels.
@@ -64,15 +66,18 @@ runtime::node_options registry_node_options(const std::string& endpoint, std::st
   return opts;
 }
 
-registry_host::registry_host(const std::string& endpoint, const std::string& node_name)
-  : endpoint_(endpoint), sys_(cfg_), node_(sys_, registry_node_options(endpoint, node_name)) {}
+registry_host::registry_host(const std::string& endpoint, const std::string& node_name,
+                             const std::string& run_token)
+  : endpoint_(endpoint), sys_(cfg_),
+    node_(sys_, registry_node_options(endpoint, node_name, run_token)) {}
 
 expected<std::unique_ptr<registry_host>> registry_host::start(const std::string& endpoint,
-                                                              const std::string& node_name) {
-  std::unique_ptr<registry_host> host{new registry_host(endpoint, node_name)};
+                                                              const std::string& node_name,
+                                                              actors::registry_options options) {
+  std::unique_ptr<registry_host> host{new registry_host(endpoint, node_name, options.run_token)};
   if (const auto& failed = host->node_.startup_error())
     return error{failed->code, "registry at " + endpoint + ": " + failed->context};
-  host->registry_ = actors::spawn_registry(host->sys_);
+  host->registry_ = actors::spawn_registry(host->sys_, std::move(options));
   await_own_record(host->sys_, node_name);
   return host;
 }

@@ -4,6 +4,7 @@
 // "embedded registry, no other setup"), `dxhub registry` runs one alone, and
 // a deployment may name a node to host it instead.
 
+#include "dxhub/actors/registry.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
 #include "dxhub/schemas/expected.hpp"
@@ -22,9 +23,11 @@ namespace dxhub::apps {
 class registry_host {
 public:
   /// Starts a registry at `endpoint` ("ipc://..." or "tcp://..."); an endpoint
-  /// that cannot be bound (in use, bad address) is an error naming it.
+  /// that cannot be bound (in use, bad address) is an error naming it. The
+  /// registry's own node registers with `options.run_token`.
   static expected<std::unique_ptr<registry_host>> start(const std::string& endpoint,
-                                                        const std::string& node_name);
+                                                        const std::string& node_name,
+                                                        actors::registry_options options = {});
 
   ~registry_host();
   registry_host(const registry_host&) = delete;
@@ -34,7 +37,8 @@ public:
   runtime::node& node() noexcept { return node_; }
 
 private:
-  registry_host(const std::string& endpoint, const std::string& node_name);
+  registry_host(const std::string& endpoint, const std::string& node_name,
+                const std::string& run_token);
 
   std::string endpoint_;
   runtime::node_config cfg_;
@@ -44,7 +48,8 @@ private:
 };
 
 /// The node options of a node that hosts the registry at `endpoint`.
-runtime::node_options registry_node_options(const std::string& endpoint, std::string name);
+runtime::node_options registry_node_options(const std::string& endpoint, std::string name,
+                                            std::string run_token = {});
 
 /// The directory of one run's sockets: `<runtime dir>/<deployment>-<pid>`,
 /// created 0700. Unique per run, so parallel runs never share a socket.

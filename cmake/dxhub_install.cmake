@@ -9,11 +9,12 @@ install(TARGETS ${_dxhub_targets}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-foreach(layer schemas transports runtime actors)
+foreach(layer schemas transports runtime actors apps)
   if(EXISTS "${CMAKE_SOURCE_DIR}/${layer}")
+    # apps/cli is the command line's own code, not a library.
     install(DIRECTORY "${CMAKE_SOURCE_DIR}/${layer}/"
             DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/dxhub/${layer}"
-            FILES_MATCHING PATTERN "*.hpp")
+            FILES_MATCHING PATTERN "*.hpp" PATTERN "cli" EXCLUDE)
   endif()
 endforeach()
 
@@ -27,6 +28,7 @@ write_basic_package_version_file(
 install(FILES "${CMAKE_BINARY_DIR}/dxhubConfig.cmake"
               "${CMAKE_BINARY_DIR}/dxhubConfigVersion.cmake"
               "${CMAKE_SOURCE_DIR}/cmake/FindCAF.cmake"
+              "${CMAKE_SOURCE_DIR}/cmake/dxhubActorPlugin.cmake"
         DESTINATION "${DXHUB_CMAKE_DIR}")
 
 set(DXHUB_PC_LIBS "")

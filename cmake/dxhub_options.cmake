@@ -23,9 +23,11 @@ endif()
 
 # dxhub_library(NAME layer_target ALIAS dxhub::x SOURCES ... PUBLIC ... PRIVATE ...)
 # One library target per layer; link dependencies follow the layering only.
+# Shared libraries: a node and the actor plugins it loads must share one copy
+# of the runtime (its actor types, its node, its channels).
 function(dxhub_library name)
   cmake_parse_arguments(ARG "" "ALIAS;EXPORT_NAME" "SOURCES;PUBLIC;PRIVATE" ${ARGN})
-  add_library(${name} ${ARG_SOURCES})
+  add_library(${name} SHARED ${ARG_SOURCES})
   add_library(${ARG_ALIAS} ALIAS ${name})
   set_target_properties(${name} PROPERTIES EXPORT_NAME ${ARG_EXPORT_NAME}
                                            OUTPUT_NAME dxhub_${ARG_EXPORT_NAME})
@@ -34,5 +36,7 @@ function(dxhub_library name)
                    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_link_libraries(${name} PUBLIC ${ARG_PUBLIC} PRIVATE ${ARG_PRIVATE}
                                        $<BUILD_INTERFACE:dxhub_warnings>)
+  # Our headers are C++20: a user's target that links us gets it too.
+  target_compile_features(${name} PUBLIC cxx_std_20)
   set_property(GLOBAL APPEND PROPERTY DXHUB_EXPORTED_TARGETS ${name})
 endfunction()

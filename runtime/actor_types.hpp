@@ -5,6 +5,7 @@
 // registry. Stock actors register themselves (actors/stock_actors.hpp); user
 // code registers its own types the same way before the node starts them.
 
+#include "dxhub/schemas/arguments.hpp"
 #include "dxhub/schemas/expected.hpp"
 
 #include <caf/actor.hpp>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +29,28 @@ struct actor_args {
   /// Channels the deployment says it publishes and subscribes to.
   std::vector<std::string> publishes;
   std::vector<std::string> subscribes;
+
+  /// Parameter `key`, or `fallback` when the deployment leaves it out. A value
+  /// of the wrong type throws `std::invalid_argument` naming the parameter and
+  /// the type it wants (`spawn_actor` turns it into `invalid_argument`).
+  template <class T>
+  T param(const std::string& key, T fallback) const {
+    auto it = params.find(key);
+    if (it == params.end() || it->is_null())
+      return fallback;
+    try {
+      dxhub::detail::read_value(*it, fallback);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("parameter '" + key + "' must be "
+                                  + dxhub::detail::json_kind_of<T>() + ", got "
+                                  + dxhub::detail::shown_value(*it));
+    }
+    return fallback;
+  }
+
+  std::string param(const std::string& key, const char* fallback) const {
+    return param(key, std::string{fallback});
+  }
 };
 
 /// Spawns one actor of a type with fresh state; bad parameters are an error

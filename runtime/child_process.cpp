@@ -54,8 +54,8 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }
 
 // In the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, const char* workdir,
-                             char** argv, char** envp) {
+[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, int stdout_fd, int err_fd,
+                             const char* workdir, char** argv, char** envp) {
   // Dies with the launcher, even when the launcher is killed with -9; the
   // check after the call closes the race with a launcher that died first.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -71,6 +71,10 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   ::signal(SIGPIPE, SIG_DFL);
   if (beat_fd >= 0)
     ::fcntl(beat_fd, F_SETFD, 0); // inherited across exec
+  if (stdout_fd >= 0 && ::dup2(stdout_fd, STDOUT_FILENO) < 0)
+    ::_exit(127);
+  if (err_fd >= 0)
+    ::dup2(err_fd, STDERR_FILENO); // the copy is not close-on-exec
   if (*workdir == '\0' || ::chdir(workdir) == 0)
     ::execve(argv[0], argv, envp);
   int err = errno;
@@ -95,6 +99,14 @@ expected<child_process> child_process::start(const process_options& options) {
     }
     return err;
   }
+  int err[2] = {-1, -1};
+  if (options.capture_stderr && ::pipe2(err, O_CLOEXEC) != 0) {
+    auto failed = last_system_error("pipe2");
+    for (int fd : {report[0], report[1], beat[0], beat[1]})
+      if (fd >= 0)
+        ::close(fd);
+    return failed;
+  }
   auto env_vars = options.env;
   if (options.heartbeat)
     env_vars["DXHUB_HEARTBEAT_FD"] = std::to_string(beat[1]);
@@ -106,15 +118,18 @@ expected<child_process> child_process::start(const process_options& options) {
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0)
-    exec_child(parent, beat[1], report[1], options.workdir.c_str(), argv.data(), envp.data());
+    exec_child(parent, beat[1], report[1], options.stdout_fd, err[1], options.workdir.c_str(),
+               argv.data(), envp.data());
   int fork_errno = errno;
   ::close(report[1]);
-  if (beat[1] >= 0)
-    ::close(beat[1]);
+  for (int fd : {beat[1], err[1]})
+    if (fd >= 0)
+      ::close(fd);
   if (pid < 0) {
     ::close(report[0]);
-    if (beat[0] >= 0)
-      ::close(beat[0]);
+    for (int fd : {beat[0], err[0]})
+      if (fd >= 0)
+        ::close(fd);
     errno = fork_errno;
     return last_system_error("fork");
   }
@@ -124,6 +139,9 @@ expected<child_process> child_process::start(const process_options& options) {
   child_process child;
   child.pid_ = pid;
   child.heartbeat_fd_ = beat[0];
+  child.stderr_fd_ = err[0];
+  if (err[0] >= 0)
+    ::fcntl(err[0], F_SETFL, O_NONBLOCK);
   int exec_errno = 0;
   ssize_t n;
   do
@@ -148,7 +166,9 @@ child_process::~child_process() {
 
 child_process::child_process(child_process&& other) noexcept
   : pid_(std::exchange(other.pid_, -1)), reaped_(std::exchange(other.reaped_, false)),
-    heartbeat_fd_(std::exchange(other.heartbeat_fd_, -1)) {}
+    heartbeat_fd_(std::exchange(other.heartbeat_fd_, -1)),
+    stderr_fd_(std::exchange(other.stderr_fd_, -1)), partial_line_(std::move(other.partial_line_)),
+    last_line_(std::move(other.last_line_)) {}
 
 child_process& child_process::operator=(child_process&& other) noexcept {
   if (this != &other) {
@@ -156,6 +176,9 @@ child_process& child_process::operator=(child_process&& other) noexcept {
     pid_ = std::exchange(other.pid_, -1);
     reaped_ = std::exchange(other.reaped_, false);
     heartbeat_fd_ = std::exchange(other.heartbeat_fd_, -1);
+    stderr_fd_ = std::exchange(other.stderr_fd_, -1);
+    partial_line_ = std::move(other.partial_line_);
+    last_line_ = std::move(other.last_line_);
   }
   return *this;
 }
@@ -164,7 +187,46 @@ void child_process::release() noexcept {
   if (running())
     kill_and_reap();
   close_heartbeat();
+  if (stderr_fd_ >= 0)
+    ::close(stderr_fd_);
+  stderr_fd_ = -1;
   pid_ = -1;
+}
+
+void child_process::pass_stderr() noexcept {
+  char buf[4096];
+  while (stderr_fd_ >= 0) {
+    auto got = ::read(stderr_fd_, buf, sizeof buf);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got <= 0) {
+      if (got == 0) { // the child and whatever it started closed it
+        ::close(stderr_fd_);
+        stderr_fd_ = -1;
+      }
+      return;
+    }
+    for (ssize_t done = 0; done < got;) {
+      auto n = ::write(STDERR_FILENO, buf + done, static_cast<std::size_t>(got - done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      done += n;
+    }
+    try {
+      partial_line_.append(buf, static_cast<std::size_t>(got));
+      for (auto nl = partial_line_.find('\n'); nl != std::string::npos;
+           nl = partial_line_.find('\n')) {
+        if (nl > 0)
+          last_line_ = partial_line_.substr(0, nl);
+        partial_line_.erase(0, nl + 1);
+      }
+      if (partial_line_.size() > 65536) // no newline in sight: keep the memory bounded
+        partial_line_.erase(0, partial_line_.size() - 4096);
+    } catch (...) { // out of memory: the line is lost, the output passed on
+    }
+  }
 }
 
 void child_process::close_heartbeat() noexcept {

@@ -45,6 +45,12 @@ struct process_options {
   bool heartbeat = true;
   /// The child's working directory; empty means the launcher's.
   std::string workdir;
+  /// A descriptor of the caller's that becomes the child's standard output
+  /// (e.g. a file to read its answer from); -1 keeps the caller's.
+  int stdout_fd = -1;
+  /// The child's stderr goes to a pipe read through `stderr_fd()` (the
+  /// launcher passes it on and keeps the last line); false: inherited.
+  bool capture_stderr = false;
 };
 
 /// A started child process. Destroying a running one kills its process
@@ -71,6 +77,15 @@ public:
   /// Closes the launcher's end (after end-of-file).
   void close_heartbeat() noexcept;
 
+  /// The read end of the child's stderr (non-blocking), or -1.
+  int stderr_fd() const noexcept { return stderr_fd_; }
+  /// Reads what the child wrote to stderr so far, without blocking: passed
+  /// on to this process's stderr; the last complete line is kept. Closes the
+  /// pipe at end-of-file.
+  void pass_stderr() noexcept;
+  /// The last non-empty line the child wrote to stderr (with `capture_stderr`).
+  const std::string& last_stderr_line() const noexcept { return last_line_; }
+
   /// Sends `signal` to the child's process group.
   void signal(int signal) const noexcept;
 
@@ -89,6 +104,9 @@ private:
   pid_t pid_ = -1;
   bool reaped_ = false;
   int heartbeat_fd_ = -1;
+  int stderr_fd_ = -1;
+  std::string partial_line_;
+  std::string last_line_;
 };
 
 /// The path of this program's executable (/proc/self/exe).

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <set>
@@ -70,9 +71,14 @@ public:
 
   int line() const { return line_of(table_); }
 
-  error fail(std::string_view key, const std::string& what) const {
+  /// The line of `key`'s value, or of the table when the key is absent.
+  int line(std::string_view key) const {
     auto* n = table_.get(key);
-    return rep_.fail(n != nullptr ? line_of(*n) : line(), field(key), what);
+    return n != nullptr ? line_of(*n) : line();
+  }
+
+  error fail(std::string_view key, const std::string& what) const {
+    return rep_.fail(line(key), field(key), what);
   }
 
   expected<void> only_keys(std::initializer_list<std::string_view> known) const {
@@ -305,6 +311,7 @@ expected<actor_spec> read_actor(const table_reader& r) {
   actor_spec a;
   a.line = r.line();
   DXHUB_TRYV(r.string("type", a.type, true));
+  a.type_line = r.line("type");
   DXHUB_TRYV(r.string("name", a.name, true));
   DXHUB_TRYV(check_name(r, "name", a.name, "actor"));
   DXHUB_TRY(params, r.table("params"));
@@ -321,8 +328,8 @@ expected<actor_spec> read_actor(const table_reader& r) {
 }
 
 expected<node_spec> read_node(const table_reader& r, const node_restart& defaults) {
-  DXHUB_TRYV(
-      r.only_keys({"name", "host", "program", "args", "endpoint", "env", "restart", "actors"}));
+  DXHUB_TRYV(r.only_keys(
+      {"name", "host", "program", "plugins", "args", "endpoint", "env", "restart", "actors"}));
   node_spec n;
   n.line = r.line();
   n.restart = defaults;
@@ -332,6 +339,7 @@ expected<node_spec> read_node(const table_reader& r, const node_restart& default
   if (n.host.empty())
     return r.fail("host", "must not be empty");
   DXHUB_TRYV(r.string("program", n.program));
+  DXHUB_TRYV(r.strings("plugins", n.plugins));
   DXHUB_TRYV(r.strings("args", n.args));
   DXHUB_TRYV(r.string("endpoint", n.endpoint));
   DXHUB_TRYV(check_endpoint(r, "endpoint", n.endpoint));
@@ -433,7 +441,8 @@ expected<void> cross_check(const reporter& rep, const toml::table& root, const d
       if (!actors.emplace(a.name, at).second)
         return rep.fail(line_at(root, {"nodes", i, "actors", j, "name"}), at + ".name",
                         "duplicate actor name '" + a.name + "' (also " + actors[a.name] + ")");
-      if (checks.known_actor_type && !checks.known_actor_type(a.type))
+      if (checks.known_actor_type && (checks.only_node.empty() || checks.only_node == n.name)
+          && !checks.known_actor_type(a.type))
         return rep.fail(line_at(root, {"nodes", i, "actors", j, "type"}), at + ".type",
                         "unknown actor type '" + a.type + "'");
       for (std::size_t k = 0; k < a.publishes.size(); ++k) {
@@ -488,6 +497,11 @@ expected<deployment> read_deployment(const toml::table& root, const std::string&
     return rep.fail(1, "nodes", "missing (required): add at least one [[nodes]] table");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     DXHUB_TRY(n, read_node({rep, *nodes[i], "nodes[" + std::to_string(i) + "]"}, d.restart));
+    // Plugins are named relative to the file, wherever the node runs.
+    auto dir = std::filesystem::absolute(std::filesystem::path{file}).parent_path();
+    for (auto& plugin : n.plugins)
+      if (std::filesystem::path{plugin}.is_relative())
+        plugin = (dir / plugin).lexically_normal().string();
     d.nodes.push_back(std::move(n));
   }
   DXHUB_TRYV(cross_check(rep, root, d, checks));

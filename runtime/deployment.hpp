@@ -53,8 +53,9 @@ struct actor_spec {
   std::vector<std::string> publishes;
   std::vector<std::string> subscribes;
   actor_restart restart;
-  /// Where it is defined (line in the deployment file).
+  /// Where it is defined (line in the deployment file), and its `type`.
   int line = 0;
+  int type_line = 0;
 };
 
 /// One node: an OS process running a dxhub runtime.
@@ -63,6 +64,9 @@ struct node_spec {
   std::string host = "localhost";
   /// The program to start; empty means the launcher's default (dxhub-node).
   std::string program;
+  /// Actor plugins (shared libraries) the node loads before it starts its
+  /// actors; relative paths are resolved against the deployment file's folder.
+  std::vector<std::string> plugins;
   /// Extra arguments appended after `--deployment FILE --node NAME`.
   std::vector<std::string> args;
   /// The node's ZeroMQ endpoint; empty means chosen by the runtime.
@@ -117,6 +121,9 @@ struct deployment_checks {
   /// True when an actor type of that name is registered; when empty, any
   /// type name is accepted (e.g. the launcher, which hosts no actors).
   std::function<bool(std::string_view)> known_actor_type;
+  /// When set, only this node's actor types are checked (a node knows its
+  /// own types, not those of the other nodes' plugins or programs).
+  std::string only_node;
 };
 
 /// Reads and validates a deployment file. Every error is `errc::config_error`

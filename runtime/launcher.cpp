@@ -2,6 +2,7 @@
 
 #include "dxhub/runtime/heartbeat.hpp"
 #include "dxhub/runtime/launcher_guard.hpp"
+#include "dxhub/runtime/node_types.hpp"
 #include "dxhub/schemas/clock.hpp"
 
 #include <nlohmann/json.hpp>
@@ -79,9 +80,13 @@ event launch_report::as_event(const std::string& deployment_name) const {
   e.source = "launcher";
   e.kind = kind;
   e.wall_ns = wall_ns();
-  e.data.text =
-      nlohmann::json{{"node", node}, {"pid", pid}, {"restarts", restarts}, {"detail", detail}}
-          .dump();
+  e.data.text = nlohmann::json{
+      {"node", node},
+      {"pid", pid},
+      {"restarts", restarts},
+      {"detail", detail},
+      {"crashed",
+       crashed}}.dump();
   return e;
 }
 
@@ -157,15 +162,11 @@ void launcher::stop_on_signals(launcher& target) {
 }
 
 std::string launcher::program_of(const node_spec& node) const {
-  if (!node.program.empty()) {
-    std::filesystem::path program{node.program};
-    if (program.is_relative() && !plan_.file.empty())
-      program = std::filesystem::path{plan_.file}.parent_path() / program;
-    return program.string();
-  }
-  if (!options_.node_program.empty())
-    return options_.node_program;
-  return (std::filesystem::path{current_executable()}.parent_path() / "dxhub-node").string();
+  auto fallback =
+      options_.node_program.empty()
+          ? (std::filesystem::path{current_executable()}.parent_path() / "dxhub-node").string()
+          : options_.node_program;
+  return node_program_of(plan_, node, fallback);
 }
 
 expected<void> launcher::check_programs() const {
@@ -181,6 +182,19 @@ expected<void> launcher::check_programs() const {
   }
   if (stop_pipe_[0] < 0)
     return last_system_error("pipe2");
+  if (options_.check_actor_types)
+    DXHUB_TRYV(runtime::check_actor_types(
+        plan_,
+        [this](const node_spec& spec) {
+          return ask_actor_types(program_of(spec), plan_.file, spec.name,
+                                 options_.actor_types_timeout);
+        },
+        [this](const node_spec& spec) {
+          for (const auto& n : nodes_)
+            if (n.spec == &spec)
+              return n.local;
+          return false;
+        }));
   return ok();
 }
 
@@ -205,6 +219,8 @@ void launcher::start(node_state& n) {
   opts.env["DXHUB_RESTART_COUNT"] = std::to_string(n.restarts);
   opts.heartbeat = n.watched();
   opts.workdir = options_.workdir;
+  // Passed on line by line; the last line explains an exit with code 2.
+  opts.capture_stderr = true;
   n.started = clock_type::now();
   n.beat_seen = false;
   n.hung = false;
@@ -226,10 +242,23 @@ void launcher::on_exit(node_state& n, exit_status status) {
   bool hung = std::exchange(n.hung, false);
   if (n.process.pid() > 0) {
     auto detail = hung ? "killed after a missed heartbeat" : status.describe();
-    report({"exit", spec.name, n.process.pid(), n.restarts, detail});
+    report({"exit", spec.name, n.process.pid(), n.restarts, detail,
+            !stopping_ && (hung || status.abnormal())});
   }
   if (stopping_)
     return;
+  if (!hung && !status.signaled && status.code == config_error_exit_code) {
+    // The node's configuration is wrong: a restart would fail the same way.
+    auto said = n.process.last_stderr_line();
+    auto why = "node '" + spec.name + "' stopped with a configuration error (" + status.describe()
+               + ")" + (said.empty() ? "" : ": " + said) + "; stopping deployment '" + plan_.name
+               + "'";
+    failure_ = error{errc::config_error, why};
+    n.done = true;
+    report({"give_up", spec.name, 0, n.restarts, why});
+    shutdown("configuration error of node " + spec.name);
+    return;
+  }
   bool abnormal = hung || status.abnormal();
   if (!should_restart(spec.restart.kind, abnormal)) {
     n.done = true;
@@ -282,6 +311,7 @@ void launcher::reap() {
       if (n.process.pid() != pid || !n.process.running())
         continue;
       auto exit = exit_status::from_wait(status);
+      n.process.pass_stderr(); // its last words, before they are reported
       n.process.reaped(exit);
       guard_forget(launcher_guard{guard_fd_, guard_pid_}, pid);
       on_exit(n, exit);
@@ -321,6 +351,11 @@ void launcher::start_due() {
   }
 }
 
+void launcher::pass_stderr() {
+  for (auto& n : nodes_)
+    n.process.pass_stderr();
+}
+
 bool launcher::busy() const {
   for (auto& n : nodes_)
     if (n.process.running() || n.restart_at)
@@ -355,6 +390,7 @@ void launcher::shutdown(const std::string& why) {
       nodes_[i].process.signal(SIGTERM);
   auto deadline = clock_type::now() + plan_.grace;
   for (;;) {
+    pass_stderr();
     reap();
     bool any = false;
     for (auto& n : nodes_)
@@ -407,6 +443,9 @@ expected<void> launcher::run() {
     for (auto& n : nodes_)
       if (n.process.heartbeat_fd() >= 0)
         fds.push_back({n.process.heartbeat_fd(), POLLIN, 0});
+    for (auto& n : nodes_)
+      if (n.process.stderr_fd() >= 0)
+        fds.push_back({n.process.stderr_fd(), POLLIN, 0});
     auto wait = options_.tick;
     auto now = clock_type::now();
     for (auto& n : nodes_)
@@ -425,6 +464,7 @@ expected<void> launcher::run() {
     for (std::size_t i = 1; ready > 0 && i < fds.size(); ++i)
       if (fds[i].revents != 0)
         beating.push_back(fds[i].fd);
+    pass_stderr();
     read_heartbeats(beating);
     reap();
     if (stopping_)
@@ -434,6 +474,7 @@ expected<void> launcher::run() {
     if (options_.on_tick)
       options_.on_tick();
   }
+  pass_stderr();
   if (!stopping_)
     remove_segments(); // every node ended on its own
   ::close(guard_fd_);

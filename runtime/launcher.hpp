@@ -35,14 +35,22 @@ struct launch_report {
   uint32_t restarts = 0;
   /// Details: the exit status, the limit exceeded, the segments removed.
   std::string detail;
+  /// "exit": the node ended abnormally (a signal, a non-zero exit code, a
+  /// missed heartbeat) without the launcher asking it to stop: a crash.
+  bool crashed = false;
 
   /// A progress line: "node camera: started (pid 4242)".
   std::string line() const;
 
   /// The report as an event on topic "dxhub/launcher/<deployment>", with
-  /// data {"node", "pid", "restarts", "detail"}.
+  /// data {"node", "pid", "restarts", "detail", "crashed"}.
   event as_event(const std::string& deployment_name) const;
 };
+
+/// The exit code of a node that found its configuration wrong (a bad
+/// deployment file, an endpoint it cannot bind): the launcher does not
+/// restart it but stops the deployment, with the node's last line of stderr.
+inline constexpr int config_error_exit_code = 2;
 
 struct launcher_options {
   /// The node program for nodes without `program`; empty means `dxhub-node`
@@ -51,6 +59,12 @@ struct launcher_options {
   /// Nodes whose `host` is neither "localhost" nor this name are not started
   /// here (reported as "skip"); empty means the machine's host name.
   std::string host;
+  /// Before starting anything, ask each local node's program which actor
+  /// types it has (`--list-types`) and refuse a deployment naming one it
+  /// lacks (`dxhub run` does; test programs that do not answer it do not).
+  bool check_actor_types = false;
+  /// How long a program may take to answer `--list-types` (it loads plugins).
+  std::chrono::milliseconds actor_types_timeout{10000};
   /// Receives every report, on the thread that runs `run()`.
   std::function<void(const launch_report&)> on_report;
   /// Called on every tick of `run()` (status lines, a --duration limit that
@@ -78,7 +92,9 @@ public:
   /// Starts the nodes and supervises them until `stop()` (returns ok after
   /// stopping everything), until every node has ended for good (ok), or
   /// until a node exceeds its restart intensity (everything is stopped;
-  /// `errc::restart_limit` naming the node and the count). Checks first that
+  /// `errc::restart_limit` naming the node and the count), or until a node
+  /// exits with `config_error_exit_code` (everything is stopped;
+  /// `errc::config_error` with the node's last line). Checks first that
   /// every node program can be executed: on error nothing is started.
   expected<void> run();
 
@@ -104,6 +120,7 @@ private:
   void start_due();
   void read_heartbeats(const std::vector<int>& ready);
   void reap();
+  void pass_stderr();
   void shutdown(const std::string& why);
   void remove_segments();
   void report(launch_report r);

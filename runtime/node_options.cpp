@@ -20,6 +20,9 @@ node_options with_defaults(node_options options) {
     options.runtime_dir = xdg != nullptr && *xdg != '\0' ? std::string{xdg} + "/dxhub"
                                                          : "/tmp/dxhub-" + std::to_string(getuid());
   }
+  if (options.run_token.empty())
+    if (const char* token = std::getenv("DXHUB_RUN_TOKEN"))
+      options.run_token = token;
   if (options.endpoint.empty()) {
     auto file = options.name;
     std::replace(file.begin(), file.end(), '/', '.');

@@ -1,7 +1,10 @@
 #pragma once
 
+#include "dxhub/schemas/error.hpp"
+
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace dxhub::runtime {
@@ -45,6 +48,20 @@ struct node_options {
   /// Whether frames may travel through shared memory (false: in-process and
   /// ZeroMQ only).
   bool shared_memory = true;
+  /// The token of the run this node belongs to, sent with its registrations:
+  /// a registry of a run with a token refuses records of nodes without it
+  /// (default: $DXHUB_RUN_TOKEN, which `dxhub run` gives the nodes it starts).
+  std::string run_token;
+  /// Whether the node registers a record of itself; short-lived tools (the
+  /// `dxhub` command line) only look up and call, and register nothing.
+  bool announce = true;
+  /// Called (on a runtime thread, once per kind of refusal) when the registry
+  /// refuses a record of this node: `unauthenticated` when the node is not
+  /// part of the registry's run (its records are then no longer offered),
+  /// `already_exists` when a live node of another process holds the name
+  /// (offered again on every renewal, so it is taken over once that lease
+  /// ends).
+  std::function<void(const error&)> on_refused;
 };
 
 /// Fills the empty fields of `options` with their defaults.

@@ -16,6 +16,10 @@ namespace dxhub::runtime {
 inline constexpr const char* registry_service = "dxhub/registry";
 inline constexpr const char* events_service = "dxhub/events";
 
+/// The property of a registration that carries the node's run token
+/// (`node_options::run_token`); the registry checks it and keeps it to itself.
+inline constexpr const char* run_token_property = "run_token";
+
 /// Arguments of `lookup` (one name) and of `list` (a name prefix, "" = all).
 struct registry_query {
   static constexpr const char* schema_name = "dxhub.registry_query";
@@ -23,7 +27,7 @@ struct registry_query {
   std::string name;
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
-    return f(named("name", x.name));
+    return f(defaulted("name", x.name)); // `list` without a name lists all
   }
 };
 

@@ -16,7 +16,11 @@ namespace dxhub::runtime {
 
 void command_table::add(std::string name, const schema_id& args, runner run) {
   // Copies of a table share the entries: `handler()` stays current.
-  (*entries_)[std::move(name)] = entry{args, std::move(run)};
+  state_->entries[std::move(name)] = entry{args, std::move(run), {}};
+}
+
+void command_table::add_deferred(std::string name, const schema_id& args, deferred_runner run) {
+  state_->entries[std::move(name)] = entry{args, {}, std::move(run)};
 }
 
 command_table& command_table::on_command(std::string name, json_handler handler) {
@@ -40,55 +44,101 @@ command_table& command_table::on_command(std::string name, json_handler handler)
   return *this;
 }
 
-reply command_table::dispatch(const command& c) const {
-  auto started = monotonic_ns();
+namespace {
+
+reply failed(const command& c, error e, int64_t started_ns) {
   reply r;
   r.id = c.id;
-  auto fail = [&](error e) {
-    r.code = e.code;
-    r.error_context = std::move(e.context);
-    r.result = json_text{};
-    r.packed_result = {};
-    r.service_ns = monotonic_ns() - started;
-    return r;
-  };
-  auto it = entries_->find(c.name);
-  if (it == entries_->end())
-    return fail({errc::unknown_command,
-                 "'" + c.name + "' is not a command of '" + c.service + "' (commands: " + [this] {
-                   std::string all;
-                   for (const auto& n : names())
-                     all += (all.empty() ? "" : ", ") + n;
-                   return all;
-                 }() + ")"});
+  r.code = e.code;
+  r.error_context = std::move(e.context);
+  r.result = json_text{};
+  r.service_ns = monotonic_ns() - started_ns;
+  return r;
+}
+
+/// Runs a handler; an exception it throws is the caller's `service_error`.
+template <class F>
+expected<void> guarded(const command& c, F&& run) {
+  try {
+    return run();
+  } catch (const std::exception& e) {
+    return error{errc::service_error, "command '" + c.name + "' threw: " + e.what()};
+  }
+}
+
+} // namespace
+
+expected<const command_table::entry*> command_table::entry_for(const command& c) const {
+  auto it = state_->entries.find(c.name);
+  if (it == state_->entries.end()) {
+    std::string all;
+    for (const auto& n : names())
+      all += (all.empty() ? "" : ", ") + n;
+    return error{errc::unknown_command, "'" + c.name + "' is not a command of '" + c.service
+                                            + "' (commands: " + all + ")"};
+  }
   const auto& declared = it->second.args;
   if (!c.args_schema.name.empty() && !declared.name.empty())
-    if (auto same = require_same_schema(
-            declared, c.args_schema, "command '" + c.name + "' of '" + c.service + "'", "caller");
-        !same)
-      return fail(same.error());
-  expected<void> done = error{errc::service_error};
-  try {
-    done = it->second.run(c, r);
-  } catch (const std::exception& e) {
-    return fail({errc::service_error, "command '" + c.name + "' threw: " + e.what()});
-  }
-  if (!done)
-    return fail(done.error());
-  r.service_ns = monotonic_ns() - started;
+    DXHUB_TRYV(require_same_schema(declared, c.args_schema,
+                                   "command '" + c.name + "' of '" + c.service + "'", "caller"));
+  return &it->second;
+}
+
+reply command_table::dispatch(const command& c) const {
+  auto started = monotonic_ns();
+  auto found = entry_for(c);
+  if (!found)
+    return failed(c, found.error(), started);
+  return run_now(c, *found.value(), started);
+}
+
+reply command_table::run_now(const command& c, const entry& e, int64_t started_ns) const {
+  if (!e.run)
+    return failed(c,
+                  {errc::service_error, "command '" + c.name + "' of '" + c.service
+                                            + "' answers later: send it to the serving actor"},
+                  started_ns);
+  reply r;
+  r.id = c.id;
+  if (auto done = guarded(c, [&] { return e.run(c, r); }); !done)
+    return failed(c, done.error(), started_ns);
+  r.service_ns = monotonic_ns() - started_ns;
   return r;
+}
+
+caf::result<reply> command_table::answer(const command& c) const {
+  auto started = monotonic_ns();
+  auto found = entry_for(c);
+  if (!found)
+    return failed(c, found.error(), started);
+  if (found.value()->run)
+    return run_now(c, *found.value(), started);
+  auto* self = state_->owner;
+  if (self == nullptr)
+    return failed(c,
+                  {errc::service_error, "command '" + c.name + "' of '" + c.service
+                                            + "' answers later, but no actor serves the table"},
+                  started);
+  reply skeleton;
+  skeleton.id = c.id;
+  deferred_reply done{self->make_response_promise<reply>(), std::move(skeleton),
+                      !c.packed_args.empty(), started};
+  auto promise = done;
+  if (auto begun = guarded(c, [&] { return found.value()->run_later(c, done); }); !begun)
+    promise.fail(begun.error());
+  return caf::delegated<reply>{};
 }
 
 schema_id command_table::interface(std::string_view service_name) const {
   std::string canonical;
-  for (const auto& [name, e] : *entries_)
+  for (const auto& [name, e] : state_->entries)
     canonical += name + "(" + e.args.name + "#" + std::to_string(e.args.hash) + ");";
   return {std::string{service_name}, 1, fnv1a(canonical)};
 }
 
 std::vector<std::string> command_table::names() const {
   std::vector<std::string> result;
-  for (const auto& [name, e] : *entries_)
+  for (const auto& [name, e] : state_->entries)
     result.push_back(name);
   return result;
 }
@@ -108,6 +158,7 @@ expected<void> serve(caf::local_actor* self, const std::string& name,
   rec.properties.text = nlohmann::json{{"commands", commands.names()}}.dump();
   auto handle = caf::actor_cast<caf::actor>(self);
   DXHUB_TRYV(n->services().add(name, handle, rec));
+  commands.answered_by(self);
   if (n->label(self->id()).empty())
     n->set_label(self->id(), name);
   caf::anon_send(n->directory(), detail::serve_atom::value, rec);

@@ -1,7 +1,9 @@
 #pragma once
 
+#include "dxhub/runtime/deferred_reply.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/transport.hpp"
+#include "dxhub/schemas/arguments.hpp"
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/describe.hpp"
 #include "dxhub/schemas/expected.hpp"
@@ -14,6 +16,7 @@
 #include <caf/actor.hpp>
 #include <caf/duration.hpp>
 #include <caf/fwd.hpp>
+#include <caf/result.hpp>
 
 #include <chrono>
 #include <functional>
@@ -52,14 +55,17 @@ struct nothing {
 
 /// The commands of a service, each a name with typed arguments and result.
 /// Arguments arrive as JSON (from Python, the shell or `call_json`) or packed
-/// (from a typed C++ `call`) and are decoded into the handler's argument type;
-/// a caller that states another argument schema is refused with an error
-/// naming both. A packed call is answered with a packed result when the
-/// result's type is a described one, every other call in JSON.
+/// (from a typed C++ `call`) and are decoded into the handler's argument type
+/// strictly (schemas/arguments.hpp): a missing, misspelt or mistyped argument
+/// is `invalid_argument` naming it. A caller that states another argument
+/// schema is refused with an error naming both. A packed call is answered
+/// with a packed result when the result's type is a described one, every
+/// other call in JSON.
 ///
 ///   command_table cmds;
 ///   cmds.on<exposure>("set_exposure", [=](const exposure& e) -> expected<exposure> { ... });
 ///   cmds.on("get_state", [=]() { return state_of(self); });
+///   cmds.on_deferred<target>("move_to", [=](const target& t, deferred_reply done) { ... });
 ///   serve(self, "lab/cam0", cmds);
 ///   return {cmds.handler(), ...other handlers...};
 class command_table {
@@ -72,18 +78,46 @@ public:
     add(std::move(name), schema_of<Args>(),
         [handler](const command& c, reply& r) -> expected<void> {
           DXHUB_TRY(args, read_args<Args>(c));
-          return set_result(handler(args), !c.packed_args.empty(), r);
+          return detail::fill_result(handler(args), !c.packed_args.empty(), r);
         });
     return *this;
   }
 
-  /// A command without arguments.
+  /// A command without arguments (any argument given is refused).
   template <class F>
   requires std::is_invocable_v<F> command_table& on(std::string name, F handler) {
     add(std::move(name), schema_of<nothing>(),
         [handler](const command& c, reply& r) -> expected<void> {
-          return set_result(handler(), !c.packed_args.empty(), r);
+          DXHUB_TRYV(read_args<nothing>(c));
+          return detail::fill_result(handler(), !c.packed_args.empty(), r);
         });
+    return *this;
+  }
+
+  /// A command answered later: `handler(args, done)` keeps `done` and calls
+  /// `done.deliver(result)` or `done.fail(error)` when it can (deferred_reply.hpp).
+  /// Needs `serve` (the table answers for the actor that serves it).
+  template <described Args, class F>
+  command_table& on_deferred(std::string name, F handler) {
+    add_deferred(std::move(name), schema_of<Args>(),
+                 [handler](const command& c, deferred_reply done) -> expected<void> {
+                   DXHUB_TRY(args, read_args<Args>(c));
+                   handler(args, std::move(done));
+                   return ok();
+                 });
+    return *this;
+  }
+
+  /// A command without arguments answered later: `handler(done)`.
+  template <class F>
+  requires std::is_invocable_v<F, deferred_reply> command_table& on_deferred(std::string name,
+                                                                             F handler) {
+    add_deferred(std::move(name), schema_of<nothing>(),
+                 [handler](const command& c, deferred_reply done) -> expected<void> {
+                   DXHUB_TRYV(read_args<nothing>(c));
+                   handler(std::move(done));
+                   return ok();
+                 });
     return *this;
   }
 
@@ -91,8 +125,13 @@ public:
   /// packed arguments are shown to it as JSON).
   command_table& on_command(std::string name, json_handler handler);
 
-  /// Answers `c`: decodes, checks the argument schema, runs the handler.
+  /// Answers `c` at once: decodes, checks the argument schema, runs the
+  /// handler. A deferred command cannot be answered so (`service_error`):
+  /// send it to the serving actor instead.
   reply dispatch(const command& c) const;
+
+  /// Answers `c` in the serving actor: at once, or later for a deferred command.
+  caf::result<reply> answer(const command& c) const;
 
   /// The identity of the whole interface (command names and argument types).
   schema_id interface(std::string_view service_name) const;
@@ -100,61 +139,46 @@ public:
   /// The command names, sorted.
   std::vector<std::string> names() const;
 
-  /// A CAF handler for a behavior: `[](const command&) -> reply`.
+  /// A CAF handler for a behavior: `[](const command&) -> caf::result<reply>`.
   auto handler() const {
-    return [table = *this](const command& c) { return table.dispatch(c); };
+    return [table = *this](const command& c) { return table.answer(c); };
   }
+
+  /// The actor that answers deferred commands (`serve` sets it).
+  void answered_by(caf::local_actor* self) const noexcept { state_->owner = self; }
 
 private:
   /// Fills the result (or packed result) of `r`.
   using runner = std::function<expected<void>(const command&, reply&)>;
+  /// Starts a deferred command; an error is answered at once.
+  using deferred_runner = std::function<expected<void>(const command&, deferred_reply)>;
 
   struct entry {
     schema_id args;
     runner run;
+    deferred_runner run_later;
+  };
+
+  struct table_state {
+    std::map<std::string, entry> entries;
+    caf::local_actor* owner = nullptr;
   };
 
   void add(std::string name, const schema_id& args, runner run);
+  void add_deferred(std::string name, const schema_id& args, deferred_runner run);
+
+  /// The entry for `c`, or the error its caller gets (unknown command, other schema).
+  expected<const entry*> entry_for(const command& c) const;
+  reply run_now(const command& c, const entry& e, int64_t started_ns) const;
 
   template <described Args>
   static expected<Args> read_args(const command& c) {
     if (!c.packed_args.empty())
       return unpack<Args>(c.packed_args);
-    return decode_json<Args>(c.args.text);
+    return parse_arguments<Args>(c.args.text);
   }
 
-  template <class R>
-  static expected<void> set_result(R&& result, bool packed, reply& r) {
-    using value_type = std::remove_cvref_t<R>;
-    if constexpr (std::is_void_v<value_type>) {
-      r.result = json_text{"null"};
-    } else if constexpr (std::is_same_v<value_type, nlohmann::json>) {
-      r.result = json_text{result.dump()};
-    } else if constexpr (requires {
-                           result.has_value();
-                           result.error();
-                         }) {
-      if (!result)
-        return result.error();
-      if constexpr (std::is_void_v<typename value_type::value_type>)
-        r.result = json_text{"null"};
-      else
-        return set_result(std::forward<R>(result).value(), packed, r);
-    } else if constexpr (described<value_type>) {
-      if (packed) {
-        r.packed_result = pack(result);
-        r.result = json_text{"null"};
-      } else {
-        r.result = json_text{encode_json(result)};
-      }
-    } else {
-      r.result = json_text{nlohmann::json(std::forward<R>(result)).dump()};
-    }
-    return ok();
-  }
-
-  std::shared_ptr<std::map<std::string, entry>> entries_ =
-      std::make_shared<std::map<std::string, entry>>();
+  std::shared_ptr<table_state> state_ = std::make_shared<table_state>();
 };
 
 /// Makes actor `self` the service `name`: registers it (in this node and with

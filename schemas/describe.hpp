@@ -24,12 +24,22 @@ template <class T>
 struct named_field {
   const char* name;
   T& value;
+  /// A command's arguments may leave this field out: it keeps the value the
+  /// type gives it. Every other field of a command's arguments is required.
+  bool has_default = false;
 };
 
 /// Names a field inside `describe()`.
 template <class T>
 constexpr named_field<T> named(const char* name, T& value) noexcept {
-  return {name, value};
+  return {name, value, false};
+}
+
+/// Names a field that callers may leave out (its member initializer is the
+/// default), e.g. `defaulted("speed_mm_s", x.speed_mm_s)`.
+template <class T>
+constexpr named_field<T> defaulted(const char* name, T& value) noexcept {
+  return {name, value, true};
 }
 
 /// A message type whose fields are listed by `T::describe(x, f)`.

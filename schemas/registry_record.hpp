@@ -50,10 +50,12 @@ struct registry_record {
 
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {
-    return f(named("kind", x.kind), named("name", x.name), named("node", x.node),
-             named("host", x.host), named("pid", x.pid), named("endpoints", x.endpoints),
-             named("schema", x.schema), named("lease_ms", x.lease_ms),
-             named("properties", x.properties));
+    // Sent as a command's arguments to the registry: a client names what it
+    // registers; the rest has defaults the registry checks.
+    return f(named("kind", x.kind), named("name", x.name), defaulted("node", x.node),
+             defaulted("host", x.host), defaulted("pid", x.pid),
+             defaulted("endpoints", x.endpoints), defaulted("schema", x.schema),
+             defaulted("lease_ms", x.lease_ms), defaulted("properties", x.properties));
   }
 
   friend bool operator==(const registry_record&, const registry_record&) = default;

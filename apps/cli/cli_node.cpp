@@ -7,7 +7,16 @@
 
 #include <caf/all.hpp>
 
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
+#include <poll.h>
+#include <pthread.h>
+#include <thread>
 #include <unistd.h>
 
 namespace dxhub::cli {
@@ -28,6 +37,8 @@ runtime::node_options options_of(const std::string& registry, const std::string&
   opts.registry = registry;
   // A command line tool publishes no channels; it only calls and listens.
   opts.shared_memory = false;
+  // Nor does it join the deployment: a run's registry takes no strangers.
+  opts.announce = false;
   return opts;
 }
 
@@ -43,8 +54,75 @@ error explain(error e, const std::string& registry, const std::string& what) {
 
 } // namespace
 
+/// SIGTERM and SIGINT blocked in this thread (and so in the threads started
+/// after it) and read from a signalfd by a thread of its own, which removes
+/// the command's directory and then lets the signal end the process.
+class cli_node::signal_cleanup {
+public:
+  explicit signal_cleanup(std::string dir) : dir_(std::move(dir)) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGINT);
+    ::pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    signal_fd_ = ::signalfd(-1, &signals_, SFD_CLOEXEC);
+    stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (signal_fd_ >= 0 && stop_fd_ >= 0)
+      waiter_ = std::thread{[this] { wait(); }};
+  }
+
+  ~signal_cleanup() {
+    if (waiter_.joinable()) {
+      uint64_t one = 1;
+      (void)!::write(stop_fd_, &one, sizeof one);
+      waiter_.join();
+    }
+    for (int fd : {signal_fd_, stop_fd_})
+      if (fd >= 0)
+        ::close(fd);
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+
+  signal_cleanup(const signal_cleanup&) = delete;
+  signal_cleanup& operator=(const signal_cleanup&) = delete;
+
+private:
+  void wait() {
+    pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+    for (;;) {
+      if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+        return;
+      if ((fds[1].revents & POLLIN) != 0)
+        return;
+      signalfd_siginfo info{};
+      if ((fds[0].revents & POLLIN) == 0 || ::read(signal_fd_, &info, sizeof info) != sizeof info)
+        continue;
+      if (!dir_.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+      }
+      // Dies of the signal, as a shell expects of a command it interrupted.
+      auto sig = static_cast<int>(info.ssi_signo);
+      ::signal(sig, SIG_DFL);
+      sigset_t just;
+      sigemptyset(&just);
+      sigaddset(&just, sig);
+      ::pthread_sigmask(SIG_UNBLOCK, &just, nullptr);
+      ::raise(sig);
+      std::_Exit(128 + sig);
+    }
+  }
+
+  std::string dir_;
+  sigset_t signals_{};
+  sigset_t previous_{};
+  int signal_fd_ = -1;
+  int stop_fd_ = -1;
+  std::thread waiter_;
+};
+
 cli_node::cli_node(const std::string& registry)
-  : registry_(registry), dir_(own_dir()), sys_(cfg_), node_(sys_, options_of(registry, dir_)) {}
+  : registry_(registry), dir_(own_dir()), cleanup_(std::make_unique<signal_cleanup>(dir_)),
+    sys_(cfg_), node_(sys_, options_of(registry, dir_)) {}
 
 cli_node::~cli_node() {
   node_.shutdown();

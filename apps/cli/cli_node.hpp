@@ -14,6 +14,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,9 @@ namespace dxhub::cli {
 
 class cli_node {
 public:
-  /// Joins the registry at `registry` (not empty) as node "cli-<pid>".
+  /// Joins the registry at `registry` (not empty) as node "cli-<pid>", which
+  /// registers nothing. Ended by SIGTERM or SIGINT, the command still
+  /// removes its socket directory, then dies of the signal.
   explicit cli_node(const std::string& registry);
   ~cli_node();
 
@@ -38,9 +41,14 @@ public:
                                               std::chrono::milliseconds timeout);
 
 private:
+  class signal_cleanup;
+
   std::string registry_;
   /// This command's own socket directory, removed at the end.
   std::string dir_;
+  /// Removes `dir_` when SIGTERM or SIGINT ends the command (before the
+  /// actor system: its threads inherit the blocked signals).
+  std::unique_ptr<signal_cleanup> cleanup_;
   runtime::node_config cfg_;
   caf::actor_system sys_;
   runtime::node node_;

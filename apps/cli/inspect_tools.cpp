@@ -10,6 +10,7 @@
 #include "cli_node.hpp"
 #include "command.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -20,11 +21,19 @@ namespace dxhub::cli {
 
 namespace {
 
+std::string octal_mode(unsigned mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0%03o", mode & 07777u);
+  return buf;
+}
+
 nlohmann::json subscriber_json(const shm::subscriber_info& s, int64_t now) {
   return {
       {"row", s.row},
       {"pid", s.pid},
       {"alive", s.alive},
+      {"liveness", shm::to_string(s.state)},
+      {"detached", s.detached},
       {"policy", shm::to_string(s.mode)},
       {"queue_depth", s.queue_depth},
       {"queued", s.queued},
@@ -49,9 +58,15 @@ nlohmann::json channel_json(const shm::channel_info& c) {
           {"chunks_loaned", c.chunks_loaned},
           {"max_subscribers", c.max_subscribers},
           {"mode", c.mode},
+          {"mode_octal", octal_mode(c.mode)},
+          {"owner", c.owner},
+          {"owner_name", c.owner_name},
+          {"group", c.group},
+          {"unknown_peers", c.unknown_peers},
           {"publisher",
            {{"pid", c.publisher_pid},
             {"alive", c.publisher_alive},
+            {"liveness", shm::to_string(c.publisher_state)},
             {"session", c.session},
             {"sessions", c.sessions},
             {"sequence", c.sequence},
@@ -71,16 +86,23 @@ void print_channel(const nlohmann::json& c) {
             << "chunks    " << c["chunks_used"] << " used, " << c["chunks_free"] << " free, "
             << c["chunks_loaned"] << " loaned of " << c["chunk_count"] << " x " << c["chunk_size"]
             << " bytes\n"
-            << "subscribers (" << c["subscribers"].size() << ")\n";
+            << "subscribers (" << c["subscribers"].size() << ")";
+  if (c["unknown_peers"].get<int>() > 0)
+    std::cout << "  -- " << c["unknown_peers"]
+              << " peer(s) of unknown liveness: their chunks are kept";
+  std::cout << "\n";
   std::cout << "  row      pid  alive  policy    queue  held   delivered     dropped  heartbeat\n";
   for (const auto& s : c["subscribers"])
     std::cout << "  " << std::setw(3) << s["row"].get<int>() << " " << std::setw(8)
               << s["pid"].get<int>() << "  " << std::setw(5)
-              << (s["alive"].get<bool>() ? "yes" : "no") << "  " << std::setw(8)
-              << s["policy"].get<std::string>() << " " << std::setw(3) << s["queued"].get<int>()
-              << "/" << std::setw(2) << s["queue_depth"].get<int>() << " " << std::setw(5)
-              << s["held"].get<int>() << " " << std::setw(11) << s["delivered"].get<uint64_t>()
-              << " " << std::setw(11) << s["dropped"].get<uint64_t>() << "  " << std::setw(6)
+              << (s["alive"].get<bool>()                          ? "yes"
+                  : s["liveness"].get<std::string>() == "unknown" ? "?"
+                                                                  : "no")
+              << "  " << std::setw(8) << s["policy"].get<std::string>() << " " << std::setw(3)
+              << s["queued"].get<int>() << "/" << std::setw(2) << s["queue_depth"].get<int>() << " "
+              << std::setw(5) << s["held"].get<int>() << " " << std::setw(11)
+              << s["delivered"].get<uint64_t>() << " " << std::setw(11)
+              << s["dropped"].get<uint64_t>() << "  " << std::setw(6)
               << s["heartbeat_age_ms"].get<int64_t>() << " ms\n";
   std::cout << std::flush;
 }

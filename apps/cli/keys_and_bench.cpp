@@ -90,16 +90,15 @@ void add_keygen(CLI::App& app, int& rc) {
 }
 
 void add_bench(CLI::App& app, int& rc) {
-  auto args = std::make_shared<std::vector<std::string>>();
-  auto* cmd = app.add_subcommand("bench", "run the benchmark suite (dxhub-bench-suite)");
-  cmd->add_option("args", *args, "arguments for dxhub-bench-suite (after --)");
-  cmd->allow_extras();
-  cmd->callback([args, cmd, &rc] {
-    auto all = *args;
-    for (const auto& extra : cmd->remaining())
-      all.push_back(extra);
-    rc = run_bench(all);
-  });
+  auto* cmd = app.add_subcommand(
+      "bench", "run the benchmark suite: `dxhub bench [--quick] [--out DIR] [--json]` passes "
+               "every argument to dxhub-bench-suite (`dxhub bench -- --help` lists them)");
+  // Everything after `bench` belongs to the suite, options included: the
+  // first argument this command does not know ends its own parsing.
+  // (`dxhub bench -- ARGS`, the older spelling, reaches here without the
+  // `--`: main.cpp drops it.)
+  cmd->prefix_command();
+  cmd->callback([cmd, &rc] { rc = run_bench(cmd->remaining()); });
 }
 
 } // namespace dxhub::cli

@@ -5,6 +5,8 @@
 #include "command.hpp"
 
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 int main(int argc, char** argv) {
   using namespace dxhub::cli;
@@ -15,8 +17,12 @@ int main(int argc, char** argv) {
   for (auto add : {add_run, add_registry, add_ls, add_inspect, add_send, add_tail, add_write,
                    add_read, add_relay, add_keygen, add_bench, add_record, add_verify, add_replay})
     add(app, rc);
+  // `dxhub bench -- ARGS`, the older spelling of `dxhub bench ARGS`.
+  std::vector<char*> args(argv, argv + argc);
+  if (args.size() > 2 && std::string_view{args[1]} == "bench" && std::string_view{args[2]} == "--")
+    args.erase(args.begin() + 2);
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -3,9 +3,7 @@
 // stops everything on Ctrl-C/SIGTERM or after --duration, and ends with a
 // summary (frames, drops, restarts, command latency, where the log is).
 
-#include "dxhub/actors/stock_actors.hpp"
 #include "dxhub/apps/registry_host.hpp"
-#include "dxhub/runtime/actor_types.hpp"
 #include "dxhub/runtime/deployment.hpp"
 #include "dxhub/runtime/launcher.hpp"
 #include "dxhub/schemas/clock.hpp"
@@ -21,6 +19,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <random>
 #include <signal.h>
 #include <unistd.h>
 
@@ -57,7 +57,7 @@ std::string audit_log_of(const runtime::deployment& dep, const std::string& work
 /// A line of the launcher's own in the audit log (node exits and restarts),
 /// appended with one write(2) like the logger's own lines.
 void audit_launcher_event(const std::string& log, const std::string& node,
-                          const std::string& action, const std::string& detail) {
+                          const std::string& action, const std::string& detail, bool crashed) {
   if (log.empty())
     return;
   auto now = wall_ns();
@@ -68,7 +68,7 @@ void audit_launcher_event(const std::string& log, const std::string& node,
                    {"caller", "launcher"},
                    {"target", "dxhub/launcher/" + node},
                    {"action", action},
-                   {"args", {{"detail", detail}}},
+                   {"args", {{"detail", detail}, {"crashed", crashed}}},
                    {"result", nullptr},
                    {"error", ""},
                    {"latency_ns", 0}};
@@ -79,6 +79,30 @@ void audit_launcher_event(const std::string& log, const std::string& node,
   (void)!::write(fd, line.data(), line.size());
   ::close(fd);
 }
+
+/// A token of this run alone, given to its nodes (DXHUB_RUN_TOKEN): the
+/// run's registry takes records of these nodes only.
+std::string new_run_token() {
+  std::random_device rd;
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  return buf;
+}
+
+/// Refusals of the run's registry, handed from its thread to the run's.
+struct refusal_queue {
+  std::mutex mutex;
+  std::vector<std::pair<registry_record, error>> items;
+
+  void push(const registry_record& r, const error& e) {
+    std::lock_guard lock{mutex};
+    items.emplace_back(r, e);
+  }
+  std::vector<std::pair<registry_record, error>> take() {
+    std::lock_guard lock{mutex};
+    return std::exchange(items, {});
+  }
+};
 
 /// The registry endpoint of a run: --registry, else the deployment's, else
 /// an ipc socket in the run's own directory.
@@ -113,7 +137,8 @@ void print_summary(const nlohmann::json& s, double seconds, int rc) {
     std::cout << "\n";
   }
   std::cout << "drops            " << s["drops"] << "\n"
-            << "crashes          " << s["crashes"] << "\n"
+            << "crashes          " << s["crashes"] << " (nodes " << s["node_crashes"] << ", actors "
+            << s["actor_crashes"] << ")\n"
             << "restarts         " << s["restarts"] << " (actors " << s["actor_restarts"]
             << ", nodes " << s["node_restarts"] << ")\n"
             << "commands         " << s["commands"] << " (" << s["failed_commands"] << " failed)\n"
@@ -122,19 +147,28 @@ void print_summary(const nlohmann::json& s, double seconds, int rc) {
             << "  max " << fixed(ms["max"].get<double>(), 2) << "\n"
             << "audit log        " << s["audit_log"].get<std::string>() << " (" << s["audit_lines"]
             << " lines)\n"
-            << "registry         " << s["registry"].get<std::string>() << "\n"
-            << std::flush;
+            << "registry         " << s["registry"].get<std::string>() << "\n";
+  for (const auto& r : s["refused"])
+    std::cout << "refused          node '" << r["node"].get<std::string>() << "' (pid " << r["pid"]
+              << "): " << r["error"].get<std::string>() << "\n";
+  std::cout << std::flush;
 }
 
 /// Everything `dxhub run` does while the launcher runs: status line, audit
 /// lines for node exits and restarts, the --duration limit.
 struct run_watch {
+  run_watch(run_report r, progress_line p) : status(std::move(r)), progress(p) {}
+
   run_report status;
   progress_line progress;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string log;
   double duration_s = 0;
   bool stop_sent = false;
+  /// Whether a node was started: a failure after that is the deployment's.
+  bool nodes_started = false;
+  refusal_queue refusals;
+  nlohmann::json refused = nlohmann::json::array();
 
   double elapsed() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -142,18 +176,38 @@ struct run_watch {
 };
 
 void on_report(run_watch& w, const runtime::launch_report& r) {
+  if (r.kind == "start")
+    w.nodes_started = true;
   if (r.kind == "restart")
     w.status.count_node_restart();
+  if (r.kind == "exit" && r.crashed)
+    w.status.count_node_crash(r.node);
   if (r.kind == "exit" || r.kind == "restart" || r.kind == "give_up" || r.kind == "hang"
       || r.kind == "start") {
     w.progress.done();
     std::cerr << "dxhub run: " << r.line() << std::endl;
   }
   if (r.kind != "start" && r.kind != "guard" && !r.node.empty())
-    audit_launcher_event(w.log, r.node, r.kind, r.detail);
+    audit_launcher_event(w.log, r.node, r.kind, r.detail, r.crashed);
+}
+
+/// Prints and keeps what the run's registry refused (a stray node, a second
+/// node of a live name).
+void report_refusals(run_watch& w) {
+  for (auto& [record, why] : w.refusals.take()) {
+    w.progress.done();
+    std::cerr << "dxhub run: registry refused node '" << record.node << "' (pid " << record.pid
+              << "): " << why.what() << std::endl;
+    w.refused.push_back({{"node", record.node},
+                         {"pid", record.pid},
+                         {"host", record.host},
+                         {"code", name(why.code)},
+                         {"error", why.what()}});
+  }
 }
 
 void on_tick(run_watch& w, runtime::launcher& l) {
+  report_refusals(w);
   w.status.follow();
   char head[64];
   std::snprintf(head, sizeof head, "[%6.1f s] ", w.elapsed());
@@ -165,10 +219,9 @@ void on_tick(run_watch& w, runtime::launcher& l) {
 }
 
 int run_deployment(const run_options& o) {
-  actors::register_stock_actors();
-  runtime::deployment_checks checks;
-  checks.known_actor_type = [](std::string_view t) { return runtime::has_actor_type(t); };
-  auto dep = runtime::load_deployment(o.file, checks);
+  // Each node's actor types are checked against what that node will have
+  // (its plugins or its own program) by the launcher, before it starts any.
+  auto dep = runtime::load_deployment(o.file);
   if (!dep)
     return report("run", dep.error());
   auto workdir = std::filesystem::absolute(o.workdir.empty() ? "." : o.workdir).string();
@@ -184,9 +237,16 @@ int run_deployment(const run_options& o) {
                                          std::filesystem::remove_all(dir, ignored);
                                        }};
   auto endpoint = registry_of(o, dep.value(), run_dir.value());
+  auto token = new_run_token();
+  run_watch w{run_report{audit_log_of(dep.value(), workdir)}, progress_line{o.progress}};
+  w.log = w.status.path();
+  w.duration_s = o.duration_s;
   std::unique_ptr<apps::registry_host> registry;
   if (dep.value().registry.embedded) {
-    auto started = apps::registry_host::start(endpoint, name + "-launcher");
+    actors::registry_options ropts;
+    ropts.run_token = token;
+    ropts.on_refused = [&w](const registry_record& r, const error& e) { w.refusals.push(r, e); };
+    auto started = apps::registry_host::start(endpoint, name + "-launcher", std::move(ropts));
     if (!started)
       return report("run", started.error());
     registry = std::move(started).value();
@@ -194,15 +254,8 @@ int run_deployment(const run_options& o) {
   for (auto& n : dep.value().nodes) {
     n.env.try_emplace("DXHUB_REGISTRY", endpoint);
     n.env.try_emplace("DXHUB_RUNTIME_DIR", run_dir.value());
+    n.env["DXHUB_RUN_TOKEN"] = token; // not the deployment's to choose
   }
-  run_watch w{run_report{audit_log_of(dep.value(), workdir)},
-              progress_line{o.progress},
-              std::chrono::steady_clock::now(),
-              {},
-              0,
-              false};
-  w.log = w.status.path();
-  w.duration_s = o.duration_s;
   std::cerr << "dxhub run: deployment '" << name << "' (" << dep.value().nodes.size() << " nodes)"
             << (o.duration_s > 0 ? ", for " + fixed(o.duration_s, 1) + " s" : "") << "; audit log "
             << (w.log.empty() ? "none" : w.log) << "\n"
@@ -212,6 +265,7 @@ int run_deployment(const run_options& o) {
             << " DXHUB_SHM_PREFIX=" << dep.value().shm_prefix() << std::endl;
   runtime::launcher_options lopts;
   lopts.node_program = o.node_program;
+  lopts.check_actor_types = true;
   lopts.workdir = workdir;
   lopts.run_dir = run_dir.value(); // removed by the launcher's guard after a kill -9
   lopts.tick = std::chrono::milliseconds{100};
@@ -231,14 +285,19 @@ int run_deployment(const run_options& o) {
   w.progress.done();
   if (!ran) {
     stop_reason = ran.error().what();
-    rc = ran.error().code == errc::restart_limit ? exit_failure : exit_code_of(ran.error());
+    // Once nodes ran, any failure is the deployment's (a crash loop, a node
+    // with a configuration error); before, it is the file's or the setup's.
+    rc = ran.error().code == errc::restart_limit || w.nodes_started ? exit_failure
+                                                                    : exit_code_of(ran.error());
     std::cerr << "dxhub run: " << stop_reason << std::endl;
   } else if (!w.stop_sent && o.duration_s > 0) {
     stop_reason = "every node ended";
   }
   w.status.follow();
   registry.reset();
+  report_refusals(w);
   auto summary = w.status.summary();
+  summary["refused"] = w.refused;
   summary["deployment"] = name;
   summary["registry"] = endpoint;
   summary["stop"] = stop_reason;

@@ -81,25 +81,35 @@ void run_report::take(const nlohmann::json& r) {
   }
   if (!args.is_object())
     return;
-  if (action == "stats" && args.contains("session") && args.contains("fps")) {
-    auto& sessions = cameras_[service_of(target)];
-    auto session = args.value("session", uint64_t{0});
-    if (sessions.empty() || sessions.back().session != session)
-      sessions.push_back({session, 0});
-    sessions.back().frames = std::max(sessions.back().frames, args.value("frames", uint64_t{0}));
-    fps_ = args.value("fps", 0.0);
-    failed_publishes_ = args.value("failed_publishes", failed_publishes_);
+  bool supervisor = target.rfind("dxhub/supervisor/", 0) == 0;
+  // A camera's events carry its session: its state ("ready" first, "crash"
+  // last) and its stats.
+  if ((action == "stats" || action == "state" || action == "crash") && args.contains("session")
+      && args["session"].is_number_unsigned()) {
+    auto& s = session_of(service_of(target), args["session"].get<uint64_t>());
+    s.frames = std::max(s.frames, args.value("frames", uint64_t{0}));
+    if (action == "stats") {
+      fps_ = args.value("fps", 0.0);
+      failed_publishes_ = args.value("failed_publishes", failed_publishes_);
+    }
   } else if (action == "stats" && args.contains("dropped")) {
     dropped_[service_of(target)] = args.value("dropped", uint64_t{0});
     bad_frames_[service_of(target)] = args.value("bad_frames", uint64_t{0});
-  } else if (action == "crash") {
-    ++crashes_;
-    auto& sessions = cameras_[service_of(target)];
-    if (!sessions.empty())
-      sessions.back().frames = std::max(sessions.back().frames, args.value("frames", uint64_t{0}));
-  } else if (action == "restart" && target.rfind("dxhub/supervisor/", 0) == 0) {
+  } else if (action == "exit" && supervisor && args.value("reason", "normal") != "normal") {
+    // A crash inside a living node; a crash that takes its node down is
+    // counted by the launcher (count_node_crash).
+    ++actor_crashes_;
+  } else if (action == "restart" && supervisor) {
     ++actor_restarts_;
   }
+}
+
+run_report::session_frames& run_report::session_of(const std::string& service, uint64_t session) {
+  auto& sessions = cameras_[service];
+  for (auto& s : sessions)
+    if (s.session == session)
+      return s;
+  return sessions.emplace_back(session_frames{session, 0});
 }
 
 std::string run_report::status() const {
@@ -113,10 +123,12 @@ std::string run_report::status() const {
 
 nlohmann::json run_report::summary() const {
   uint64_t frames = 0;
+  uint64_t session_count = 0;
   nlohmann::json cameras = nlohmann::json::object();
   for (const auto& [name, sessions] : cameras_) {
     nlohmann::json per = nlohmann::json::array();
     for (const auto& s : sessions) {
+      ++session_count;
       frames += s.frames;
       per.push_back({{"session", s.session}, {"frames", s.frames}});
     }
@@ -128,11 +140,18 @@ nlohmann::json run_report::summary() const {
   uint64_t bad = 0;
   for (const auto& [name, b] : bad_frames_)
     bad += b;
+  uint64_t node_crashes = 0;
+  for (const auto& [name, n] : node_crashes_)
+    node_crashes += n;
   return {{"frames", frames},
           {"cameras", cameras},
+          {"sessions", session_count},
           {"drops", drops},
           {"bad_frames", bad},
-          {"crashes", crashes_},
+          {"crashes", node_crashes + actor_crashes_},
+          {"node_crashes", node_crashes},
+          {"node_crashes_by_node", node_crashes_},
+          {"actor_crashes", actor_crashes_},
           {"restarts", actor_restarts_ + node_restarts_},
           {"actor_restarts", actor_restarts_},
           {"node_restarts", node_restarts_},

@@ -26,6 +26,11 @@ public:
   /// Counts a node restart done by the launcher.
   void count_node_restart() { ++node_restarts_; }
 
+  /// Counts a node that ended abnormally without being asked to (a kill -9,
+  /// an abort, a missed heartbeat): the launcher sees every one, also those
+  /// that leave no line in the audit log.
+  void count_node_crash(const std::string& node) { ++node_crashes_[node]; }
+
   /// "frames 369 (30.0/s)  drops 0  restarts 1  commands 24 (p50 0.2 ms, p99 0.9 ms)".
   std::string status() const;
 
@@ -49,13 +54,21 @@ private:
   std::string partial_;
   uint64_t lines_ = 0;
   uint64_t bad_lines_ = 0;
-  // Camera frames per publisher session, in order: before and after a restart.
+  /// The session `session` of camera `service`, added when first seen.
+  session_frames& session_of(const std::string& service, uint64_t session);
+
+  // Camera frames per publisher session, in order: before and after a
+  // restart. A session is known from the camera's first event of it (its
+  // "ready" state), even when it was killed before any stats event.
   std::map<std::string, std::vector<session_frames>> cameras_;
   double fps_ = 0;
   uint64_t failed_publishes_ = 0;
   std::map<std::string, uint64_t> dropped_;
   std::map<std::string, uint64_t> bad_frames_;
-  uint64_t crashes_ = 0;
+  std::map<std::string, uint64_t> node_crashes_;
+  /// Actors that failed inside a running node (their supervisor's "exit"
+  /// events with a reason other than "normal").
+  uint64_t actor_crashes_ = 0;
   uint64_t actor_restarts_ = 0;
   uint64_t node_restarts_ = 0;
   uint64_t commands_ = 0;

@@ -80,7 +80,11 @@ int run_send(const send_options& o) {
       .receive(
           [&](const reply& r) {
             if (!r.ok()) {
-              rc = report("send", error{r.code, r.error_context});
+              // A refused argument is easier to see next to what --arg made of it.
+              auto context = r.error_context;
+              if (r.code == errc::invalid_argument)
+                context += " (arguments sent: " + args.value().dump() + ")";
+              rc = report("send", error{r.code, context});
               if (o.json)
                 print_json(nlohmann::json(r));
               return;

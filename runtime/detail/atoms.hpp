@@ -21,6 +21,7 @@ using retry_atom = caf::atom_constant<caf::atom("dx_retry")>;
 using remote_atom = caf::atom_constant<caf::atom("dx_remote")>;
 using stop_atom = caf::atom_constant<caf::atom("dx_stop")>;
 using flush_atom = caf::atom_constant<caf::atom("dx_flush")>;
+using refused_atom = caf::atom_constant<caf::atom("dx_refused")>;
 using registered_atom = caf::atom_constant<caf::atom("dx_regd")>;
 
 } // namespace dxhub::runtime::detail

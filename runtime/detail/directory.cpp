@@ -56,13 +56,16 @@ constexpr auto early_retry_delay = 100ms;
 void register_record(directory_actor* self, node* owner, const registry_record& rec,
                      int attempt = 0) {
   auto* net = owner->network();
-  if (net == nullptr || !net->has_registry())
+  if (net == nullptr || !net->has_registry() || self->state.outsider)
     return;
   auto retry = [me = caf::actor_cast<caf::actor>(self), key = key_of(rec),
                 attempt](expected<reply> r) {
     auto code = r ? r.value().code : r.error().code;
     if (code == errc::unknown_service && attempt < early_retries)
       caf::delayed_anon_send(me, early_retry_delay, retry_atom::value, key, attempt + 1);
+    else if (r && (code == errc::unauthenticated || code == errc::already_exists))
+      caf::anon_send(me, refused_atom::value, key, static_cast<uint8_t>(code),
+                     r.value().error_context);
   };
   net->call_registry("register", encode_json(rec), 2000ms, std::move(retry));
 }
@@ -77,11 +80,16 @@ void renew_all(directory_actor* self, node* owner) {
 void add(directory_actor* self, node* owner, registry_record rec) {
   if (auto* net = owner->network()) {
     rec.endpoints = {net->endpoint(), net->frames_endpoint()};
-    if (auto key = net->public_key(); !key.empty()) { // peers need it to reach us with CURVE
+    auto key = net->public_key();
+    const auto& token = owner->options().run_token;
+    if (!key.empty() || !token.empty()) {
       auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
       if (!props.is_object())
         props = nlohmann::json::object();
-      props["curve_public"] = key;
+      if (!key.empty()) // peers need it to reach us with CURVE
+        props["curve_public"] = key;
+      if (!token.empty()) // the registry of our run checks it (and keeps it to itself)
+        props[std::string{run_token_property}] = token;
       rec.properties.text = props.dump();
     }
   }
@@ -158,12 +166,26 @@ registry_record node_record(node* owner) {
   return rec;
 }
 
+/// The registry refused the record `key`: the node is told once per kind of
+/// refusal; an outsider (another run's registry) stops offering records.
+void refused(directory_actor* self, node* owner, const std::string& key, errc code,
+             const std::string& context) {
+  auto& st = self->state;
+  if (code == errc::unauthenticated)
+    st.outsider = true;
+  if (!st.refusals_told.insert(code).second)
+    return;
+  if (owner->options().on_refused)
+    owner->options().on_refused(error{code, "the registry refused " + key + ": " + context});
+}
+
 } // namespace
 
 caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner) {
   ignore_unexpected(self);
   if (owner->network() != nullptr) {
-    add(self, owner, node_record(owner));
+    if (owner->options().announce)
+      add(self, owner, node_record(owner));
     self->send(self, tick_atom::value);
   }
   return {
@@ -180,6 +202,9 @@ caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner)
         remove(self, owner, entry_kind::service, name);
       },
       [=](tick_atom) { renew_all(self, owner); },
+      [=](refused_atom, const std::string& key, uint8_t code, const std::string& context) {
+        refused(self, owner, key, static_cast<errc>(code), context);
+      },
       [=](retry_atom, const std::string& key, int attempt) {
         if (auto it = self->state.registered.find(key); it != self->state.registered.end())
           register_record(self, owner, it->second, attempt);

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "dxhub/schemas/error.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 
 namespace dxhub::runtime {
@@ -18,6 +20,11 @@ struct directory_state {
   /// What this node has registered, renewed with the registry every third
   /// of a lease (which also restores it after a registry restart).
   std::map<std::string, registry_record> registered;
+  /// The registry refused this node as not part of its run: nothing is
+  /// offered to it any more.
+  bool outsider = false;
+  /// The kinds of refusal already handed to `node_options::on_refused`.
+  std::set<errc> refusals_told;
   static inline const char* name = "dxhub.directory";
 };
 

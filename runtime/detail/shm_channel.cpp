@@ -208,8 +208,10 @@ void shm_reader::run() {
       st.tell(channel_status::state::refused, 0, errc::schema_mismatch, why.error().context);
       return false;
     }
-    shm::subscriber_options opts{shm_policy(st.options.policy), st.options.queue_depth,
-                                 st.options.busy_poll};
+    shm::subscriber_options opts;
+    opts.mode = shm_policy(st.options.policy);
+    opts.queue_depth = st.options.queue_depth;
+    opts.busy_poll = st.options.busy_poll;
     auto sub = shm::subscriber::attach(*st.channel, info.value().schema, opts);
     if (!sub) {
       auto code = sub.error().code;
@@ -262,6 +264,10 @@ void shm_reader::run() {
     } else if (f.error().code == errc::publisher_gone) {
       st.announced_session = 0;
       st.tell(channel_status::state::publisher_gone, 0, errc::publisher_gone, f.error().context);
+    } else if (f.error().code == errc::peer_down) {
+      // Our row was found dead and taken (shm liveness, issue 18): attach anew.
+      std::lock_guard lock{st.mutex};
+      st.sub.reset();
     } else if (f.error().code != errc::timeout && f.error().code != errc::would_block) {
       pause(100ms);
     }

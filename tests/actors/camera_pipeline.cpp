@@ -181,4 +181,35 @@ CAF_TEST(the_adc_reports_stats_and_crashes_on_command_like_every_instrument) {
   CAF_CHECK(crash["why"].get<std::string>().find("crash command") != std::string::npos);
 }
 
+CAF_TEST(a_centroid_fed_waveforms_says_once_which_schemas_disagree) {
+  register_stock_actors();
+  auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
+  CAF_REQUIRE(runtime::subscribe_events(me, "centroid2"));
+  runtime::actor_args a;
+  a.name = "adc2";
+  a.publishes = {"test/adc2/raw"};
+  a.params = {{"channels", 1}, {"sample_rate_hz", 1000.0}, {"block", 10}};
+  auto adc = runtime::spawn_actor(sys, "simulated_adc", a);
+  CAF_REQUIRE(adc);
+  spawned.push_back(adc.value());
+  runtime::actor_args c;
+  c.name = "centroid2";
+  c.subscribes = {"test/adc2/raw"};
+  auto centroid = runtime::spawn_actor(sys, "centroid", c);
+  CAF_REQUIRE(centroid);
+  spawned.push_back(centroid.value());
+  nlohmann::json mismatch;
+  receive_events_until([&](const event& e) {
+    if (e.kind == "schema_mismatch")
+      mismatch = nlohmann::json::parse(e.data.text);
+    return e.kind == "schema_mismatch";
+  });
+  CAF_CHECK_EQUAL(mismatch["channel"].get<std::string>(), "test/adc2/raw");
+  CAF_CHECK(mismatch["publisher_schema"].get<std::string>().find("adc") != std::string::npos);
+  CAF_CHECK(mismatch["subscriber_wants"].get<std::string>().find("image") != std::string::npos);
+  auto st = state_of("centroid2");
+  CAF_CHECK(st["bad_frames"].get<uint64_t>() > 0u);
+  CAF_CHECK_EQUAL(st["frames"].get<uint64_t>(), 0u);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -76,6 +76,50 @@ caf::behavior camera(caf::event_based_actor* self, std::string name) {
   };
 }
 
+/// Where a stage is told to go; its speed may be left out.
+struct target {
+  static constexpr const char* schema_name = "test.target";
+  static constexpr uint32_t schema_version = 1;
+  double pos_mm = 0;
+  double speed_mm_s = 5;
+  template <class Self, class F>
+  static decltype(auto) describe(Self& x, F&& f) {
+    return f(named("pos_mm", x.pos_mm), defaulted("speed_mm_s", x.speed_mm_s));
+  }
+};
+
+using arrive_atom = caf::atom_constant<caf::atom("arrive")>;
+
+struct stage_state {
+  double position = 0;
+  deferred_reply arrival;
+};
+
+/// A motor stage: `move_to` answers when the stage arrives (a delayed
+/// message stands for the motion); `jam` never arrives.
+caf::behavior stage(caf::stateful_actor<stage_state>* self, std::string name) {
+  command_table cmds;
+  cmds.on_deferred<target>("move_to", [=](const target& t, deferred_reply done) {
+    if (t.pos_mm < 0) {
+      done.fail({errc::invalid_argument, "position below the limit switch"});
+      return;
+    }
+    self->state.arrival = std::move(done);
+    self->delayed_send(self, std::chrono::milliseconds{150}, arrive_atom::value, t.pos_mm);
+  });
+  cmds.on_deferred("jam", [=](deferred_reply done) { self->state.arrival = std::move(done); });
+  cmds.on("get_position", [=] { return target{self->state.position, 0}; });
+  if (auto served = serve(self, name, cmds); !served)
+    self->quit(make_error(served.error().code, served.error().context));
+  return {
+      cmds.handler(),
+      [=](arrive_atom, double pos) {
+        self->state.position = pos;
+        self->state.arrival.deliver(target{pos, 0});
+      },
+  };
+}
+
 /// Looks `name` up from the scoped actor until it appears (a service
 /// registers when its actor starts, which is asynchronous to `spawn`).
 service find(caf::scoped_actor& self, const std::string& name) {
@@ -142,7 +186,7 @@ CAF_TEST(errors_of_the_service_come_back_as_values) {
   expect_error(call(self.ptr(), svc, "set_exposure", gain{3}), errc::schema_mismatch,
                {"test.gain", "test.exposure"});
   expect_error(call_json(self.ptr(), svc, "set_exposure", json_text{R"({"ms": "fast"})"}),
-               errc::bad_encoding, {});
+               errc::invalid_argument, {"argument 'ms' must be a number", "fast"});
   self->send_exit(cam, caf::exit_reason::user_shutdown);
 }
 
@@ -212,6 +256,81 @@ CAF_TEST(audit_records_show_small_packed_values_and_summarize_bulk_ones) {
   CAF_CHECK_EQUAL(doc["result"]["packed"].get<std::string>(), to_string(schema_of<lookup_table>()));
   CAF_CHECK_EQUAL(doc["result"]["bytes"].get<std::size_t>(), entry.result.bytes.size());
   CAF_CHECK(entry.result.bytes.size() > runtime::detail::audit_trail::value_limit);
+}
+
+CAF_TEST(a_deferred_command_answers_when_its_work_is_done) {
+  auto st = spawn(stage, "test/stage0");
+  auto svc = find(self, "test/stage0");
+  auto sent = std::chrono::steady_clock::now();
+  call(self.ptr(), svc, "move_to", target{12.5, 5})
+      .receive(
+          [&](const reply& r) {
+            CAF_REQUIRE(r.ok());
+            CAF_CHECK_EQUAL(result_of<target>(r).value().pos_mm, 12.5);
+            // Answered on arrival, not when the motion started.
+            CAF_CHECK(std::chrono::steady_clock::now() - sent >= std::chrono::milliseconds{150});
+          },
+          [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  call(self.ptr(), svc, "get_position")
+      .receive([&](const reply& r) { CAF_CHECK_EQUAL(result_of<target>(r).value().pos_mm, 12.5); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  // JSON callers (the shell, Python) get the deferred answer as JSON.
+  call_json(self.ptr(), svc, "move_to", json_text{R"({"pos_mm": 3})"})
+      .receive(
+          [&](const reply& r) {
+            CAF_CHECK_EQUAL(r.result.text, R"({"pos_mm":3.0,"speed_mm_s":0.0})");
+          },
+          [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->send_exit(st, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a_deferred_command_refuses_bad_arguments_at_once_and_fails_with_its_error) {
+  auto st = spawn(stage, "test/stage1");
+  auto svc = find(self, "test/stage1");
+  for (auto args : {R"({"pos": 5})", R"({})"}) {
+    call_json(self.ptr(), svc, "move_to", json_text{args})
+        .receive(
+            [&](const reply& r) {
+              CAF_CHECK(r.code == errc::invalid_argument);
+              CAF_MESSAGE(r.error_context);
+              CAF_CHECK(r.error_context.find("pos_mm") != std::string::npos);
+            },
+            [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  }
+  call(self.ptr(), svc, "move_to", target{-1, 5})
+      .receive(
+          [&](const reply& r) {
+            CAF_CHECK(r.code == errc::invalid_argument);
+            CAF_CHECK(r.error_context.find("limit switch") != std::string::npos);
+          },
+          [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  // Nothing moved.
+  call(self.ptr(), svc, "get_position")
+      .receive([&](const reply& r) { CAF_CHECK_EQUAL(result_of<target>(r).value().pos_mm, 0.0); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->send_exit(st, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a_deferred_command_that_never_answers_times_out_for_its_caller) {
+  auto st = spawn(stage, "test/stage2");
+  auto svc = find(self, "test/stage2");
+  auto timed_out = [&](const error& err) {
+    CAF_MESSAGE(err.what());
+    CAF_CHECK(err.code == errc::timeout);
+    CAF_CHECK(err.context.find("'jam'") != std::string::npos);
+  };
+  call(self.ptr(), svc, "jam", std::chrono::milliseconds{200})
+      .receive(
+          [&](const reply& r) {
+            CAF_CHECK(!r.ok());
+            timed_out(error{r.code, r.error_context});
+          },
+          [&](caf::error& e) { timed_out(from_caf_error(e)); });
+  // The stage keeps serving.
+  call(self.ptr(), svc, "get_position")
+      .receive([&](const reply& r) { CAF_CHECK(r.ok()); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+  self->send_exit(st, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -25,7 +25,9 @@ struct channel_options {
   uint32_t max_subscribers = 64;
   /// How long `publish` waits for a full `reliable` queue before it reports the reader.
   std::chrono::milliseconds reliable_timeout{1000};
-  /// Permission bits of the segment (owner only by default).
+  /// Permission bits of the segment (owner only by default). An existing
+  /// segment is adopted only if it belongs to our effective uid (and `group`,
+  /// if given) and grants no bit outside these.
   mode_t mode = 0600;
   /// Group owning the segment, if not the creator's; give `mode` group bits too.
   std::optional<gid_t> group;
@@ -40,6 +42,11 @@ struct subscriber_options {
   uint32_t queue_depth = 8;
   /// `take` spins instead of sleeping on a futex: lowest latency, one busy core.
   bool busy_poll = false;
+  /// The user the segment file must belong to (our effective uid if unset):
+  /// a segment made by anyone else is refused (`permission_denied` naming its owner).
+  std::optional<uid_t> owner;
+  /// Permission bits the segment may grant at most; a wider one is refused.
+  mode_t max_mode = 0660;
 };
 
 /// "latest" or "reliable".

@@ -3,6 +3,7 @@
 #include "dxhub/schemas/name.hpp"
 #include "dxhub/transports/shm/detail/pool_scan.hpp"
 #include "dxhub/transports/shm/detail/segment.hpp"
+#include "dxhub/transports/shm/detail/slot_lock.hpp"
 #include "dxhub/transports/shm/process_identity.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 
@@ -10,13 +11,17 @@ namespace dxhub::shm {
 
 namespace {
 
-subscriber_info describe_row(const detail::segment& seg, uint32_t i) {
+subscriber_info describe_row(const detail::segment& seg, const detail::slot_lock& lock,
+                             uint32_t i) {
   auto& row = seg.row(i);
   auto who = process_identity::unpack(row.owner.load(std::memory_order_acquire));
   subscriber_info info;
   info.row = i;
   info.pid = who.pid;
-  info.alive = is_alive(who);
+  info.state = lock.probe(detail::row_slot(i));
+  info.alive = info.state == liveness::alive;
+  info.detached = row.state.load(std::memory_order_acquire)
+                  == static_cast<uint32_t>(detail::row_state::detached);
   info.mode = row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::reliable)
                   ? policy::reliable
                   : policy::latest;
@@ -34,21 +39,32 @@ subscriber_info describe_row(const detail::segment& seg, uint32_t i) {
 expected<channel_info> inspect(std::string_view channel) {
   DXHUB_TRYV(validate_name(channel, "channel"));
   // Read-only mapping: inspection can neither claim a row nor move an index.
-  DXHUB_TRY(seg, detail::segment::open(segment_name(channel), false));
-  auto& h = seg->header();
+  auto name = segment_name(channel);
+  DXHUB_TRY(seg, detail::segment::open(name, false));
+  // Without a description of our own (no descriptor left?) every peer is `unknown`.
+  auto lock = detail::slot_lock::open(name, seg->device(), seg->inode(), false);
+  detail::slot_lock none;
+  const auto& probe = lock ? lock.value() : none;
   auto& pub = seg->publisher();
   channel_info info;
   info.channel = std::string{channel};
   info.segment = seg->name();
   info.schema = seg->schema_identity();
-  info.chunk_size = h.chunk_capacity;
-  info.chunk_count = h.chunk_count;
-  info.max_subscribers = h.max_subscribers;
-  info.max_queue_depth = h.ring_capacity;
+  info.chunk_size = seg->chunk_capacity();
+  info.chunk_count = seg->chunk_count();
+  info.max_subscribers = seg->max_subscribers();
+  info.max_queue_depth = seg->ring_capacity();
   info.mode = seg->mode();
+  info.owner = seg->owner();
+  info.group = seg->group();
+  info.owner_name = detail::describe_user(seg->owner());
   auto owner = process_identity::unpack(pub.owner.load(std::memory_order_acquire));
   info.publisher_pid = owner.pid;
-  info.publisher_alive = is_alive(owner);
+  // A closed publisher cleared its owner word; its lock may live on in a
+  // process it forked.
+  info.publisher_state = owner.pid == 0 ? liveness::dead : probe.probe(detail::publisher_slot);
+  info.publisher_alive = info.publisher_state == liveness::alive;
+  info.unknown_peers += info.publisher_state == liveness::unknown;
   info.session = pub.session.load(std::memory_order_relaxed);
   info.sequence = pub.sequence.load(std::memory_order_relaxed);
   info.sessions = pub.sessions.load(std::memory_order_relaxed);
@@ -57,13 +73,20 @@ expected<channel_info> inspect(std::string_view channel) {
   std::vector<uint64_t> in_use(seg->held_words(), 0);
   for (uint32_t i = 0; i < seg->max_subscribers(); ++i) {
     auto& row = seg->row(i);
+    auto state = row.state.load(std::memory_order_acquire);
     if (row.owner.load(std::memory_order_acquire) == 0
-        || row.state.load(std::memory_order_acquire)
-               != static_cast<uint32_t>(detail::row_state::ready))
+        || (state != static_cast<uint32_t>(detail::row_state::ready)
+            && state != static_cast<uint32_t>(detail::row_state::detached)))
       continue;
-    auto sub = describe_row(*seg, i);
-    if (sub.alive)
-      detail::mark_row(*seg, i, in_use);
+    auto sub = describe_row(*seg, probe, i);
+    info.unknown_peers += sub.state == liveness::unknown;
+    // What the publisher keeps: everything of the alive and the unknown.
+    if (sub.state != liveness::dead) {
+      if (sub.detached)
+        detail::mark_held(*seg, i, in_use);
+      else
+        detail::mark_row(*seg, i, in_use);
+    }
     info.subscribers.push_back(sub);
   }
   auto used = detail::count_bits(in_use, info.chunk_count) + info.chunks_loaned;

@@ -3,6 +3,7 @@
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/schema_id.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
+#include "dxhub/transports/shm/liveness.hpp"
 
 #include <sys/types.h>
 
@@ -17,7 +18,12 @@ namespace dxhub::shm {
 struct subscriber_info {
   uint32_t row = 0;
   pid_t pid = 0;
+  /// `state == liveness::alive`.
   bool alive = false;
+  /// Proven by the row's slot lock; `unknown` rows keep their chunks.
+  liveness state = liveness::unknown;
+  /// The subscriber is gone but frames it handed out still pin chunks.
+  bool detached = false;
   policy mode = policy::latest;
   uint32_t queue_depth = 0;
   uint64_t queued = 0;
@@ -38,8 +44,16 @@ struct channel_info {
   uint32_t max_subscribers = 0;
   uint32_t max_queue_depth = 0;
   mode_t mode = 0;
+  /// Owner and group of the segment file.
+  uid_t owner = 0;
+  gid_t group = 0;
+  /// "uid 1000 (alice)".
+  std::string owner_name;
   pid_t publisher_pid = 0;
   bool publisher_alive = false;
+  liveness publisher_state = liveness::unknown;
+  /// Participants (publisher or rows) whose liveness cannot be told.
+  uint32_t unknown_peers = 0;
   uint64_t session = 0;
   uint64_t sequence = 0;
   uint64_t sessions = 0;

@@ -6,6 +6,8 @@
 #include "dxhub/transports/shm/segment_name.hpp"
 
 #include <cstring>
+#include <thread>
+#include <unistd.h>
 #include <utility>
 
 namespace dxhub::shm {
@@ -60,11 +62,47 @@ std::string differences(const segment& seg, const layout& want, const frame_sche
   return diff;
 }
 
-bool has_live_subscriber(const segment& seg) {
-  for (uint32_t i = 0; i < seg.max_subscribers(); ++i)
-    if (is_alive_packed(seg.row(i).owner.load(std::memory_order_acquire)))
+// A reader that is alive or of unknown liveness counts as live.
+bool has_live_subscriber(const segment& seg, const detail::slot_lock& lock) {
+  for (uint32_t i = 0; i < seg.max_subscribers(); ++i) {
+    auto& row = seg.row(i);
+    if (row.owner.load(std::memory_order_acquire) == 0
+        && row.state.load(std::memory_order_acquire)
+               == static_cast<uint32_t>(detail::row_state::free))
+      continue;
+    if (lock.probe(detail::row_slot(i)) != liveness::dead)
       return true;
+  }
   return false;
+}
+
+// Takes the publisher's slot: proof for everyone that we run. Readers that
+// reclaim rows hold it shared for a moment: wait for them briefly.
+expected<void> take_publisher_slot(detail::slot_lock& lock, const segment& seg,
+                                   std::string_view channel) {
+  auto deadline = detail::monotonic_ns() + 1'000'000'000;
+  for (;;) {
+    switch (lock.lock(detail::publisher_slot)) {
+      case detail::lock_result::acquired:
+        return ok();
+      case detail::lock_result::held:
+        return error{errc::already_exists,
+                     "channel '" + std::string{channel} + "' has a live publisher (pid "
+                         + std::to_string(process_identity::unpack(
+                                              seg.publisher().owner.load(std::memory_order_acquire))
+                                              .pid)
+                         + ")"};
+      case detail::lock_result::read_held:
+        if (detail::monotonic_ns() >= deadline)
+          return error{errc::already_exists, "channel '" + std::string{channel}
+                                                 + "': readers kept reclaiming rows for 1 s"};
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      default:
+        return last_system_error("locking the publisher slot of channel '" + std::string{channel}
+                                 + "'");
+    }
+  }
 }
 
 } // namespace
@@ -78,6 +116,12 @@ expected<publisher> publisher::open(std::string_view channel, const frame_schema
                               options.max_queue_depth);
   auto self = process_identity::current();
   auto timeout = std::chrono::duration_cast<std::chrono::nanoseconds>(options.reliable_timeout);
+  // An existing segment must be ours and no more open than configured: one
+  // pre-created by another user would let that user read our frames.
+  detail::access_rule rule;
+  rule.owner = ::geteuid();
+  rule.max_mode = options.mode;
+  rule.group = options.group;
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto created = segment::create(name, schema, want, options);
     std::shared_ptr<segment> seg;
@@ -87,7 +131,7 @@ expected<publisher> publisher::open(std::string_view channel, const frame_schema
       return created.error();
     } else {
       open_problem problem = open_problem::none;
-      auto opened = segment::open(name, true, &problem);
+      auto opened = segment::open(name, true, &problem, &rule);
       if (!opened) {
         if (problem == open_problem::missing)
           continue; // unlinked between our create and open: try again
@@ -98,14 +142,17 @@ expected<publisher> publisher::open(std::string_view channel, const frame_schema
         return opened.error();
       }
       seg = opened.value();
-      auto& pub = seg->publisher();
-      auto owner = pub.owner.load(std::memory_order_acquire);
-      if (is_alive_packed(owner))
-        return error{errc::already_exists,
-                     "channel '" + std::string{channel} + "' has a live publisher (pid "
-                         + std::to_string(process_identity::unpack(owner).pid) + ")"};
+    }
+    auto lock = detail::slot_lock::open(name, seg->device(), seg->inode(), true);
+    if (!lock) {
+      if (lock.error().code == errc::segment_not_found)
+        continue; // recycled by someone else meanwhile
+      return lock.error();
+    }
+    DXHUB_TRYV(take_publisher_slot(lock.value(), *seg, channel));
+    if (!created) {
       if (auto diff = differences(*seg, want, schema); !diff.empty()) {
-        if (has_live_subscriber(*seg)) {
+        if (has_live_subscriber(*seg, lock.value())) {
           auto code =
               seg->schema_identity() != schema.id() ? errc::schema_mismatch : errc::layout_mismatch;
           return error{code, "channel '" + std::string{channel}
@@ -115,16 +162,10 @@ expected<publisher> publisher::open(std::string_view channel, const frame_schema
         DXHUB_TRYV(detail::unlink_segment(name));
         continue;
       }
-      if (!pub.owner.compare_exchange_strong(owner, self.pack(), std::memory_order_acq_rel))
-        continue; // another publisher re-attached first: look again
     }
-    if (created) {
-      uint64_t none = 0;
-      if (!seg->publisher().owner.compare_exchange_strong(none, self.pack()))
-        continue;
-    }
-    auto core =
-        std::make_shared<detail::publisher_core>(seg, schema, std::string{channel}, self, timeout);
+    seg->publisher().owner.store(self.pack(), std::memory_order_release);
+    auto core = std::make_shared<detail::publisher_core>(seg, std::move(lock).value(), schema,
+                                                         std::string{channel}, self, timeout);
     core->start_session();
     return publisher{std::move(core)};
   }

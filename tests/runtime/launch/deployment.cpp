@@ -39,7 +39,7 @@ bool known_type(std::string_view type) {
   return type == "simulated_camera" || type == "centroid" || type == "audit_logger";
 }
 
-const deployment_checks checks{known_type};
+const deployment_checks checks{known_type, {}};
 
 // The error context of parsing `text`, which must fail with config_error.
 std::string error_of(const std::string& text) {

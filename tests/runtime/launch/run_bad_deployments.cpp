@@ -32,7 +32,7 @@ struct broken {
 std::vector<broken> cases(const std::string& name) {
   return {
       {"unknown actor type", "type = \"centroid\"", "type = \"centriod\"",
-       "nodes[1].actors[1].type", "unknown actor type 'centriod'"},
+       "nodes[1].actors[1].type", "node 'analysis' has no actor type 'centriod'"},
       {"duplicate node name", "name = \"control\"", "name = \"camera\"", "nodes[2].name",
        "duplicate node name 'camera'"},
       {"duplicate actor name", "name = \"ctl0\"", "name = \"cam0\"", "nodes[2].actors[0].name",

@@ -49,7 +49,9 @@ CAF_TEST(injected identities decide liveness by pid and start time) {
   CAF_CHECK(!is_alive(process_identity{0, 0}));
 }
 
-CAF_TEST(a publisher whose pid was recycled is taken for dead) {
+CAF_TEST(a live publisher is never taken for dead whatever proc says) {
+  // Issue 18: /proc is no proof. A publisher whose pid looks recycled (or
+  // cannot be read) still holds its lock on the segment: it stays the owner.
   tests::scoped_prefix prefix;
   auto schema = tests::test_schema(64);
   channel_options o;
@@ -59,13 +61,16 @@ CAF_TEST(a publisher whose pid was recycled is taken for dead) {
   CAF_REQUIRE(first.has_value());
   CAF_CHECK(publisher::open("pid/recycled", schema, o).error() == errc::already_exists);
   auto self = process_identity::current();
+  auto first_session = first.value().session_id();
   {
-    // Our pid now reports another start time: the recorded publisher is dead.
+    // Our pid now reports another start time: /proc would call the publisher dead.
     injected_source source{[self](pid_t pid) -> std::optional<uint64_t> {
       return pid == self.pid ? std::optional<uint64_t>{self.start_time + 7} : std::nullopt;
     }};
-    auto second = publisher::open("pid/recycled", schema, o);
-    CAF_REQUIRE(second.has_value());
-    CAF_CHECK(second.value().session_id() != first.value().session_id());
+    CAF_CHECK(publisher::open("pid/recycled", schema, o).error() == errc::already_exists);
   }
+  { auto gone = std::move(first).value(); } // the publisher goes: its lock with it
+  auto second = publisher::open("pid/recycled", schema, o);
+  CAF_REQUIRE(second.has_value());
+  CAF_CHECK(second.value().session_id() != first_session);
 }

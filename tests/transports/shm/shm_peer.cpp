@@ -5,7 +5,9 @@
 //     prints "ready", then takes frames, checking each one's pattern and
 //     order; prints "gone <monotonic_ns>" on publisher_gone; ends after frame
 //     `last` of its `sessions`-th session, or after idle_ms without a frame, with
-//     "result delivered=.. dropped=.. torn=.. disorder=.. gaps=.. sessions=.. held_ok=.."
+//     "result delivered=.. dropped=.. torn=.. disorder=.. gaps=.. sessions=.. held_ok=..
+//     gone=.. errors=.."; any other error is counted (its first text printed as
+//     "error_seen ..."), and the reader ends once errors went on for idle_ms.
 //
 //   role=pub channel=C size=1024 chunks=32 frames=0 run_ms=0 interval_us=0
 //            min_subs=0 hang_after=-1 drain_ms=0
@@ -14,11 +16,16 @@
 //     drain_ms, waits for the pool to be all free and every reader gone; prints
 //     "result published=.. max_publish_us=.. slow=.. exhausted=.. free=F/N".
 //     With hang_after=K it publishes K frames, loans one more, writes half of
-//     it, prints "mid-write" and waits to be killed.
+//     it, prints "mid-write" and waits to be killed. With exhaust_fds=1 it
+//     uses up its descriptor limit after opening (prints "fds exhausted").
+//     Errors other than slow_subscriber are counted in errors=.. and the
+//     first is printed as "error_seen ...".
 
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/subscriber.hpp"
+
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +36,8 @@
 #include <string>
 #include <thread>
 #include <time.h>
+#include <unistd.h>
+#include <vector>
 
 using namespace dxhub;
 using namespace dxhub::shm;
@@ -92,7 +101,8 @@ int run_subscriber() {
   auto hold = static_cast<std::size_t>(num("hold", 0));
   std::deque<frame> kept;
   uint64_t torn = 0, disorder = 0, gaps = 0, sessions = 0, received = 0, held_ok = 1;
-  uint64_t session = 0, prev = 0;
+  uint64_t session = 0, prev = 0, gone = 0, errors = 0;
+  int64_t errors_since = 0;
   bool any = false;
   for (;;) {
     auto got = sub.take(idle);
@@ -102,8 +112,19 @@ int run_subscriber() {
         for (auto& f : kept)
           if (!tests::check_pattern(f.payload(), f.header().sequence, f.header().session))
             held_ok = 0;
+        ++gone;
         say("gone " + std::to_string(mono_ns()));
         continue;
+      }
+      if (got.error().code != errc::timeout) {
+        if (errors++ == 0) {
+          say("error_seen " + got.error().what());
+          errors_since = mono_ns();
+        }
+        if (mono_ns() - errors_since < idle.count() * 1'000'000) {
+          std::this_thread::sleep_for(milliseconds(1));
+          continue;
+        }
       }
       break; // idle: the stream is over
     }
@@ -140,7 +161,8 @@ int run_subscriber() {
   say("result delivered=" + std::to_string(received) + " dropped=" + std::to_string(sub.dropped())
       + " torn=" + std::to_string(torn) + " disorder=" + std::to_string(disorder)
       + " gaps=" + std::to_string(gaps) + " sessions=" + std::to_string(sessions)
-      + " held_ok=" + std::to_string(held_ok));
+      + " held_ok=" + std::to_string(held_ok) + " gone=" + std::to_string(gone)
+      + " errors=" + std::to_string(errors));
   return 0;
 }
 
@@ -162,6 +184,21 @@ int run_publisher() {
     return 2;
   }
   auto pub = std::move(opened).value();
+  std::vector<int> hoard;
+  if (num("exhaust_fds", 0) != 0) {
+    // No descriptor left: liveness must not need one.
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = std::min<rlim_t>(lim.rlim_cur, 256);
+    setrlimit(RLIMIT_NOFILE, &lim);
+    for (;;) {
+      int fd = dup(0);
+      if (fd < 0)
+        break;
+      hoard.push_back(fd);
+    }
+    say("fds exhausted after " + std::to_string(hoard.size()));
+  }
   say("session " + std::to_string(pub.session_id()));
   auto min_subs = static_cast<std::size_t>(num("min_subs", 0));
   auto wait_until = mono_ns() + 30'000'000'000LL;
@@ -173,7 +210,7 @@ int run_publisher() {
   auto hang_after = num("hang_after", -1);
   auto start = mono_ns();
   int64_t max_publish = 0;
-  uint64_t published = 0, slow = 0, exhausted = 0;
+  uint64_t published = 0, slow = 0, exhausted = 0, errors = 0;
   for (long long i = 0;; ++i) {
     if (hang_after >= 0 && i == hang_after) {
       auto chunk = pub.loan_chunk();
@@ -196,7 +233,13 @@ int run_publisher() {
     auto t0 = mono_ns();
     auto chunk = pub.loan_chunk();
     if (!chunk) {
-      ++exhausted;
+      if (chunk.error().code == errc::pool_exhausted) {
+        ++exhausted;
+      } else {
+        if (errors++ == 0)
+          say("error_seen " + chunk.error().what());
+        std::this_thread::sleep_for(milliseconds(1));
+      }
       continue;
     }
     tests::write_pattern(chunk.value().payload().first(size), pub.sequence(), pub.session_id());
@@ -204,6 +247,8 @@ int run_publisher() {
     max_publish = std::max(max_publish, mono_ns() - t0);
     if (!seq && seq.error().code == errc::slow_subscriber)
       ++slow;
+    else if (!seq && errors++ == 0)
+      say("error_seen " + seq.error().what());
     ++published;
     if (interval.count() > 0)
       std::this_thread::sleep_for(interval);
@@ -219,7 +264,8 @@ int run_publisher() {
   say("result published=" + std::to_string(published)
       + " max_publish_us=" + std::to_string(max_publish / 1000) + " slow=" + std::to_string(slow)
       + " exhausted=" + std::to_string(exhausted) + " free=" + std::to_string(free) + "/"
-      + std::to_string(o.chunk_count) + " subscribers=" + std::to_string(pub.subscriber_count()));
+      + std::to_string(o.chunk_count) + " subscribers=" + std::to_string(pub.subscriber_count())
+      + " errors=" + std::to_string(errors));
   return 0;
 }
 

@@ -23,7 +23,7 @@
 namespace dxhub::shm::detail {
 
 inline constexpr uint64_t segment_magic = 0x314d485342555844ULL; // "DXUBSHM1"
-inline constexpr uint32_t layout_version = 2;
+inline constexpr uint32_t layout_version = 3;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::size_t schema_blob_capacity = 8192;
 inline constexpr std::size_t schema_name_capacity = 128;
@@ -37,8 +37,11 @@ constexpr uint64_t align_up(uint64_t n, uint64_t a) noexcept {
 
 /// Life cycle of a subscriber row. Only the publisher turns `ready` or
 /// `leaving` rows back to `free` while it runs, because only it knows that it
-/// is not in the middle of pushing into the row.
-enum class row_state : uint32_t { free = 0, ready = 1, leaving = 2 };
+/// is not in the middle of pushing into the row. `detached`: the subscriber
+/// is gone but frames it handed out live on; the publisher pushes nothing
+/// more, the held bitmap still pins their chunks. Whoever frees or claims a
+/// row holds the row's slot lock (detail/slot_lock.hpp) while doing so.
+enum class row_state : uint32_t { free = 0, ready = 1, leaving = 2, detached = 3 };
 
 /// The publisher's row in the segment header.
 struct alignas(cache_line) publisher_record {
@@ -71,7 +74,7 @@ struct subscriber_row {
   std::atomic<uint32_t> policy;
   std::atomic<uint32_t> depth;
   std::atomic<uint32_t> flags;      // row_flags, set before the row is ready
-  std::atomic<uint64_t> generation; // bumped on every claim
+  std::atomic<uint64_t> generation; // bumped on every claim; the reader checks it on every take
 };
 
 /// What a reader promises in its row's `flags`.

@@ -8,11 +8,12 @@
 
 namespace dxhub::shm::detail {
 
-/// Sets in `in_use` (one bit per chunk) every chunk that row `i` queues or holds.
+/// Sets in `in_use` (one bit per chunk) every chunk that row `i` queues
+/// (`mark_queue`) or queues or holds (`mark_row`).
 /// The queue window is read before the held bitmap: a reader records a chunk
 /// as held before it pops it, so a chunk moving from queue to held is seen in
 /// at least one of them.
-inline void mark_row(const segment& seg, uint32_t i, std::vector<uint64_t>& in_use) noexcept {
+inline void mark_queue(const segment& seg, uint32_t i, std::vector<uint64_t>& in_use) noexcept {
   auto& row = seg.row(i);
   auto cap = seg.ring_capacity();
   auto count = seg.chunk_count();
@@ -26,6 +27,17 @@ inline void mark_row(const segment& seg, uint32_t i, std::vector<uint64_t>& in_u
     if (c < count)
       in_use[c / 64] |= uint64_t{1} << (c % 64);
   }
+}
+
+inline void mark_row(const segment& seg, uint32_t i, std::vector<uint64_t>& in_use) noexcept {
+  mark_queue(seg, i, in_use);
+  auto* held = seg.held(i);
+  for (uint32_t w = 0; w < seg.held_words(); ++w)
+    in_use[w] |= held[w].load(std::memory_order_seq_cst);
+}
+
+/// Sets in `in_use` the chunks row `i` holds (not those it queues).
+inline void mark_held(const segment& seg, uint32_t i, std::vector<uint64_t>& in_use) noexcept {
   auto* held = seg.held(i);
   for (uint32_t w = 0; w < seg.held_words(); ++w)
     in_use[w] |= held[w].load(std::memory_order_seq_cst);

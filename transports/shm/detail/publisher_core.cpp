@@ -3,9 +3,12 @@
 #include "dxhub/transports/shm/detail/futex.hpp"
 #include "dxhub/transports/shm/detail/pool_scan.hpp"
 
+#include <atomic>
 #include <random>
 #include <sched.h>
 #include <thread>
+#include <type_traits>
+#include <utility>
 
 namespace dxhub::shm::detail {
 
@@ -34,19 +37,20 @@ void backoff(unsigned& round) noexcept {
 
 } // namespace
 
-publisher_core::publisher_core(std::shared_ptr<segment> seg, frame_schema schema,
+publisher_core::publisher_core(std::shared_ptr<segment> seg, slot_lock lock, frame_schema schema,
                                std::string channel, process_identity self,
                                std::chrono::nanoseconds reliable_timeout)
-  : seg_(std::move(seg)), schema_(std::move(schema)), channel_(std::move(channel)), self_(self),
-    reliable_timeout_(reliable_timeout) {
+  : seg_(std::move(seg)), lock_(std::move(lock)), schema_(std::move(schema)),
+    channel_(std::move(channel)), self_(self), reliable_timeout_(reliable_timeout) {
   auto count = seg_->chunk_count();
   loaned_.assign(seg_->held_words(), 0);
   in_use_.assign(seg_->held_words(), 0);
   head_cache_.assign(seg_->max_subscribers(), 0);
   tail_cache_.assign(seg_->max_subscribers(), 0);
+  corrupt_claim_.assign(seg_->max_subscribers(), 0);
   auto schema_size = schema_.payload_size();
   default_size_ =
-      schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
+      schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->chunk_capacity();
   free_.reserve(count);
 }
 
@@ -58,18 +62,13 @@ publisher_core::~publisher_core() {
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
     if (seg_->row(i).owner.load(std::memory_order_acquire) != 0)
       wake_reader(seg_->row(i).wake);
+  // lock_ goes after this: readers see us dead only once the owner word is cleared.
 }
 
 void publisher_core::start_session() {
   auto& pub = seg_->publisher();
-  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
-    auto owner = seg_->row(i).owner.load(std::memory_order_acquire);
-    if (owner == 0)
-      continue;
-    auto state = seg_->row(i).state.load(std::memory_order_acquire);
-    if (state == static_cast<uint32_t>(row_state::leaving) || !is_alive_packed(owner))
-      free_row(i, owner);
-  }
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
+    reap_row(i);
   session_ = new_session_id();
   sequence_ = 0;
   published_ = 0;
@@ -86,10 +85,46 @@ void publisher_core::start_session() {
   rescan();
 }
 
-void publisher_core::free_row(uint32_t i, uint64_t owner) noexcept {
+bool publisher_core::reap_row(uint32_t i) noexcept {
   auto& row = seg_->row(i);
-  row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
-  row.owner.compare_exchange_strong(owner, 0, std::memory_order_acq_rel);
+  if (row.owner.load(std::memory_order_acquire) == 0
+      && row.state.load(std::memory_order_acquire) == static_cast<uint32_t>(row_state::free))
+    return false;
+  // A live reader (or one claiming the row) holds the row's lock; `unknown`
+  // frees nothing. One syscall per occupied row and maintain().
+  if (lock_.probe(row_slot(i)) != liveness::dead)
+    return false;
+  if (lock_.lock(row_slot(i)) != lock_result::acquired)
+    return false;
+  // Under the row's lock nobody claims or frees it but us: clear the owner
+  // first, then the state, so that no claim can slip in between.
+  auto owner = row.owner.load(std::memory_order_acquire);
+  bool freed = false;
+  if (row.owner.compare_exchange_strong(owner, 0, std::memory_order_acq_rel)) {
+    row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
+    freed = true;
+  }
+  lock_.unlock(row_slot(i));
+  return freed;
+}
+
+bool publisher_core::skipped(uint32_t i) const noexcept {
+  return corrupt_claim_[i] != 0
+         && corrupt_claim_[i] == seg_->row(i).generation.load(std::memory_order_relaxed) + 1;
+}
+
+publisher_core::push_result publisher_core::corrupt_row(uint32_t i, std::string what) {
+  auto& row = seg_->row(i);
+  corrupt_claim_[i] = row.generation.load(std::memory_order_relaxed) + 1;
+  if (!corruption_)
+    corruption_ =
+        error{errc::layout_mismatch,
+              "channel '" + channel_ + "': corrupt segment: subscriber row " + std::to_string(i)
+                  + " (pid "
+                  + std::to_string(
+                      process_identity::unpack(row.owner.load(std::memory_order_relaxed)).pid)
+                  + ") has " + what + "; the row gets no frames until it is claimed again"};
+  return push_result::corrupt;
 }
 
 void publisher_core::rescan() {
@@ -98,13 +133,36 @@ void publisher_core::rescan() {
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
     auto& row = seg_->row(i);
     auto state = row.state.load(std::memory_order_acquire);
-    if (state == static_cast<uint32_t>(row_state::leaving)) {
-      // Its frames are all released (the reader left only after the last one).
-      free_row(i, row.owner.load(std::memory_order_acquire));
+    if (state == static_cast<uint32_t>(row_state::free))
+      continue;
+    // Its frames are all released (the reader left only after the last one).
+    if (state == static_cast<uint32_t>(row_state::leaving) && reap_row(i))
+      continue;
+    if (state == static_cast<uint32_t>(row_state::detached)) {
+      // Its subscriber is gone, frames it handed out live on: only they pin
+      // chunks; what we queued after it left is nobody's (we do not push to it).
+      mark_held(*seg_, i, in_use_);
       continue;
     }
-    if (state == static_cast<uint32_t>(row_state::ready))
+    if (skipped(i)) {
+      // Its queue indices are garbage and its reader gets errors: only what it holds counts.
+      mark_held(*seg_, i, in_use_);
+      continue;
+    }
+    // Ready, leaving but not yet reapable, or a value nobody wrote: keep all it names.
+    if (evicted_.empty()) {
       mark_row(*seg_, i, in_use_);
+      continue;
+    }
+    mark_queue(*seg_, i, in_use_);
+    auto* held = seg_->held(i);
+    for (uint32_t w = 0; w < seg_->held_words(); ++w) {
+      auto bits = held[w].load(std::memory_order_seq_cst);
+      for (auto [row, c] : evicted_)
+        if (row == i && c / 64 == w)
+          bits &= ~(uint64_t{1} << (c % 64));
+      in_use_[w] |= bits;
+    }
   }
   free_.clear();
   for (uint32_t c = seg_->chunk_count(); c-- > 0;)
@@ -115,28 +173,74 @@ void publisher_core::rescan() {
 void publisher_core::maintain(int64_t now_ns) {
   last_maintenance_ns_ = now_ns;
   seg_->publisher().heartbeat_ns.store(now_ns, std::memory_order_release);
-  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
-    auto owner = seg_->row(i).owner.load(std::memory_order_acquire);
-    if (owner == 0)
-      continue;
-    auto state = seg_->row(i).state.load(std::memory_order_acquire);
-    if (state == static_cast<uint32_t>(row_state::leaving) || !is_alive_packed(owner))
-      free_row(i, owner);
-  }
+  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
+    reap_row(i);
+  if (lock_.file_size() < seg_->shape().total_bytes)
+    truncated_ = true;
+  restore_header();
+}
+
+void publisher_core::restore_header() {
+  // Nobody uses these fields after open (everyone has its validated copy),
+  // but a reader attaching later would be refused: put ours back, and say so.
+  auto& h = seg_->header();
+  auto& want = seg_->shape();
+  std::string changed;
+  auto check = [&](const char* name, auto& field, auto value) {
+    using T = std::remove_cvref_t<decltype(field)>;
+    std::atomic_ref<T> ref{field};
+    auto have = ref.load(std::memory_order_relaxed);
+    if (have == static_cast<T>(value))
+      return;
+    changed += std::string{changed.empty() ? "" : ", "} + name + " " + std::to_string(have)
+               + " (was " + std::to_string(value) + ")";
+    ref.store(static_cast<T>(value), std::memory_order_relaxed);
+  };
+  check("chunk_count", h.chunk_count, want.chunk_count);
+  check("max_subscribers", h.max_subscribers, want.max_subscribers);
+  check("ring_capacity", h.ring_capacity, want.ring_capacity);
+  check("chunk_capacity", h.chunk_capacity, want.chunk_capacity);
+  check("held_words", h.held_words, want.held_words);
+  check("chunk_stride", h.chunk_stride, want.chunk_stride);
+  check("total_bytes", h.total_bytes, want.total_bytes);
+  check("subscribers_offset", h.subscribers_offset, want.subscribers_offset);
+  check("held_offset", h.held_offset, want.held_offset);
+  check("held_stride", h.held_stride, want.held_stride);
+  check("rings_offset", h.rings_offset, want.rings_offset);
+  check("ring_stride", h.ring_stride, want.ring_stride);
+  check("chunks_offset", h.chunks_offset, want.chunks_offset);
+  if (!changed.empty() && !header_damage_)
+    header_damage_ =
+        error{errc::layout_mismatch, "channel '" + channel_ + "': corrupt segment: header field(s) "
+                                         + changed + " overwritten by another process; restored"};
 }
 
 bool publisher_core::evict_oldest_latest() {
   bool evicted = false;
+  auto cap = seg_->ring_capacity();
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
     auto& row = seg_->row(i);
     if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready)
-        || row.policy.load(std::memory_order_relaxed) != static_cast<uint32_t>(policy::latest))
+        || row.policy.load(std::memory_order_relaxed) != static_cast<uint32_t>(policy::latest)
+        || skipped(i))
       continue;
+    auto tail = tail_cache_[i]; // ours: the row's copy may have been overwritten
     auto head = row.head.load(std::memory_order_seq_cst);
-    if (head < row.tail.load(std::memory_order_relaxed)
-        && row.head.compare_exchange_strong(head, head + 1, std::memory_order_seq_cst)) {
-      row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      evicted = true;
+    // A lost race with the reader's take is no reason to give up on the row:
+    // try the next entry (at most a ring's worth, whatever the row holds).
+    auto* ring = seg_->ring(i);
+    for (uint32_t round = 0; head < tail && tail - head <= cap && round <= cap; ++round) {
+      auto c = ring[head % cap].load(std::memory_order_relaxed);
+      if (row.head.compare_exchange_strong(head, head + 1, std::memory_order_seq_cst)) {
+        // The entry was ours to drop; a reader racing for it marked c held
+        // and unmarks it once its own exchange fails.
+        if (c < seg_->chunk_count())
+          evicted_.emplace_back(i, c);
+        row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
+        evicted = true;
+        break;
+      }
     }
   }
   return evicted;
@@ -173,6 +277,13 @@ error publisher_core::exhausted() const {
 }
 
 expected<loan> publisher_core::loan_chunk() {
+  if (!evicted_.empty())
+    evicted_.clear(); // chunks evicted before may have been published again since
+  if (truncated_ || seg_->cut())
+    return error{errc::segment_too_small,
+                 "channel '" + channel_ + "': the segment file was cut below its "
+                     + std::to_string(seg_->shape().total_bytes)
+                     + " bytes by another process; open the channel again"};
   // publish maintains too; the clock is read here only now and then or when
   // the pool looks empty (a clock read is a good part of a 64 B frame's cost).
   if (free_.empty() || ++loans_since_clock_ >= 64) {
@@ -191,6 +302,16 @@ expected<loan> publisher_core::loan_chunk() {
   // `latest` readers never hold the publisher up: their oldest queued frames go first.
   while (free_.empty() && evict_oldest_latest())
     rescan();
+  // A scan is a moment's picture: a reader may have taken the entries we saw
+  // queued (nothing left to evict) and released older frames since, or lost
+  // the race for an entry we evicted and not yet cleared its mark. Look again
+  // a few times before calling the pool exhausted.
+  for (unsigned round = 0; free_.empty() && round < 32; ++round) {
+    cpu_relax();
+    rescan();
+    while (free_.empty() && evict_oldest_latest())
+      rescan();
+  }
   if (free_.empty() && reliable_backlog()) {
     auto deadline = now + reliable_timeout_.count();
     unsigned round = 0;
@@ -227,7 +348,7 @@ loan publisher_core::hand_out() {
   // now, so that its transfer overlaps this frame instead of stalling the next.
   if (!free_.empty())
     __builtin_prefetch(&seg_->chunk(free_.back()), 1);
-  return loan{this,          c,       &chunk.frame, seg_->payload(c), seg_->header().chunk_capacity,
+  return loan{this,          c,       &chunk.frame, seg_->payload(c), seg_->chunk_capacity(),
               default_size_, &schema_};
 }
 
@@ -263,7 +384,15 @@ publisher_core::push_result publisher_core::make_room(uint32_t i, uint64_t tail,
                                                       int64_t deadline_ns) {
   auto& row = seg_->row(i);
   auto& head = head_cache_[i];
+  // The reader only moves head towards our tail: anything else was written by
+  // someone who should not have.
+  auto bad_head = [&] {
+    return corrupt_row(i, "head " + std::to_string(head) + " outside [tail - depth, tail] = ["
+                              + std::to_string(tail - depth) + ", " + std::to_string(tail) + "]");
+  };
   head = row.head.load(std::memory_order_seq_cst);
+  if (head > tail || tail - head > depth)
+    return bad_head();
   if (tail - head < depth)
     return push_result::pushed;
   if (row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::latest)) {
@@ -273,6 +402,8 @@ publisher_core::push_result publisher_core::make_room(uint32_t i, uint64_t tail,
         ++head;
         row.dropped.store(row.dropped.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
+      } else if (head > tail || tail - head > depth) {
+        return bad_head();
       }
     }
     return push_result::pushed;
@@ -287,22 +418,25 @@ publisher_core::push_result publisher_core::make_room(uint32_t i, uint64_t tail,
         cpu_relax();
       round += 16;
     } else {
-      // Sleep until the reader pops (it wakes us) or the next liveness check.
+      // Sleep until the reader pops or leaves (it wakes us) or the next liveness check.
       auto word = row.space.fetch_or(1u, std::memory_order_seq_cst) | 1u;
-      if (tail - row.head.load(std::memory_order_seq_cst) >= depth)
+      if (tail - row.head.load(std::memory_order_seq_cst) >= depth
+          && row.state.load(std::memory_order_seq_cst) == static_cast<uint32_t>(row_state::ready))
         futex_wait(row.space, word, std::chrono::nanoseconds(liveness_period_ns));
     }
     head = row.head.load(std::memory_order_seq_cst);
+    if (head > tail || tail - head > depth)
+      return bad_head();
     if (tail - head < depth)
       return push_result::pushed;
+    // A subscriber that went (its frames may live on) takes no more.
+    if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready))
+      return push_result::dropped_reader;
     auto now = monotonic_ns();
     if (now - last_liveness >= liveness_period_ns) {
       last_liveness = now;
-      auto owner = row.owner.load(std::memory_order_acquire);
-      if (!is_alive_packed(owner) || row.state.load() != static_cast<uint32_t>(row_state::ready)) {
-        free_row(i, owner);
+      if (reap_row(i))
         return push_result::dropped_reader;
-      }
     }
     if (now >= deadline_ns)
       return push_result::slow;
@@ -314,11 +448,16 @@ publisher_core::push_result publisher_core::push(uint32_t i, const uint32_t* chu
   auto& row = seg_->row(i);
   auto depth = uint64_t{row.depth.load(std::memory_order_relaxed)};
   auto cap = seg_->ring_capacity();
+  missed = 0;
+  if (depth == 0 || depth > cap) {
+    missed = n;
+    return corrupt_row(i, "queue depth " + std::to_string(depth) + " outside 1.."
+                              + std::to_string(cap));
+  }
   auto* ring = seg_->ring(i);
   auto tail = tail_cache_[i];
   auto visible = tail;
   auto result = push_result::pushed;
-  missed = 0;
   for (std::size_t k = 0; k < n; ++k) {
     if (tail - head_cache_[i] >= depth) {
       // The reader must see what we queued before we wait for it or drop from it.
@@ -343,6 +482,11 @@ publisher_core::push_result publisher_core::push(uint32_t i, const uint32_t* chu
 }
 
 expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
+  if (truncated_ || seg_->cut())
+    return error{errc::segment_too_small, "channel '" + channel_
+                                              + "': the segment file was cut short by another "
+                                                "process; open the channel again"};
+  corruption_.reset();
   auto now = monotonic_ns();
   auto wall = wall_ns();
   auto first = sequence_;
@@ -365,7 +509,8 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
   std::optional<error> slow;
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
     auto& row = seg_->row(i);
-    if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready))
+    if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready)
+        || skipped(i))
       continue;
     std::size_t missed = 0;
     if (push(i, batch_.data(), n, deadline, missed) == push_result::slow && !slow) {
@@ -390,6 +535,10 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
     maintain(now);
   if (slow)
     return *slow;
+  if (corruption_)
+    return *std::exchange(corruption_, std::nullopt);
+  if (header_damage_)
+    return *std::exchange(header_damage_, std::nullopt);
   return first;
 }
 

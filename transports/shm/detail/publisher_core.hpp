@@ -4,13 +4,16 @@
 #include "dxhub/schemas/frame_schema.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
 #include "dxhub/transports/shm/detail/segment.hpp"
+#include "dxhub/transports/shm/detail/slot_lock.hpp"
 #include "dxhub/transports/shm/loan.hpp"
 #include "dxhub/transports/shm/process_identity.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dxhub::shm::detail {
@@ -20,8 +23,9 @@ namespace dxhub::shm::detail {
 /// the last one comes back.
 class publisher_core {
 public:
-  publisher_core(std::shared_ptr<segment> seg, frame_schema schema, std::string channel,
-                 process_identity self, std::chrono::nanoseconds reliable_timeout);
+  publisher_core(std::shared_ptr<segment> seg, slot_lock lock, frame_schema schema,
+                 std::string channel, process_identity self,
+                 std::chrono::nanoseconds reliable_timeout);
   ~publisher_core();
 
   /// Frees the rows of dead or departed readers and starts a new session.
@@ -35,6 +39,8 @@ public:
   /// Publishes `n` loans in order with one `tail` store per reader; returns
   /// the first frame's sequence.
   expected<uint64_t> publish(loan* chunks, std::size_t n);
+  /// Frees the rows of proven-dead or departed readers, refreshes the
+  /// heartbeat and checks that the segment file was not cut short.
   void maintain(int64_t now_ns);
   uint32_t free_chunks();
   std::size_t subscriber_count() const noexcept;
@@ -46,20 +52,27 @@ public:
   uint64_t sequence() const noexcept { return sequence_; }
 
 private:
-  enum class push_result { pushed, dropped_reader, slow };
+  enum class push_result { pushed, dropped_reader, slow, corrupt };
 
   void rescan();
   loan hand_out();
   bool evict_oldest_latest();
   bool reliable_backlog() const noexcept;
-  void free_row(uint32_t i, uint64_t owner) noexcept;
+  /// Frees row `i` if its reader is gone (leaving, or its lock is free);
+  /// returns whether it did.
+  bool reap_row(uint32_t i) noexcept;
+  /// A corrupt value in row `i`: reported once per claim of the row, then the row is skipped.
+  push_result corrupt_row(uint32_t i, std::string what);
   push_result push(uint32_t i, const uint32_t* chunks, std::size_t n, int64_t deadline_ns,
                    std::size_t& missed);
   push_result make_room(uint32_t i, uint64_t tail, uint64_t depth, int64_t deadline_ns);
   void store_tail(subscriber_row& row, uint64_t tail) noexcept;
   error exhausted() const;
+  void restore_header();
+  bool skipped(uint32_t i) const noexcept;
 
   std::shared_ptr<segment> seg_;
+  slot_lock lock_; // our write lock on the publisher slot: proof that we live
   frame_schema schema_;
   std::string channel_;
   process_identity self_;
@@ -73,10 +86,17 @@ private:
   std::vector<uint32_t> free_;   // chunks known free (only we make chunks referenced)
   std::vector<uint64_t> loaned_; // bitmap of chunks loaned right now
   uint32_t loaned_count_ = 0;
-  std::vector<uint64_t> in_use_;               // scratch of rescan
-  std::vector<uint64_t> head_cache_;           // a lower bound of each row's head
-  std::vector<uint64_t> tail_cache_;           // each row's tail (only we write it)
-  std::vector<uint32_t> batch_;                // chunk indices of the frames being published
+  std::vector<uint64_t> in_use_;     // scratch of rescan
+  std::vector<uint64_t> head_cache_; // a lower bound of each row's head
+  std::vector<uint64_t> tail_cache_; // each row's tail (only we write it)
+  std::vector<uint32_t> batch_;      // chunk indices of the frames being published
+  // (row, chunk) of entries evicted during the current loan: a held bit of
+  // that chunk in that row can only be a reader's take that lost to us.
+  std::vector<std::pair<uint32_t, uint32_t>> evicted_;
+  std::vector<uint64_t> corrupt_claim_;        // generation + 1 of a row found corrupt, else 0
+  std::optional<error> corruption_;            // to report from the current publish
+  std::optional<error> header_damage_;         // header fields found overwritten, restored
+  bool truncated_ = false;                     // the segment file was cut short
   std::shared_ptr<publisher_core> keep_alive_; // set once the publisher is gone and loans are out
 };
 

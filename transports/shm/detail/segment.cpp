@@ -11,11 +11,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <grp.h>
 #include <map>
 #include <mutex>
+#include <pwd.h>
 #include <thread>
+#include <type_traits>
 #include <unistd.h>
 
 namespace bip = boost::interprocess;
@@ -73,15 +77,38 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-// Checks a mapped header against the mapping's size; `problem` says whether a
-// publisher may recycle it.
-expected<void> validate(const std::string& name, const segment_header& h, uint64_t size,
-                        open_problem& problem) {
-  auto fail = [&](errc code, std::string what) -> expected<void> {
+// The sizes and offsets of a header, read once each: another participant
+// may write the header while we look at it.
+struct header_copy {
+  uint32_t layout_version, header_bytes, chunk_count, max_subscribers, ring_capacity, held_words,
+      schema_blob_bytes;
+  uint64_t total_bytes, chunk_capacity, chunk_stride, chunk_header_size, subscribers_offset,
+      held_offset, held_stride, rings_offset, ring_stride, chunks_offset;
+};
+
+header_copy copy_of(const segment_header& h) {
+  auto once = [](const auto& field) {
+    using T = std::remove_cvref_t<decltype(field)>;
+    return std::atomic_ref<T>{const_cast<T&>(field)}.load(std::memory_order_relaxed);
+  };
+  return header_copy{
+      once(h.layout_version),    once(h.header_bytes),      once(h.chunk_count),
+      once(h.max_subscribers),   once(h.ring_capacity),     once(h.held_words),
+      once(h.schema_blob_bytes), once(h.total_bytes),       once(h.chunk_capacity),
+      once(h.chunk_stride),      once(h.chunk_header_size), once(h.subscribers_offset),
+      once(h.held_offset),       once(h.held_stride),       once(h.rings_offset),
+      once(h.ring_stride),       once(h.chunks_offset)};
+}
+
+// Checks a mapped header against the mapping's size and returns the layout
+// it describes; `problem` says whether a publisher may recycle it.
+expected<layout> validate(const std::string& name, const segment_header& header, uint64_t size,
+                          open_problem& problem) {
+  auto fail = [&](errc code, std::string what) -> expected<layout> {
     problem = open_problem::invalid;
     return error{code, "segment '" + name + "' " + what};
   };
-  auto magic = h.magic.load(std::memory_order_acquire);
+  auto magic = header.magic.load(std::memory_order_acquire);
   if (magic == 0) {
     problem = open_problem::uninitialized;
     return error{errc::foreign_segment,
@@ -90,6 +117,7 @@ expected<void> validate(const std::string& name, const segment_header& h, uint64
   if (magic != segment_magic)
     return fail(errc::foreign_segment, "is not a dxhub channel segment (magic " + hex(magic)
                                            + ", want " + hex(segment_magic) + ")");
+  auto h = copy_of(header);
   if (h.layout_version != layout_version)
     return fail(errc::layout_mismatch, "has layout version " + std::to_string(h.layout_version)
                                            + ", this library reads version "
@@ -100,7 +128,8 @@ expected<void> validate(const std::string& name, const segment_header& h, uint64
                                            + std::to_string(sizeof(segment_header)));
   if (h.chunk_count == 0 || h.max_subscribers == 0 || h.ring_capacity == 0
       || h.chunk_count > (1u << 20) || h.max_subscribers > 4096 || h.ring_capacity > 65536
-      || h.chunk_capacity > (uint64_t{1} << 40) || h.schema_blob_bytes > schema_blob_capacity)
+      || h.chunk_capacity == 0 || h.chunk_capacity > (uint64_t{1} << 40)
+      || h.schema_blob_bytes > schema_blob_capacity)
     return fail(errc::layout_mismatch, "has limits outside the valid range");
   auto want = layout::compute(h.chunk_capacity, h.chunk_count, h.max_subscribers, h.ring_capacity);
   if (want.held_words != h.held_words || want.chunk_stride != h.chunk_stride
@@ -109,21 +138,56 @@ expected<void> validate(const std::string& name, const segment_header& h, uint64
       || want.ring_stride != h.ring_stride || want.chunks_offset != h.chunks_offset
       || want.total_bytes != h.total_bytes || h.chunk_header_size != chunk_header_bytes)
     return fail(errc::layout_mismatch, "has offsets that do not follow from its sizes");
-  if (h.total_bytes > size)
+  if (want.total_bytes > size)
     return fail(errc::segment_too_small, "has " + std::to_string(size) + " bytes, its header needs "
-                                             + std::to_string(h.total_bytes));
+                                             + std::to_string(want.total_bytes));
+  return want;
+}
+
+std::string octal(mode_t mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0%03o", static_cast<unsigned>(mode & 07777));
+  return buf;
+}
+
+std::string describe_group(gid_t gid) {
+  std::string out = "gid " + std::to_string(gid);
+  if (auto* gr = ::getgrgid(gid))
+    out += std::string{" ("} + gr->gr_name + ")";
+  return out;
+}
+
+// Refuses a segment file another user made, or one more open than configured.
+expected<void> check_access(const std::string& name, const struct stat& st, const access_rule& rule,
+                            open_problem& problem) {
+  auto mode = static_cast<mode_t>(st.st_mode & 07777);
+  auto refuse = [&](std::string why) -> expected<void> {
+    problem = open_problem::foreign_owner;
+    return error{errc::permission_denied,
+                 "segment '" + name + "' is owned by " + describe_user(st.st_uid) + ", "
+                     + describe_group(st.st_gid) + " with mode " + octal(mode) + ": " + why};
+  };
+  if (st.st_uid != rule.owner)
+    return refuse("expected owner " + describe_user(rule.owner)
+                  + " (someone else may have created it to read or forge frames)");
+  if (rule.group && st.st_gid != *rule.group)
+    return refuse("expected group " + describe_group(*rule.group));
+  if ((mode & ~rule.max_mode) != 0)
+    return refuse("mode is wider than the configured " + octal(rule.max_mode));
   return ok();
 }
 
 } // namespace
 
-layout segment::shape() const noexcept {
-  auto& h = header();
-  return layout::compute(h.chunk_capacity, h.chunk_count, h.max_subscribers, h.ring_capacity);
+std::string describe_user(uid_t uid) {
+  std::string out = "uid " + std::to_string(uid);
+  if (auto* pw = ::getpwuid(uid))
+    out += std::string{" ("} + pw->pw_name + ")";
+  return out;
 }
 
 expected<std::shared_ptr<segment>> segment::open(const std::string& name, bool writable,
-                                                 open_problem* problem) {
+                                                 open_problem* problem, const access_rule* rule) {
   open_problem local = open_problem::none;
   auto& why = problem != nullptr ? *problem : local;
   why = open_problem::none;
@@ -143,6 +207,8 @@ expected<std::shared_ptr<segment>> segment::open(const std::string& name, bool w
     struct stat st {};
     if (fstat(shm->get_mapping_handle().handle, &st) != 0)
       return last_system_error("fstat of segment '" + name + "'");
+    if (rule != nullptr)
+      DXHUB_TRYV(check_access(name, st, *rule, why));
     auto size = static_cast<uint64_t>(st.st_size);
     if (size < sizeof(segment_header)) {
       if (monotonic_ns() < deadline) {
@@ -160,7 +226,13 @@ expected<std::shared_ptr<segment>> segment::open(const std::string& name, bool w
       if (auto it = cache().entries.find(key); it != cache().entries.end())
         if (auto existing = it->second.lock()) {
           // Shared mapping, but the file may have been changed since: check again.
-          DXHUB_TRYV(validate(name, existing->header(), size, why));
+          DXHUB_TRY(shape, validate(name, existing->header(), size, why));
+          if (shape.total_bytes != existing->shape_.total_bytes
+              || shape.chunk_count != existing->shape_.chunk_count
+              || shape.max_subscribers != existing->shape_.max_subscribers
+              || shape.ring_capacity != existing->shape_.ring_capacity)
+            return error{errc::layout_mismatch,
+                         "segment '" + name + "' changed its sizes since this process mapped it"};
           return existing;
         }
     }
@@ -168,12 +240,16 @@ expected<std::shared_ptr<segment>> segment::open(const std::string& name, bool w
     seg->name_ = name;
     seg->mode_ = st.st_mode & 07777;
     seg->group_ = st.st_gid;
+    seg->owner_ = st.st_uid;
+    seg->dev_ = st.st_dev;
+    seg->ino_ = st.st_ino;
     try {
       seg->region_ = bip::mapped_region(*shm, mode, 0, size);
     } catch (const bip::interprocess_exception& e) {
       return from_interprocess(e, name, "map");
     }
     seg->base_ = static_cast<std::byte*>(seg->region_.get_address());
+    seg->guard_.arm(seg->base_, size);
     auto valid = validate(name, seg->header(), size, why);
     if (!valid) {
       if (why == open_problem::uninitialized && monotonic_ns() < deadline) {
@@ -182,8 +258,9 @@ expected<std::shared_ptr<segment>> segment::open(const std::string& name, bool w
       }
       return valid.error();
     }
+    seg->shape_ = valid.value();
     if (writable) {
-      prefault(seg->base_, seg->header().total_bytes, true);
+      prefault(seg->base_, seg->shape_.total_bytes, true);
       std::lock_guard<std::mutex> guard{cache().mtx};
       auto& slot = cache().entries[key];
       if (auto existing = slot.lock())
@@ -235,7 +312,12 @@ expected<std::shared_ptr<segment>> segment::create(const std::string& name,
   if (fstat(fd, &st) != 0)
     return undo(last_system_error("fstat of segment '" + name + "'"));
   seg->group_ = st.st_gid;
+  seg->owner_ = st.st_uid;
+  seg->dev_ = st.st_dev;
+  seg->ino_ = st.st_ino;
+  seg->shape_ = shape;
   seg->base_ = static_cast<std::byte*>(seg->region_.get_address());
+  seg->guard_.arm(seg->base_, shape.total_bytes);
   // The file is zero-filled: every atomic starts at 0, every row is free.
   auto& h = seg->header();
   h.layout_version = layout_version;

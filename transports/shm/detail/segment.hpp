@@ -9,24 +9,37 @@
 #include "dxhub/schemas/frame_schema.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
 #include "dxhub/transports/shm/detail/layout.hpp"
+#include "dxhub/transports/shm/detail/truncation_guard.hpp"
 
 #include <boost/interprocess/mapped_region.hpp>
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace dxhub::shm::detail {
 
 /// Why an existing segment could not be used.
-enum class open_problem { none, missing, uninitialized, invalid };
+enum class open_problem { none, missing, uninitialized, invalid, foreign_owner };
+
+/// Who may have made a segment we adopt: its file must belong to `owner`
+/// (and `group`, if given) and grant no permission bit outside `max_mode`.
+struct access_rule {
+  uid_t owner = 0;
+  mode_t max_mode = 0600;
+  std::optional<gid_t> group;
+};
 
 class segment {
 public:
   /// Opens and validates an existing segment; `problem` tells a publisher
   /// whether it may recycle the name.
   static expected<std::shared_ptr<segment>> open(const std::string& name, bool writable,
-                                                 open_problem* problem = nullptr);
+                                                 open_problem* problem = nullptr,
+                                                 const access_rule* rule = nullptr);
 
   /// Creates a new segment (fails with `already_exists` if the name is taken).
   static expected<std::shared_ptr<segment>> create(const std::string& name,
@@ -37,31 +50,34 @@ public:
   segment& operator=(const segment&) = delete;
 
   const std::string& name() const noexcept { return name_; }
+  /// The header in the segment. Its fields may have been changed by any
+  /// participant since open: sizes and offsets come from `shape()`, the copy
+  /// validated at open, never from here.
   segment_header& header() const noexcept { return *reinterpret_cast<segment_header*>(base_); }
   publisher_record& publisher() const noexcept { return header().publisher; }
-  layout shape() const noexcept;
-  uint32_t chunk_count() const noexcept { return header().chunk_count; }
-  uint32_t max_subscribers() const noexcept { return header().max_subscribers; }
-  uint32_t ring_capacity() const noexcept { return header().ring_capacity; }
-  uint32_t held_words() const noexcept { return header().held_words; }
+  const layout& shape() const noexcept { return shape_; }
+  uint32_t chunk_count() const noexcept { return shape_.chunk_count; }
+  uint32_t max_subscribers() const noexcept { return shape_.max_subscribers; }
+  uint32_t ring_capacity() const noexcept { return shape_.ring_capacity; }
+  uint32_t held_words() const noexcept { return shape_.held_words; }
+  uint64_t chunk_capacity() const noexcept { return shape_.chunk_capacity; }
 
   subscriber_row& row(uint32_t i) const noexcept {
-    return reinterpret_cast<subscriber_row*>(base_ + header().subscribers_offset)[i];
+    return reinterpret_cast<subscriber_row*>(base_ + shape_.subscribers_offset)[i];
   }
   std::atomic<uint64_t>* held(uint32_t i) const noexcept {
-    return reinterpret_cast<std::atomic<uint64_t>*>(base_ + header().held_offset
-                                                    + i * header().held_stride);
+    return reinterpret_cast<std::atomic<uint64_t>*>(base_ + shape_.held_offset
+                                                    + i * shape_.held_stride);
   }
   std::atomic<uint32_t>* ring(uint32_t i) const noexcept {
-    return reinterpret_cast<std::atomic<uint32_t>*>(base_ + header().rings_offset
-                                                    + i * header().ring_stride);
+    return reinterpret_cast<std::atomic<uint32_t>*>(base_ + shape_.rings_offset
+                                                    + i * shape_.ring_stride);
   }
   chunk_header& chunk(uint32_t c) const noexcept {
-    return *reinterpret_cast<chunk_header*>(base_ + header().chunks_offset
-                                            + c * header().chunk_stride);
+    return *reinterpret_cast<chunk_header*>(base_ + shape_.chunks_offset + c * shape_.chunk_stride);
   }
   std::byte* payload(uint32_t c) const noexcept {
-    return base_ + header().chunks_offset + c * header().chunk_stride + chunk_header_bytes;
+    return base_ + shape_.chunks_offset + c * shape_.chunk_stride + chunk_header_bytes;
   }
 
   /// The channel's frame schema, decoded from the segment.
@@ -71,16 +87,32 @@ public:
   /// Permission bits and owner group of the segment file.
   mode_t mode() const noexcept { return mode_; }
   gid_t group() const noexcept { return group_; }
+  uid_t owner() const noexcept { return owner_; }
+  dev_t device() const noexcept { return dev_; }
+  ino_t inode() const noexcept { return ino_; }
+
+  /// True once an access of ours found the file cut short by another process
+  /// (caught, not fatal: truncation_guard.hpp); the mapping is no longer the
+  /// channel's.
+  bool cut() const noexcept { return guard_.cut(); }
 
 private:
   segment() = default;
 
   std::string name_;
   boost::interprocess::mapped_region region_;
+  truncation_guard guard_; // after region_: disarmed before the unmap
   std::byte* base_ = nullptr;
+  layout shape_;
   mode_t mode_ = 0;
   gid_t group_ = 0;
+  uid_t owner_ = 0;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
 };
+
+/// "uid 65534 (nobody)": a user id with its name where one is known.
+std::string describe_user(uid_t uid);
 
 /// Unlinks a segment name; missing is not an error.
 expected<void> unlink_segment(const std::string& name);

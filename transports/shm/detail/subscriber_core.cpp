@@ -14,32 +14,64 @@ constexpr int64_t publisher_check_ns = 200'000'000;
 
 } // namespace
 
-subscriber_core::subscriber_core(std::shared_ptr<segment> seg, frame_schema schema,
+subscriber_core::subscriber_core(std::shared_ptr<segment> seg, slot_lock lock, frame_schema schema,
                                  std::string channel, uint32_t row, uint64_t owner,
-                                 const subscriber_options& options)
-  : seg_(std::move(seg)), schema_(std::move(schema)), channel_(std::move(channel)), row_(row),
-    owner_(owner), options_(options) {
+                                 uint64_t generation, const subscriber_options& options)
+  : seg_(std::move(seg)), lock_(std::move(lock)), schema_(std::move(schema)),
+    channel_(std::move(channel)), row_(row), owner_(owner), generation_(generation),
+    options_(options) {
   auto schema_size = schema_.payload_size();
   default_size_ =
-      schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->header().chunk_capacity;
+      schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->chunk_capacity();
 }
 
 subscriber_core::~subscriber_core() {
   auto& row = seg_->row(row_);
-  auto publisher = seg_->publisher().owner.load(std::memory_order_acquire);
-  if (!is_alive_packed(publisher)) {
-    // Nobody pushes into the row: give it back directly.
-    row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
+  if (!still_ours())
+    return; // freed and claimed by someone else: not ours to touch
+  if (lock_.probe(publisher_slot) == liveness::dead) {
+    // Nobody pushes into the row: give it back directly. Under our row lock
+    // nobody claims it in between; owner first, so that a free row never has one.
     auto me = owner_;
-    row.owner.compare_exchange_strong(me, 0, std::memory_order_acq_rel);
+    if (row.owner.compare_exchange_strong(me, 0, std::memory_order_acq_rel))
+      row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
   } else {
-    // The publisher may be pushing into the row right now; it frees the row.
+    // The publisher may be pushing into the row right now (or we cannot
+    // tell): it frees the row once our lock is gone.
     row.state.store(static_cast<uint32_t>(row_state::leaving), std::memory_order_release);
+    wake_reader(row.space);
   }
+  // lock_ closes after this: the row's slot is free.
+}
+
+void subscriber_core::detach() noexcept {
+  auto& row = seg_->row(row_);
+  if (!still_ours())
+    return;
+  auto ready = static_cast<uint32_t>(row_state::ready);
+  row.state.compare_exchange_strong(ready, static_cast<uint32_t>(row_state::detached),
+                                    std::memory_order_seq_cst);
+  wake_reader(row.space); // a reliable publisher waiting for room stops waiting
+}
+
+bool subscriber_core::still_ours() const noexcept {
+  auto& row = seg_->row(row_);
+  return row.owner.load(std::memory_order_relaxed) == owner_
+         && row.generation.load(std::memory_order_relaxed) == generation_;
 }
 
 expected<frame> subscriber_core::try_take() {
   auto& row = seg_->row(row_);
+  // Two loads of a line nobody writes while the row is ours.
+  if (!still_ours())
+    return error{errc::peer_down,
+                 "channel '" + channel_ + "': subscriber row " + std::to_string(row_)
+                     + " was freed and taken by another process (owner or generation "
+                       "changed): this subscriber receives nothing more; attach again"};
+  if (seg_->cut())
+    return error{errc::segment_too_small,
+                 "channel '" + channel_
+                     + "': the segment file was cut short by another process; attach again"};
   auto cap = seg_->ring_capacity();
   auto count = seg_->chunk_count();
   auto* ring = seg_->ring(row_);
@@ -50,8 +82,27 @@ expected<frame> subscriber_core::try_take() {
     // a reader that fell behind catches up without pulling it over per frame.
     if (head >= tail_seen_) {
       tail_seen_ = row.tail.load(std::memory_order_acquire);
-      if (head >= tail_seen_)
+      if (head == tail_seen_)
         return error{errc::would_block};
+    }
+    if (head > tail_seen_ || tail_seen_ - head > cap) {
+      // Maybe only a stale picture (we were descheduled while the publisher
+      // pushed and dropped): head before tail and head after tail tell. The
+      // head never passes the tail of its moment, and our queue never holds
+      // more than the capacity at any moment.
+      auto before = row.head.load(std::memory_order_seq_cst);
+      auto tail = row.tail.load(std::memory_order_seq_cst);
+      auto after = row.head.load(std::memory_order_seq_cst);
+      if (before > tail || (after <= tail && tail - after > cap)) {
+        tail_seen_ = 0; // look again next time
+        return error{errc::layout_mismatch,
+                     "channel '" + channel_ + "': corrupt segment: subscriber row "
+                         + std::to_string(row_) + " has head " + std::to_string(before)
+                         + " and tail " + std::to_string(tail) + ", more than the queue capacity "
+                         + std::to_string(cap) + " apart"};
+      }
+      tail_seen_ = tail;
+      continue;
     }
     auto c = ring[head % cap].load(std::memory_order_relaxed);
     if (c >= count) { // never written by our publisher: skip it
@@ -72,7 +123,7 @@ expected<frame> subscriber_core::try_take() {
         if (auto next = ring[(head + 1) % cap].load(std::memory_order_relaxed); next < count)
           __builtin_prefetch(&seg_->chunk(next));
       auto& chunk = seg_->chunk(c);
-      auto size = std::min<uint64_t>(chunk.payload_bytes, seg_->header().chunk_capacity);
+      auto size = std::min<uint64_t>(chunk.payload_bytes, seg_->chunk_capacity());
       return frame{shared_from_this(), c, &chunk.frame, seg_->payload(c), size, &schema_};
     }
     // The publisher dropped this entry first (latest policy).
@@ -84,22 +135,37 @@ void subscriber_core::release(uint32_t c) noexcept {
   seg_->held(row_)[c / 64].fetch_and(~(uint64_t{1} << (c % 64)), std::memory_order_release);
 }
 
+bool subscriber_core::publisher_left() const {
+  return reported_gone_ == ~uint64_t{0}
+         && seg_->publisher().owner.load(std::memory_order_acquire) == 0;
+}
+
 bool subscriber_core::publisher_alive() const {
-  return is_alive_packed(seg_->publisher().owner.load(std::memory_order_acquire));
+  return publisher_liveness() == liveness::alive;
+}
+
+liveness subscriber_core::publisher_liveness() const {
+  // A publisher that closes clears its owner word first. Its lock may outlive
+  // it in a process it forked (an open file description is shared), so the
+  // cleared word, not the lock, is what says it left.
+  if (seg_->publisher().owner.load(std::memory_order_acquire) == 0)
+    return liveness::dead;
+  return lock_.probe(publisher_slot);
 }
 
 std::optional<error> subscriber_core::check_publisher(int64_t now_ns) {
   last_check_ns_ = now_ns;
   seg_->row(row_).heartbeat_ns.store(now_ns, std::memory_order_relaxed);
+  auto live = publisher_liveness();
   auto owner = seg_->publisher().owner.load(std::memory_order_acquire);
-  if (owner != 0 && owner == last_alive_owner_ && is_alive_packed(owner))
-    return std::nullopt;
-  if (owner != 0 && is_alive_packed(owner)) {
+  if (live != liveness::dead) {
+    // Alive, or we cannot tell (then we do not claim it is gone).
     last_alive_owner_ = owner;
+    reported_gone_ = ~uint64_t{0};
     return std::nullopt;
   }
-  if (owner == reported_gone_)
-    return std::nullopt;
+  if (reported_gone_ != ~uint64_t{0})
+    return std::nullopt; // reported once already
   reported_gone_ = owner;
   last_alive_owner_ = 0;
   auto pid = process_identity::unpack(owner).pid;
@@ -119,8 +185,9 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     if (interrupted_.exchange(false, std::memory_order_acq_rel))
       return error{errc::timeout, "interrupted"};
     auto now = monotonic_ns();
-    // Reading /proc costs microseconds: at most every 100 ms, never per frame.
-    if (now - last_check_ns_ >= publisher_check_ns) {
+    // A lock query is a syscall: at most every 200 ms, never per frame; a
+    // publisher that closed (it wakes us) is noticed at once.
+    if (now - last_check_ns_ >= publisher_check_ns || publisher_left()) {
       if (auto gone = check_publisher(now))
         return *gone;
     }
@@ -138,7 +205,7 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     auto word = row.wake.fetch_or(1u, std::memory_order_seq_cst) | 1u;
     // Look again after announcing the sleep: a publish in between sees the bit.
     if (row.tail.load(std::memory_order_seq_cst) != row.head.load(std::memory_order_seq_cst)
-        || interrupted_.load(std::memory_order_acquire))
+        || interrupted_.load(std::memory_order_seq_cst))
       continue;
     auto slice = std::min<int64_t>(deadline - now, publisher_check_ns);
     futex_wait(row.wake, word, std::chrono::nanoseconds(slice));
@@ -146,7 +213,10 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
 }
 
 void subscriber_core::interrupt() noexcept {
-  interrupted_.store(true, std::memory_order_release);
+  // seq_cst, like the sleeper's announcement and re-check in take: with a
+  // release store the load of the wake word below could pass it, miss the
+  // sleep bit, and leave take asleep until its next slice.
+  interrupted_.store(true, std::memory_order_seq_cst);
   wake_reader(seg_->row(row_).wake);
 }
 

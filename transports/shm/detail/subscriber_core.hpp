@@ -4,6 +4,7 @@
 #include "dxhub/schemas/frame_schema.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
 #include "dxhub/transports/shm/detail/segment.hpp"
+#include "dxhub/transports/shm/detail/slot_lock.hpp"
 #include "dxhub/transports/shm/frame.hpp"
 #include "dxhub/transports/shm/process_identity.hpp"
 
@@ -19,15 +20,23 @@ namespace dxhub::shm::detail {
 /// the subscriber and every frame it handed out are gone.
 class subscriber_core : public std::enable_shared_from_this<subscriber_core> {
 public:
-  subscriber_core(std::shared_ptr<segment> seg, frame_schema schema, std::string channel,
-                  uint32_t row, uint64_t owner, const subscriber_options& options);
+  /// `lock` holds the write lock of `row`'s slot, `generation` is the row's
+  /// generation after our claim.
+  subscriber_core(std::shared_ptr<segment> seg, slot_lock lock, frame_schema schema,
+                  std::string channel, uint32_t row, uint64_t owner, uint64_t generation,
+                  const subscriber_options& options);
   ~subscriber_core();
+
+  /// The subscriber is gone, frames it handed out may live on: the publisher
+  /// stops queueing for the row (and stops waiting for it) at once.
+  void detach() noexcept;
 
   expected<frame> try_take();
   expected<frame> take(std::chrono::nanoseconds timeout);
   void interrupt() noexcept;
   void release(uint32_t c) noexcept;
   bool publisher_alive() const;
+  liveness publisher_liveness() const;
 
   const frame_schema& schema() const noexcept { return schema_; }
   const std::string& channel() const noexcept { return channel_; }
@@ -37,12 +46,18 @@ public:
 private:
   // publisher_gone once per publisher that is not alive; nullopt otherwise.
   std::optional<error> check_publisher(int64_t now_ns);
+  /// The publisher closed (cleared its owner word) and we have not said so yet.
+  bool publisher_left() const;
+  /// True while the row is still ours (nobody freed and claimed it since).
+  bool still_ours() const noexcept;
 
   std::shared_ptr<segment> seg_;
+  slot_lock lock_; // the write lock of our row's slot: proof that we live
   frame_schema schema_;
   std::string channel_;
   uint32_t row_;
   uint64_t owner_;
+  uint64_t generation_;
   subscriber_options options_;
   uint64_t default_size_ = 0;
   std::atomic<bool> interrupted_{false};

@@ -29,7 +29,8 @@ struct audit_record {
   json_text result;
   /// Commands: "" on success, else "errc_name: context".
   std::string error;
-  /// Commands: round trip seen by the caller, in ns.
+  /// Commands: in ns, the round trip of an in-process call; for a call from
+  /// another node, arrival to answer at the serving node (which records it).
   int64_t latency_ns = 0;
 
   template <class Self, class F>

@@ -10,8 +10,8 @@ packages=(
   # libraries (headers + shared objects)
   libcaf-dev libzmq3-dev cppzmq-dev libcereal-dev libboost-dev libcli11-dev
   libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  # recording: HDF5 (serial, with h5ls/h5dump), SHA-256 from libsodium
-  libhdf5-dev hdf5-tools libsodium-dev
+  # recording: HDF5 (serial, with h5ls/h5dump), SHA-256 from OpenSSL's libcrypto
+  libhdf5-dev hdf5-tools libssl-dev
   # tests, fuzzing, formatting, plots, the Python protocol client
   clang libclang-rt-14-dev clang-format python3 python3-zmq gnuplot-nox
   # recording tests: h5py reads the files the recorder writes

@@ -102,8 +102,9 @@ void remote_calls::stop() {
     std::lock_guard lock{mutex_};
     left.swap(waiting_);
   }
+  error stopping{errc::peer_down, "node '" + owner_.name() + "' is stopping"};
   for (auto& [id, call] : left)
-    call.answer.fail(error{errc::peer_down, "node '" + owner_.name() + "' is stopping"});
+    answer(call, nullptr, &stopping);
 }
 
 // -- the caller's side --------------------------------------------------------------
@@ -139,17 +140,16 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
                                                 caf::actor_cast<caf::strong_actor_ptr>(outgoing_),
                                                 cmd->service, owner_.name());
   auto done = [this, answer, cmd, started = monotonic_ns()](expected<reply> r) {
-    // The caller first, the audit record after: it is not on the caller's
-    // path. Both share the reply.
     if (r) {
-      auto msg = caf::make_message(std::move(r).value());
-      answer->give(msg);
-      audit_command(owner_, *cmd, &msg.get_as<reply>(0), nullptr, started);
-    } else {
-      auto e = describe_call_failure(*cmd, r.error());
-      answer->give(caf::make_message(to_caf_error(e)));
-      audit_command(owner_, *cmd, nullptr, &e, started);
+      answer->give(caf::make_message(std::move(r).value()));
+      return;
     }
+    auto e = describe_call_failure(*cmd, r.error());
+    answer->give(caf::make_message(to_caf_error(e)));
+    // The serving node records the calls it answers; the caller only those
+    // that may never have reached it (its node down, no answer in time).
+    if (e.code == errc::timeout || e.code == errc::peer_down || e.code == errc::unauthenticated)
+      audit_command(owner_, *cmd, nullptr, &e, started);
   };
   net->call(svc.record.endpoints.front(), *cmd, call_timeout(*cmd), std::move(done),
             curve_key_of(svc.record));
@@ -158,10 +158,13 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
 // -- the service's side -------------------------------------------------------------
 
 void remote_calls::serve(command cmd, zmq::responder answer) {
+  auto started = monotonic_ns();
   auto found = owner_.services().find(cmd.service);
   if (!found) {
-    answer.fail(error{errc::unknown_service,
-                      "no service '" + cmd.service + "' on node '" + owner_.name() + "'"});
+    error e{errc::unknown_service,
+            "no service '" + cmd.service + "' on node '" + owner_.name() + "'"};
+    answer.fail(e);
+    audit_command(owner_, cmd, nullptr, &e, started);
     return;
   }
   auto id = next_id_.fetch_add(1) + 1;
@@ -170,16 +173,17 @@ void remote_calls::serve(command cmd, zmq::responder answer) {
   auto* net = owner_.network();
   auto timer = net != nullptr ? net->after(timeout, [this, id, timeout] { expire(id, timeout); })
                               : uint64_t{0};
+  // One message for the service and the audit record (reference-counted).
+  auto msg = caf::make_message(std::move(cmd));
   {
     std::lock_guard lock{mutex_};
-    waiting_.emplace(
-        id, waiting_call{std::move(answer), found->handle.address(), cmd.service, cmd.name, timer});
+    waiting_.emplace(id,
+                     waiting_call{std::move(answer), found->handle.address(), msg, started, timer});
   }
   watch(found->handle);
   auto deliver = [service = found->handle, from = caf::actor_cast<caf::strong_actor_ptr>(incoming_),
-                  id, cmd = std::move(cmd)]() mutable {
-    service->enqueue(std::move(from), caf::make_message_id(id), caf::make_message(std::move(cmd)),
-                     nullptr);
+                  id, msg = std::move(msg)]() mutable {
+    service->enqueue(std::move(from), caf::make_message_id(id), std::move(msg), nullptr);
   };
   if (net == nullptr) {
     deliver();
@@ -210,23 +214,35 @@ void remote_calls::on_service_answer(caf::mailbox_element_ptr response) {
   if (auto* net = owner_.network())
     net->cancel(call->timer);
   const auto& content = response->content();
+  const auto& cmd = call->cmd();
   if (content.match_elements<reply>()) {
-    call->answer.reply(content.get_as<reply>(0));
+    answer(*call, &content.get_as<reply>(0), nullptr);
   } else if (content.match_elements<caf::error>()) {
     auto e = from_caf_error(content.get_as<caf::error>(0));
     if (e.code == errc::peer_down)
-      e = service_went_down(call->service_name, call->command_name, e.context);
-    call->answer.fail(e);
+      e = service_went_down(cmd.service, cmd.name, e.context);
+    answer(*call, nullptr, &e);
   } else {
-    call->answer.fail(error{errc::service_error, "service '" + call->service_name + "' answered '"
-                                                     + call->command_name
-                                                     + "' with something else than a reply"});
+    error e{errc::service_error, "service '" + cmd.service + "' answered '" + cmd.name
+                                     + "' with something else than a reply"};
+    answer(*call, nullptr, &e);
   }
 }
 
+void remote_calls::answer(waiting_call& call, const reply* r, const error* e) {
+  // The caller first, the audit record after: it is not on the caller's path.
+  if (r != nullptr)
+    call.answer.reply(*r);
+  else
+    call.answer.fail(*e);
+  audit_command(owner_, call.cmd(), r, e, call.started_ns);
+}
+
 void remote_calls::expire(uint64_t id, std::chrono::milliseconds timeout) {
-  if (auto call = take(id))
-    call->answer.fail(service_did_not_answer(call->service_name, call->command_name, timeout));
+  if (auto call = take(id)) {
+    auto e = service_did_not_answer(call->cmd().service, call->cmd().name, timeout);
+    answer(*call, nullptr, &e);
+  }
 }
 
 void remote_calls::watch(const caf::actor& service) {
@@ -255,8 +271,10 @@ void remote_calls::service_down(const caf::actor_addr& who, const std::string& w
       }
     }
   }
-  for (auto& call : dead)
-    call.answer.fail(service_went_down(call.service_name, call.command_name, why));
+  for (auto& call : dead) {
+    auto e = service_went_down(call.cmd().service, call.cmd().name, why);
+    answer(call, nullptr, &e);
+  }
 }
 
 } // namespace dxhub::runtime::detail

@@ -10,11 +10,13 @@
 
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/error.hpp"
+#include "dxhub/schemas/reply.hpp"
 #include "dxhub/transports/zmq/server.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/fwd.hpp>
+#include <caf/message.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -55,14 +57,20 @@ private:
   struct waiting_call {
     zmq::responder answer;
     caf::actor_addr service;
-    std::string service_name;
-    std::string command_name;
+    /// The command as handed to the service (shared, not copied): its audit
+    /// record is written here, by the serving node, when the call is answered.
+    caf::message command;
+    int64_t started_ns = 0;
     uint64_t timer = 0; // its deadline on the network thread (`network::after`)
+
+    const dxhub::command& cmd() const { return command.get_as<dxhub::command>(0); }
   };
 
   void send(caf::mailbox_element_ptr request);
   void respond(const caf::strong_actor_ptr& to, caf::message_id mid, caf::message content);
   void on_service_answer(caf::mailbox_element_ptr response);
+  /// Answers a call served here and records it in this node's audit trail.
+  void answer(waiting_call& call, const reply* r, const error* e);
   void expire(uint64_t id, std::chrono::milliseconds timeout);
   void watch(const caf::actor& service);
   std::optional<waiting_call> take(uint64_t id);

@@ -54,7 +54,8 @@ std::string short_name(const std::string& program);
 std::vector<std::string> expected_rows(const std::string& program);
 
 /// Whether a figure's value is plausible: positive, or at least zero for CPU
-/// use (`cpu_*` metrics: an idle subscriber may use none).
+/// use (`cpu_*` metrics: an idle subscriber may use none) and for losses
+/// (`*_lost` metrics: a recording that kept every frame).
 bool valid_value(const figure& f);
 
 /// The key ratios whose two figures exist.

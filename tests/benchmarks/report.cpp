@@ -60,6 +60,16 @@ CAF_TEST(size labels turn back into bytes) {
   CAF_CHECK(!size_bytes("4xKiB"));
 }
 
+CAF_TEST(zero is a valid figure only for CPU use and losses) {
+  auto fig = [](std::string metric, double value) {
+    return figure{"thr", "paced_recording", "block", "2MiB", std::move(metric), value, "frames"};
+  };
+  CAF_CHECK(valid_value(fig("frames_lost", 0)));
+  CAF_CHECK(valid_value(fig("cpu_ns_per_frame", 0)));
+  CAF_CHECK(!valid_value(fig("msgs_per_s", 0)));
+  CAF_CHECK(!valid_value(fig("frames_lost", -1)));
+}
+
 CAF_TEST(the key ratios of issue 8 are computed from the figures that exist) {
   figure_index index{sample_run().figures};
   auto ratios = key_ratios(index);

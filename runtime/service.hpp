@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/deferred_reply.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/transport.hpp"
@@ -186,9 +187,6 @@ private:
 /// messages, usually with `commands.handler()` in its behavior.
 expected<void> serve(caf::local_actor* self, const std::string& name,
                      const command_table& commands);
-
-/// The default time a caller waits for a service.
-inline constexpr std::chrono::milliseconds default_call_timeout{2000};
 
 namespace detail {
 

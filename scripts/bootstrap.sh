@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ca-certificates procps iproute2 util-linux
   # libraries (headers + shared objects)
   libcaf-dev libzmq3-dev cppzmq-dev libcereal-dev libboost-dev libcli11-dev
-  libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  libtomlplusplus-dev nlohmann-json3-dev
   # recording: HDF5 (serial, with h5ls/h5dump), SHA-256 from OpenSSL's libcrypto
   libhdf5-dev hdf5-tools libssl-dev
   # tests, fuzzing, formatting, plots, the Python protocol client

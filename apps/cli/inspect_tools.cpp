@@ -2,6 +2,7 @@
 // part (the shared-memory segments are mapped read-only), plus the nodes and
 // services the registry knows.
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
@@ -133,7 +134,7 @@ int run_inspect(const inspect_options& o) {
 struct ls_options {
   std::string what = "all";
   std::string registry;
-  int64_t timeout_ms = 2000;
+  int64_t timeout_ms = dxhub::runtime::default_call_timeout.count();
   bool json = false;
 };
 

@@ -3,6 +3,7 @@
 // short-lived node of its own that joins the deployment's registry).
 
 #include "dxhub/apps/registry_host.hpp"
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/node_options.hpp"
 #include "dxhub/runtime/service.hpp"
@@ -54,7 +55,7 @@ struct send_options {
   std::vector<std::string> args;
   std::string json_args;
   std::string registry;
-  int64_t timeout_ms = 2000;
+  int64_t timeout_ms = dxhub::runtime::default_call_timeout.count();
   bool json = false;
 };
 

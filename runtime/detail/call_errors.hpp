@@ -3,6 +3,7 @@
 // What a caller is told when a call fails: always the service and the
 // command, whichever path (router, remote call gates) the call took.
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/error.hpp"
 
@@ -11,9 +12,9 @@
 
 namespace dxhub::runtime::detail {
 
-/// How long a service has for `cmd` (its own timeout, or 2 s).
+/// How long a service has for `cmd` (its own timeout, or the default).
 inline std::chrono::milliseconds call_timeout(const command& cmd) {
-  return std::chrono::milliseconds{cmd.timeout_ms > 0 ? cmd.timeout_ms : 2000};
+  return cmd.timeout_ms > 0 ? std::chrono::milliseconds{cmd.timeout_ms} : default_call_timeout;
 }
 
 inline error service_went_down(const std::string& service, const std::string& command,

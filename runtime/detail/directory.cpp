@@ -67,7 +67,7 @@ void register_record(directory_actor* self, node* owner, const registry_record& 
       caf::anon_send(me, refused_atom::value, key, static_cast<uint8_t>(code),
                      r.value().error_context);
   };
-  net->call_registry("register", encode_json(rec), 2000ms, std::move(retry));
+  net->call_registry("register", encode_json(rec), default_call_timeout, std::move(retry));
 }
 
 void renew_all(directory_actor* self, node* owner) {
@@ -105,7 +105,8 @@ void remove(directory_actor* self, node* owner, entry_kind kind, const std::stri
   if (it == self->state.registered.end())
     return;
   if (auto* net = owner->network(); net != nullptr && net->has_registry())
-    net->call_registry("unregister", encode_json(it->second), 2000ms, [](expected<reply>) {});
+    net->call_registry("unregister", encode_json(it->second), default_call_timeout,
+                       [](expected<reply>) {});
   self->state.registered.erase(it);
 }
 
@@ -117,7 +118,7 @@ caf::result<service> remote_lookup(directory_actor* self, node* owner, const std
     return local;
   auto promise = self->make_response_promise<service>();
   net->call_registry(
-      "lookup", encode_json(registry_query{name}), 2000ms,
+      "lookup", encode_json(registry_query{name}), default_call_timeout,
       [promise, name, want](expected<reply> r) mutable {
         if (!r) {
           promise.deliver(to_caf_error(r.error()));

@@ -1,5 +1,6 @@
 #include "dxhub/runtime/detail/network.hpp"
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/node.hpp"
@@ -409,9 +410,9 @@ void network::forward_events(std::vector<event> batch) {
       cmd.name = "emit_many";
       cmd.args = json_text{encode_json(event_batch{batch})};
     }
-    cmd.timeout_ms = 2000;
+    cmd.timeout_ms = default_call_timeout.count();
     // Events are fire-and-forget: a lost relay loses them, it does not block.
-    call(registry_, cmd, 2000ms, [](const expected<reply>&) {});
+    call(registry_, cmd, default_call_timeout, [](const expected<reply>&) {});
   });
 }
 
@@ -441,7 +442,7 @@ void network::connect_events() {
   cmd.service = events_service;
   cmd.name = "endpoint";
   cmd.args = json_text{"{}"};
-  call(registry_, cmd, 2000ms, [this](expected<reply> r) {
+  call(registry_, cmd, default_call_timeout, [this](expected<reply> r) {
     events_connecting_ = false;
     if (closed_)
       return;
@@ -510,7 +511,7 @@ void network::resolve_channel(uint64_t id) {
   auto it = watches_.find(id);
   if (it == watches_.end() || closed_)
     return;
-  call_registry("lookup", encode_json(registry_query{it->second.channel}), 2000ms,
+  call_registry("lookup", encode_json(registry_query{it->second.channel}), default_call_timeout,
                 [this, id](expected<reply> r) {
                   if (!r)
                     on_channel_record(id, r.error());

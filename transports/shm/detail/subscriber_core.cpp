@@ -12,6 +12,11 @@ namespace {
 // the one-second bound.
 constexpr int64_t publisher_check_ns = 200'000'000;
 
+// How often a spinning reader looks whether the publisher closed. The owner
+// word shares its cache line with the sequence the publisher bumps on every
+// publish: a look per frame would cost every publish a cache miss.
+constexpr int64_t spinning_left_look_ns = 1'000'000;
+
 } // namespace
 
 subscriber_core::subscriber_core(std::shared_ptr<segment> seg, slot_lock lock, frame_schema schema,
@@ -178,6 +183,7 @@ std::optional<error> subscriber_core::check_publisher(int64_t now_ns) {
 expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
   auto& row = seg_->row(row_);
   auto deadline = monotonic_ns() + timeout.count();
+  bool left_seen = false;
   for (;;) {
     auto taken = try_take();
     if (taken || taken.error().code != errc::would_block)
@@ -185,9 +191,15 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     if (interrupted_.exchange(false, std::memory_order_acq_rel))
       return error{errc::timeout, "interrupted"};
     auto now = monotonic_ns();
-    // A lock query is a syscall: at most every 200 ms, never per frame; a
-    // publisher that closed (it wakes us) is noticed at once.
-    if (now - last_check_ns_ >= publisher_check_ns || publisher_left()) {
+    // A lock query is a syscall: at most every 200 ms, never per frame. A
+    // publisher that closed is noticed at once by a sleeping reader (it wakes
+    // us; we look before each sleep) and within a millisecond by a spinning one.
+    if (options_.busy_poll && now - last_left_look_ns_ >= spinning_left_look_ns) {
+      last_left_look_ns_ = now;
+      left_seen = publisher_left();
+    }
+    if (now - last_check_ns_ >= publisher_check_ns || left_seen) {
+      left_seen = false;
       if (auto gone = check_publisher(now))
         return *gone;
     }
@@ -207,6 +219,10 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     if (row.tail.load(std::memory_order_seq_cst) != row.head.load(std::memory_order_seq_cst)
         || interrupted_.load(std::memory_order_seq_cst))
       continue;
+    if (publisher_left()) {
+      left_seen = true;
+      continue;
+    }
     auto slice = std::min<int64_t>(deadline - now, publisher_check_ns);
     futex_wait(row.wake, word, std::chrono::nanoseconds(slice));
   }

@@ -64,6 +64,7 @@ private:
   uint64_t reported_gone_ = ~uint64_t{0};
   uint64_t last_alive_owner_ = 0;
   int64_t last_check_ns_ = 0;
+  int64_t last_left_look_ns_ = 0; // a spinning reader's last look at the publisher's owner word
   uint64_t tail_seen_ = 0; // the row's tail when we last looked: frames below it need no new look
 };
 

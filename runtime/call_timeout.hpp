@@ -1,0 +1,14 @@
+#pragma once
+
+// How long a caller waits for an answer when it does not say: one figure for
+// services, the registry and the event relay, so that a slow link is
+// diagnosed the same way on every path.
+
+#include <chrono>
+
+namespace dxhub::runtime {
+
+/// The default time a caller waits for a service (the registry included).
+inline constexpr std::chrono::milliseconds default_call_timeout{2000};
+
+} // namespace dxhub::runtime

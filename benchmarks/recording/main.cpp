@@ -276,8 +276,8 @@ int main(int argc, char** argv) {
   auto recorded = paced_publisher(pub_bytes, pub_rate, pub_seconds, base + ".pub.h5");
   if (alone.ok && recorded.ok) {
     std::fprintf(stderr,
-                 "  publisher: alone %.1f frames/s, recorded %.1f frames/s, %llu of %llu "
-                 "frames recorded, %llu lost\n",
+                 "  publisher: alone %.1f frames/s, recorded %.1f frames/s; %llu frames in "
+                 "the file (%llu timed, the rest while it attached), %llu lost\n",
                  alone.frames_per_s, recorded.frames_per_s,
                  static_cast<unsigned long long>(recorded.recorded),
                  static_cast<unsigned long long>(recorded.published),

@@ -25,6 +25,9 @@ using clock = std::chrono::steady_clock;
 struct entry {
   registry_record record;
   clock::time_point expires;
+  /// The owner key the record was registered with ("" from a client that
+  /// sent none: then node, host and pid stand for the owner).
+  std::string owner_key;
 };
 
 struct registry_state {
@@ -53,8 +56,13 @@ std::string owner_of(const registry_record& r) {
   return "node '" + r.node + "' (pid " + std::to_string(r.pid) + " on host " + r.host + ")";
 }
 
-bool same_owner(const registry_record& a, const registry_record& b) {
-  return a.node == b.node && a.host == b.host && a.pid == b.pid;
+/// Whether `r`, sent with `key`, comes from the owner of `e`. A key proves
+/// it; node, host and pid are only what a request says, so they count only
+/// for a record registered without a key.
+bool owned_by(const entry& e, const registry_record& r, const std::string& key) {
+  if (!e.owner_key.empty())
+    return key == e.owner_key;
+  return e.record.node == r.node && e.record.host == r.host && e.record.pid == r.pid;
 }
 
 /// False only when the owner is certainly gone: a process of this host that
@@ -65,14 +73,14 @@ bool owner_alive(registry_actor* self, const registry_record& r) {
   return ::kill(static_cast<pid_t>(r.pid), 0) == 0 || errno != ESRCH;
 }
 
-/// Takes the run token out of the record's properties (it stays between the
-/// node and the registry) and returns it ("" when there is none).
-std::string take_token(registry_record& r) {
+/// Takes a secret (run token, owner key) out of the record's properties: it
+/// stays between the node and the registry. "" when there is none.
+std::string take_secret(registry_record& r, const char* property) {
   auto props = nlohmann::json::parse(r.properties.text, nullptr, false);
-  if (!props.is_object() || !props.contains(runtime::run_token_property))
+  if (!props.is_object() || !props.contains(property))
     return {};
-  auto token = props[runtime::run_token_property];
-  props.erase(runtime::run_token_property);
+  auto token = props[property];
+  props.erase(property);
   r.properties.text = props.dump();
   return token.is_string() ? token.get<std::string>() : std::string{};
 }
@@ -106,7 +114,8 @@ expected<nlohmann::json> add(registry_actor* self, registry_record r) {
   if (r.lease_ms <= 0)
     return error{errc::invalid_argument, "lease of '" + r.name + "' must be positive"};
   auto& st = self->state;
-  auto token = take_token(r);
+  auto token = take_secret(r, runtime::run_token_property);
+  auto key = take_secret(r, runtime::owner_key_property);
   if (!st.options.run_token.empty() && token != st.options.run_token)
     return refuse(self, r,
                   {errc::unauthenticated,
@@ -116,27 +125,35 @@ expected<nlohmann::json> add(registry_actor* self, registry_record r) {
                        + r.name + "' not registered"});
   auto now = clock::now();
   auto it = st.entries.find(key_of(r));
-  if (it != st.entries.end() && it->second.expires >= now && !same_owner(it->second.record, r)
+  if (it != st.entries.end() && it->second.expires >= now && !owned_by(it->second, r, key)
       && owner_alive(self, it->second.record))
     return refuse(self, r,
                   {errc::already_exists, to_string(r.kind) + " '" + r.name + "' is registered by "
                                              + owner_of(it->second.record)
-                                             + ", whose lease is alive; refused to "
-                                             + owner_of(r)});
+                                             + ", whose lease is alive; refused to " + owner_of(r)
+                                             + " (the request does not carry the owner's key)"});
   auto& slot = st.entries[key_of(r)];
   bool fresh = slot.record.name.empty() || !(slot.record == r);
-  slot = entry{r, now + std::chrono::milliseconds{r.lease_ms}};
+  slot = entry{r, now + std::chrono::milliseconds{r.lease_ms}, key};
   if (fresh)
     announce(self, r, "appeared");
   return nlohmann::json(nullptr);
 }
 
-expected<nlohmann::json> remove(registry_actor* self, const registry_record& r) {
+expected<nlohmann::json> remove(registry_actor* self, registry_record r) {
+  auto key = take_secret(r, runtime::owner_key_property);
   auto it = self->state.entries.find(key_of(r));
-  if (it != self->state.entries.end() && same_owner(it->second.record, r)) {
-    announce(self, it->second.record, "disappeared");
-    self->state.entries.erase(it);
-  }
+  if (it == self->state.entries.end())
+    return nlohmann::json(nullptr); // gone already: removing twice is not an error
+  // Refused, not reported: a node that lost a name to its live owner (a
+  // second node of one name) unregisters it on its way out, harmlessly.
+  if (!owned_by(it->second, r, key))
+    return error{errc::permission_denied,
+                 "unregister of " + to_string(r.kind) + " '" + r.name + "' refused: it is "
+                     + "registered by " + owner_of(it->second.record)
+                     + ", and the request does not carry that node's owner key"};
+  announce(self, it->second.record, "disappeared");
+  self->state.entries.erase(it);
   return nlohmann::json(nullptr);
 }
 

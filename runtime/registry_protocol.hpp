@@ -20,6 +20,11 @@ inline constexpr const char* events_service = "dxhub/events";
 /// (`node_options::run_token`); the registry checks it and keeps it to itself.
 inline constexpr const char* run_token_property = "run_token";
 
+/// The property that carries the registering node's owner key (a
+/// `random_token` per node): only a request with the same key renews,
+/// replaces or removes the record. The registry keeps it to itself.
+inline constexpr const char* owner_key_property = "owner_key";
+
 /// Arguments of `lookup` (one name) and of `list` (a name prefix, "" = all).
 struct registry_query {
   static constexpr const char* schema_name = "dxhub.registry_query";

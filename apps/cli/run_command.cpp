@@ -6,6 +6,7 @@
 #include "dxhub/apps/registry_host.hpp"
 #include "dxhub/runtime/deployment.hpp"
 #include "dxhub/runtime/launcher.hpp"
+#include "dxhub/runtime/token.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
 
@@ -20,7 +21,6 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <signal.h>
 #include <unistd.h>
 
@@ -78,15 +78,6 @@ void audit_launcher_event(const std::string& log, const std::string& node,
     return;
   (void)!::write(fd, line.data(), line.size());
   ::close(fd);
-}
-
-/// A token of this run alone, given to its nodes (DXHUB_RUN_TOKEN): the
-/// run's registry takes records of these nodes only.
-std::string new_run_token() {
-  std::random_device rd;
-  char buf[33];
-  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
-  return buf;
 }
 
 /// Refusals of the run's registry, handed from its thread to the run's.
@@ -237,7 +228,7 @@ int run_deployment(const run_options& o) {
                                          std::filesystem::remove_all(dir, ignored);
                                        }};
   auto endpoint = registry_of(o, dep.value(), run_dir.value());
-  auto token = new_run_token();
+  auto token = runtime::random_token();
   run_watch w{run_report{audit_log_of(dep.value(), workdir)}, progress_line{o.progress}};
   w.log = w.status.path();
   w.duration_s = o.duration_s;

@@ -82,16 +82,15 @@ void add(directory_actor* self, node* owner, registry_record rec) {
     rec.endpoints = {net->endpoint(), net->frames_endpoint()};
     auto key = net->public_key();
     const auto& token = owner->options().run_token;
-    if (!key.empty() || !token.empty()) {
-      auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
-      if (!props.is_object())
-        props = nlohmann::json::object();
-      if (!key.empty()) // peers need it to reach us with CURVE
-        props["curve_public"] = key;
-      if (!token.empty()) // the registry of our run checks it (and keeps it to itself)
-        props[std::string{run_token_property}] = token;
-      rec.properties.text = props.dump();
-    }
+    auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
+    if (!props.is_object())
+      props = nlohmann::json::object();
+    if (!key.empty()) // peers need it to reach us with CURVE
+      props["curve_public"] = key;
+    if (!token.empty()) // the registry of our run checks it (and keeps it to itself)
+      props[std::string{run_token_property}] = token;
+    props[std::string{owner_key_property}] = self->state.owner_key; // kept to itself too
+    rec.properties.text = props.dump();
   }
   register_record(self, owner, rec);
   self->state.registered[key_of(rec)] = std::move(rec);
@@ -104,7 +103,7 @@ void remove(directory_actor* self, node* owner, entry_kind kind, const std::stri
   auto it = self->state.registered.find(key_of(probe));
   if (it == self->state.registered.end())
     return;
-  if (auto* net = owner->network(); net != nullptr && net->has_registry())
+  if (auto* net = owner->network(); net != nullptr && net->has_registry() && !self->state.outsider)
     net->call_registry("unregister", encode_json(it->second), default_call_timeout,
                        [](expected<reply>) {});
   self->state.registered.erase(it);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dxhub/runtime/token.hpp"
 #include "dxhub/schemas/error.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 
@@ -25,6 +26,8 @@ struct directory_state {
   bool outsider = false;
   /// The kinds of refusal already handed to `node_options::on_refused`.
   std::set<errc> refusals_told;
+  /// Proves to the registry that this node's records are its own.
+  std::string owner_key = random_token();
   static inline const char* name = "dxhub.directory";
 };
 

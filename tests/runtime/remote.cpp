@@ -315,6 +315,28 @@ CAF_TEST(nodes_register_again_after_a_registry_restart) {
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
 }
 
+CAF_TEST(a_forged_record_of_another_nodes_service_is_refused) {
+  auto peer = start_peer();
+  auto before = find("test/stage");
+  // Another process copies the record (node, host, pid are public) with its
+  // own endpoint, then tries to remove the real one.
+  child_process intruder{{dxhub::test::built_program("tests/runtime/runtime_peer"), "forge",
+                          hub.options().registry, dir, "test/stage"}};
+  auto registered = intruder.read_line(must_arrive);
+  auto unregistered = intruder.read_line(must_arrive);
+  CAF_REQUIRE(registered && unregistered);
+  CAF_CHECK_EQUAL(*registered, "REGISTER already_exists");
+  CAF_CHECK_EQUAL(*unregistered, "UNREGISTER permission_denied");
+  CAF_CHECK(intruder.exit_code(must_arrive).value_or(-1) == 0);
+  // The registry still sends callers to the owner, and its service answers.
+  auto after = find("test/stage");
+  CAF_CHECK(after.record.endpoints == before.record.endpoints);
+  CAF_CHECK_EQUAL(after.record.pid, before.record.pid);
+  call(self.ptr(), after, "move", position{4})
+      .receive([&](const reply& r) { CAF_CHECK(result_of<position>(r).value().x == 4.0); },
+               [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+}
+
 CAF_TEST(an_idle_node_uses_almost_no_cpu) {
   child_process idle{{dxhub::test::built_program("tests/runtime/runtime_peer"), "idle",
                       hub.options().registry, dir}};

@@ -15,13 +15,19 @@
 //   runtime_peer idle REGISTRY RUNTIME_DIR
 //     a networked node that subscribes to three channels nobody publishes,
 //     serves "test/idle" and watches events; prints "READY" and idles.
+//   runtime_peer forge REGISTRY RUNTIME_DIR SERVICE
+//     an intruder: a networked node that copies SERVICE's registry record,
+//     registers it with its own endpoint, then unregisters it; prints
+//     "REGISTER <code>" and "UNREGISTER <code>" (errc names) and exits.
 
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
+#include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/frames.hpp"
 #include "dxhub/tests/runtime/position.hpp"
@@ -29,6 +35,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include <cstdio>
 #include <string>
@@ -211,6 +218,47 @@ int idle_node(const std::string& registry, const std::string& dir) {
     std::this_thread::sleep_for(1s);
 }
 
+/// The outcome of a registry call as an errc name ("none": accepted).
+std::string registry_answer(caf::scoped_actor& self, const runtime::service& registry,
+                            const std::string& command, const registry_record& rec) {
+  std::string outcome = "no_answer";
+  runtime::call(self.ptr(), registry, command, rec)
+      .receive([&](const reply& r) { outcome = std::string{name(r.code)}; },
+               [&](caf::error& e) { outcome = std::string{name(from_caf_error(e).code)}; });
+  return outcome;
+}
+
+int forge(const std::string& registry, const std::string& dir, const std::string& target) {
+  runtime::node_config cfg;
+  caf::actor_system sys{cfg};
+  runtime::node_options opts;
+  opts.name = "intruder-" + std::to_string(getpid());
+  opts.registry = registry;
+  opts.runtime_dir = dir;
+  runtime::node node{sys, opts};
+  if (node.startup_error()) {
+    std::printf("ERROR %s\n", node.startup_error()->what().c_str());
+    return 1;
+  }
+  caf::scoped_actor self{sys};
+  runtime::service victim;
+  runtime::service reg;
+  runtime::lookup(self.ptr(), target)
+      .receive([&](const runtime::service& s) { victim = s; }, [](caf::error&) {});
+  runtime::lookup(self.ptr(), runtime::registry_service)
+      .receive([&](const runtime::service& s) { reg = s; }, [](caf::error&) {});
+  if (victim.name.empty() || reg.name.empty()) {
+    std::printf("ERROR lookup failed\n");
+    return 1;
+  }
+  auto forged = victim.record; // node, host and pid of the owner: all public
+  forged.endpoints = {node.endpoint()};
+  std::printf("REGISTER %s\n", registry_answer(self, reg, "register", forged).c_str());
+  std::printf("UNREGISTER %s\n", registry_answer(self, reg, "unregister", forged).c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -223,9 +271,12 @@ int main(int argc, char** argv) {
     return work(argv[2], argv[3], std::stoi(argv[4]));
   if (role == "idle" && argc == 4)
     return idle_node(argv[2], argv[3]);
+  if (role == "forge" && argc == 5)
+    return forge(argv[2], argv[3], argv[4]);
   std::fprintf(stderr, "usage: runtime_peer publish CHANNEL COUNT INTERVAL_MS\n"
                        "       runtime_peer serve REGISTRY RUNTIME_DIR SERVICE\n"
                        "       runtime_peer work CHANNEL GROUP DELAY_MS\n"
-                       "       runtime_peer idle REGISTRY RUNTIME_DIR\n");
+                       "       runtime_peer idle REGISTRY RUNTIME_DIR\n"
+                       "       runtime_peer forge REGISTRY RUNTIME_DIR SERVICE\n");
   return 2;
 }

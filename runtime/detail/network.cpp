@@ -216,7 +216,30 @@ expected<void> network::bind() {
 }
 
 void network::on_request(zmq::request req, zmq::responder answer) {
-  auto cmd = zmq::decode_payload<command>(req);
+  if (req.payload.size() <= large_requests::threshold_bytes) {
+    dispatch(zmq::decode_payload<command>(req), std::move(answer));
+    return;
+  }
+  // Decoded on the other thread, dispatched back here (in order among the
+  // large ones; small requests of other clients pass meanwhile).
+  auto held = std::make_shared<zmq::request>(std::move(req));
+  bool queued = large_.submit([this, held, answer]() mutable {
+    auto cmd = zmq::decode_payload<command>(*held);
+    held.reset();
+    loop_->hand_over([this, cmd = std::move(cmd), answer = std::move(answer)]() mutable {
+      if (!closed_)
+        dispatch(std::move(cmd), std::move(answer));
+    });
+  });
+  if (!queued)
+    answer.fail({errc::would_block, "node '" + name_ + "' is decoding "
+                                        + std::to_string(large_.max_pending())
+                                        + " large requests (over "
+                                        + std::to_string(large_requests::threshold_bytes >> 10)
+                                        + " KiB) already: try again"});
+}
+
+void network::dispatch(expected<command> cmd, zmq::responder answer) {
   if (!cmd) {
     answer.reject(cmd.error());
     return;

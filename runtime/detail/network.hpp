@@ -5,6 +5,7 @@
 // event relay. One io_loop thread owns every socket; actors hand it work
 // and get answers back as messages.
 
+#include "dxhub/runtime/detail/large_requests.hpp"
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/expected.hpp"
@@ -126,6 +127,7 @@ private:
   zmq::client* client_for(const std::string& endpoint, const std::string& server_key,
                           error& failure);
   void connect_events();
+  void dispatch(expected<command> cmd, zmq::responder answer);
   void resolve_channel(uint64_t id);
   void on_channel_record(uint64_t id, expected<registry_record> rec);
 
@@ -159,6 +161,8 @@ private:
   std::string registry_key_;
   // Any thread may publish; it lives until the network is destroyed.
   std::unique_ptr<zmq::publisher> frames_;
+  // Last: its thread, which posts to the loop, stops first.
+  large_requests large_{8};
 };
 
 } // namespace dxhub::runtime::detail

@@ -7,6 +7,7 @@
 
 #include "dxhub/actors/registry.hpp"
 #include "dxhub/runtime/events.hpp"
+#include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/audit_record.hpp"
 #include "dxhub/schemas/caf_types.hpp"
@@ -14,8 +15,11 @@
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/runtime/position.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/transports/zmq/blocking_client.hpp"
+#include "dxhub/transports/zmq/io_loop.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -335,6 +339,79 @@ CAF_TEST(a_forged_record_of_another_nodes_service_is_refused) {
   call(self.ptr(), after, "move", position{4})
       .receive([&](const reply& r) { CAF_CHECK(result_of<position>(r).value().x == 4.0); },
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
+}
+
+namespace {
+
+/// How many 64 B lookups client `small` gets answered by the node at
+/// `endpoint` between sending `huge` from another client (encoded before
+/// the race: only the node's side counts) and that one's answer.
+int answered_meanwhile(dxhub::zmq::io_loop& loop, const std::string& endpoint, const command& huge,
+                       dxhub::zmq::encoding enc) {
+  auto big = dxhub::zmq::blocking_client::connect(loop, endpoint);
+  auto small = dxhub::zmq::blocking_client::connect(loop, endpoint);
+  CAF_REQUIRE(big && small);
+  command lookup_cmd;
+  lookup_cmd.caller = "test/small";
+  lookup_cmd.service = registry_service;
+  lookup_cmd.name = "lookup";
+  lookup_cmd.args = json_text{R"({"name":"test/x"})"};
+  // One of each first: both clients are connected before the race.
+  CAF_REQUIRE(small.value()->call<reply>(lookup_cmd, must_arrive, enc).has_value());
+  auto payload = dxhub::zmq::encode_payload(huge, enc);
+  CAF_REQUIRE(payload.has_value());
+  std::atomic<bool> sent{false};
+  std::atomic<bool> answered{false};
+  std::optional<errc> code;
+  std::thread sender{[&] {
+    auto header = dxhub::zmq::header_for<command>(dxhub::zmq::message_kind::request, enc);
+    sent = true;
+    auto answer = big.value()->request(header, std::move(payload).value(), 60s);
+    // The error reply of a service nobody serves (a reply of kind `error`
+    // comes back as the error value).
+    if (!answer)
+      code = answer.error().code;
+    else if (auto r = dxhub::zmq::decode_payload<reply>(answer.value()))
+      code = r.value().code;
+    answered = true;
+  }};
+  while (!sent)
+    std::this_thread::yield();
+  int meanwhile = 0;
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!answered && std::chrono::steady_clock::now() < deadline) {
+    lookup_cmd.id = static_cast<uint64_t>(meanwhile + 2);
+    auto r = small.value()->call<reply>(lookup_cmd, must_arrive, enc);
+    CAF_REQUIRE(r.has_value());
+    CAF_CHECK_EQUAL(r.value().code, errc::unknown_service);
+    if (!answered)
+      ++meanwhile;
+  }
+  sender.join();
+  CAF_CHECK(code == errc::unknown_service);
+  return meanwhile;
+}
+
+} // namespace
+
+CAF_TEST(a_huge_request_does_not_hold_other_clients_commands_behind_it) {
+  // A 50 MiB command (to a service nobody serves: once decoded it is
+  // answered at once) while another client keeps sending 64 B lookups to the
+  // same node. In binary it decodes in milliseconds: the lookups answered
+  // meanwhile are those of its transfer. In JSON its decoding takes the node
+  // a large part of a second: on the network thread no lookup would pass
+  // during it, and the count would stay that of the transfer.
+  dxhub::zmq::io_loop loop;
+  command huge;
+  huge.id = 1;
+  huge.caller = "test/huge";
+  huge.service = "test/nobody";
+  huge.name = "anything";
+  huge.args = json_text{R"({"blob":")" + std::string(50u << 20, 'a') + R"("})"};
+  auto transfer = answered_meanwhile(loop, hub.endpoint(), huge, dxhub::zmq::encoding::binary);
+  auto decoding = answered_meanwhile(loop, hub.endpoint(), huge, dxhub::zmq::encoding::json);
+  CAF_MESSAGE("lookups answered meanwhile: " << transfer << " (binary), " << decoding << " (JSON)");
+  CAF_CHECK_GREATER(decoding, 3 * transfer + 50);
 }
 
 CAF_TEST(an_idle_node_uses_almost_no_cpu) {

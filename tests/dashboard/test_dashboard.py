@@ -1,15 +1,16 @@
 """`dxhub dashboard` in a real browser, against a real deployment.
 
-`dxhub run` starts a simulated camera, a simulated ADC and a centroid
-analysis, each in a node process of its own; `dxhub dashboard` joins the
-deployment's registry; headless Chromium (Debian's chromium and
+`dxhub run` starts a simulated camera, a simulated ADC, a centroid
+analysis, an audit logger and the dashboard (actor type `dashboard`), each
+in a node process of its own; headless Chromium (Debian's chromium and
 chromium-driver, through python3-selenium) opens the page with the token
 and the test asserts what a person sees: the nodes, channels and services,
 an image canvas whose pixels show the camera's moving spot, a waveform, a
 command sent from a form and its reply, the event list, and the camera
 node killed with SIGKILL going down and coming back with a new session,
-without a reload. Requests without the token are refused, a non-loopback
-address needs --allow-remote, and a read-only dashboard refuses commands.
+without a reload. Requests without the token are refused, and `dxhub
+dashboard` (the command) refuses a non-loopback address without
+--allow-remote and, started with --read-only, refuses commands.
 
 Every wait has a deadline; every process started is killed and every
 shared-memory segment of the deployment removed at the end, also on failure.
@@ -147,6 +148,15 @@ within_s = 120
 backoff_ms = 2500
 heartbeat_timeout_ms = 5000
 
+# The dashboard as a deployment hosts it; it writes its URL (with the token)
+# to a file, since a node has no terminal to print it on.
+[[nodes]]
+name = "display"
+  [[nodes.actors]]
+  type = "dashboard"
+  name = "dashboard"
+  params = {{ listen = "127.0.0.1:0", url_file = "{lab.path("dashboard.url")}" }}
+
 [[nodes]]
 name = "logger"
   [[nodes.actors]]
@@ -249,7 +259,14 @@ def lab():
 
 @pytest.fixture(scope="module")
 def dashboard(lab):
-    return lab.dashboard([], "dashboard")
+    """The deployment's own dashboard, found through the URL file it wrote."""
+    def url():
+        with open(lab.path("dashboard.url")) as f:
+            return f.read().strip() or None
+    found = wait_for("the deployment's dashboard to write its URL", 30, url)
+    assert os.stat(lab.path("dashboard.url")).st_mode & 0o777 == 0o600
+    token = urllib.parse.parse_qs(urllib.parse.urlsplit(found).query)["token"][0]
+    return {"url": found, "token": token}
 
 
 @pytest.fixture(scope="module")
@@ -300,10 +317,10 @@ def test_a_non_loopback_address_needs_allow_remote(lab):
 
 
 def test_the_overview_lists_every_node_channel_and_service(page):
-    wait_for("the four nodes up", 30, lambda: all(
+    wait_for("the five nodes up", 30, lambda: all(
         n in table_rows(page, "nodes", "data-node")
         and table_rows(page, "nodes", "data-node")[n].get_attribute("data-status") == "up"
-        for n in ("logger", "camera", "adc", "ana")))
+        for n in ("display", "logger", "camera", "adc", "ana")))
     wait_for("both channels with their publisher", 20, lambda: all(
         c in table_rows(page, "channels", "data-channel")
         and table_rows(page, "channels", "data-channel")[c].get_attribute("data-alive") == "true"

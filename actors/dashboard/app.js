@@ -373,6 +373,11 @@ function drawImage(header, data) {
   ctx.putImageData(img, 0, 0);
   lastImage = { header, data, w, h };
   const age = Date.now() - header.wall_ns / 1e6;
+  // Publish-to-display latency (same host: the browser's clock against the
+  // frame's publish time), kept for `bench_dashboard.py`.
+  const ages = dxhub.frames.image.ages || (dxhub.frames.image.ages = []);
+  ages.push(age);
+  if (ages.length > 4000) ages.splice(0, ages.length - 4000);
   const info = $("image-info");
   info.textContent = header.channel + "  " + header.field + " " + header.dtype + "[" + h + "," + w + "]" +
     "  sequence " + header.sequence + "  session " + header.session + "  age " + age.toFixed(0) + " ms" +

@@ -18,6 +18,7 @@
 
 #include <caf/all.hpp>
 
+#include <array>
 #include <deque>
 #include <fcntl.h>
 #include <map>
@@ -59,8 +60,12 @@ struct dashboard_state {
 using dashboard_actor = caf::stateful_actor<dashboard_state>;
 
 std::string user_name() {
-  if (const auto* pw = ::getpwuid(::geteuid()); pw != nullptr && pw->pw_name != nullptr)
-    return pw->pw_name;
+  passwd entry{};
+  passwd* found = nullptr;
+  std::array<char, 4096> buf{};
+  if (::getpwuid_r(::geteuid(), &entry, buf.data(), buf.size(), &found) == 0 && found != nullptr
+      && entry.pw_name != nullptr)
+    return entry.pw_name;
   return "uid" + std::to_string(::geteuid());
 }
 
@@ -220,7 +225,7 @@ void reply_to(dashboard_actor* self, uint64_t page, const detail::dashboard_requ
 
 /// A command from a page: looked up and called like any caller's, so the
 /// serving node audits it with this actor (NAME:USER) as the caller.
-void run_command(dashboard_actor* self, uint64_t page, detail::dashboard_request rq) {
+void run_command(dashboard_actor* self, uint64_t page, const detail::dashboard_request& rq) {
   auto& st = self->state;
   auto started = monotonic_ns();
   if (st.cfg.read_only) {
@@ -263,7 +268,7 @@ void received(dashboard_actor* self, uint64_t page, const std::string& text) {
   if (rq.value().what == detail::dashboard_request::type::watch)
     watch(self, page, std::move(rq.value().views));
   else
-    run_command(self, page, std::move(rq.value()));
+    run_command(self, page, rq.value());
 }
 
 void opened(dashboard_actor* self, uint64_t page) {

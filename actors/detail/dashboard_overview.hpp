@@ -39,7 +39,7 @@ public:
   bool knows_schema(const std::string& channel) const;
 
   /// The channels in shared memory now, by name.
-  std::vector<std::string> channels() const;
+  static std::vector<std::string> channels();
 
   /// The overview message for the page, at monotonic time `mono_ns` and
   /// wall time `now_ns`; `own_pid` marks the dashboard's own subscriptions.

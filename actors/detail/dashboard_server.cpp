@@ -432,7 +432,7 @@ void dashboard_server::send_text(uint64_t client, std::string text) {
 }
 
 void dashboard_server::send_frame(uint64_t client, std::string key,
-                                  std::shared_ptr<const std::string> bytes) {
+                                  const std::shared_ptr<const std::string>& bytes) {
   net::post(core_->ioc, [c = core_.get(), client, key = std::move(key), bytes] {
     auto found = c->clients.find(client);
     if (found != c->clients.end())

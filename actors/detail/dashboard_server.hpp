@@ -65,7 +65,8 @@ public:
 
   /// Sends a binary frame message to `client`, replacing one of the same
   /// `key` still waiting: a slow page gets the newest frame, never a backlog.
-  void send_frame(uint64_t client, std::string key, std::shared_ptr<const std::string> bytes);
+  void send_frame(uint64_t client, std::string key,
+                  const std::shared_ptr<const std::string>& bytes);
 
   /// Pages open now.
   std::size_t clients() const noexcept;

@@ -12,10 +12,10 @@
 
 #include "command.hpp"
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <signal.h>
 #include <unistd.h>
 
 namespace dxhub::cli {
@@ -96,6 +96,7 @@ int run_dashboard(const dashboard_options& o) {
                                 "no registry configured: give --registry or set DXHUB_REGISTRY "
                                 "(as `dxhub run` prints it)"});
   if (!o.deployment.empty())
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): before the actor system starts any thread
     ::setenv("DXHUB_SHM_PREFIX", ("dxhub." + o.deployment + ".").c_str(), 1);
   actors::dashboard_config cfg;
   cfg.listen = o.listen;

@@ -59,6 +59,9 @@ struct dashboard_state {
 
 using dashboard_actor = caf::stateful_actor<dashboard_state>;
 
+/// The shortest token a user may choose (a generated one has 32 hex digits).
+constexpr std::size_t min_token_size = 16;
+
 std::string user_name() {
   passwd entry{};
   passwd* found = nullptr;
@@ -448,6 +451,10 @@ expected<running_dashboard> start_dashboard(caf::actor_system& sys, dashboard_co
   if (config.token.empty()) {
     DXHUB_TRY(token, detail::make_dashboard_token());
     config.token = std::move(token);
+  } else if (config.token.size() < min_token_size) {
+    // A short token is guessed by trying: the page can drive instruments.
+    return error{errc::invalid_argument, "dashboard: a token needs at least "
+                                             + std::to_string(min_token_size) + " characters"};
   }
   if (config.user.empty())
     config.user = user_name();

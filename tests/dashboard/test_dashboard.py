@@ -309,11 +309,15 @@ def test_a_request_without_the_token_is_refused(dashboard):
         assert b"dxhub dashboard" in ok.read()
 
 
-def test_a_non_loopback_address_needs_allow_remote(lab):
+def test_a_non_loopback_address_needs_allow_remote_and_a_token_must_be_long(lab):
     r = subprocess.run([DXHUB, "dashboard", "--registry", lab.registry, "--listen", "0.0.0.0:0"],
                        capture_output=True, text=True, env=lab.env, timeout=30)
     assert r.returncode == 2, r.stderr
     assert "--allow-remote" in r.stderr
+    # Nor does it take a token short enough to guess.
+    r = subprocess.run([DXHUB, "dashboard", "--registry", lab.registry, "--listen", "127.0.0.1:0",
+                        "--token", "lab"], capture_output=True, text=True, env=lab.env, timeout=30)
+    assert r.returncode == 2 and "at least 16" in r.stderr, r.stderr
 
 
 def test_the_overview_lists_every_node_channel_and_service(page):

@@ -3,6 +3,7 @@
 #include "dxhub/actors/audit_logger.hpp"
 #include "dxhub/actors/centroid.hpp"
 #include "dxhub/actors/controller.hpp"
+#include "dxhub/actors/dashboard.hpp"
 #include "dxhub/actors/recorder.hpp"
 #include "dxhub/actors/relay.hpp"
 #include "dxhub/actors/replayer.hpp"
@@ -38,6 +39,7 @@ void register_stock_actors() {
   register_actor_type("controller", factory(controller_config_from, spawn_controller));
   register_actor_type("relay", factory(relay_config_from, spawn_relay));
   register_actor_type("replayer", factory(replayer_config_from, spawn_replayer));
+  register_actor_type("dashboard", factory(dashboard_config_from, spawn_dashboard));
 }
 
 } // namespace dxhub::actors

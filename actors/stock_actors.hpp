@@ -2,7 +2,7 @@
 
 // The actor types that ship with dxhub, by the names deployment files use:
 // simulated_camera, simulated_adc, centroid, audit_logger, recorder, replayer, controller,
-// relay.
+// relay, dashboard.
 
 namespace dxhub::actors {
 

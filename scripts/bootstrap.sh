@@ -16,6 +16,8 @@ packages=(
   clang libclang-rt-14-dev clang-format python3 python3-zmq gnuplot-nox
   # recording tests: h5py reads the files the recorder writes
   python3-h5py python3-numpy python3-pytest
+  # dashboard tests: the page in headless Chromium, driven by Selenium
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -34,6 +34,7 @@ void add_bench(CLI::App& app, int& rc);
 void add_record(CLI::App& app, int& rc);
 void add_verify(CLI::App& app, int& rc);
 void add_replay(CLI::App& app, int& rc);
+void add_dashboard(CLI::App& app, int& rc);
 
 /// Prints "dxhub COMMAND: what" on stderr and returns the error's exit code.
 int report(const std::string& command, const error& e);

@@ -14,8 +14,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string{"dxhub 0.1.0"});
   int rc = exit_ok;
-  for (auto add : {add_run, add_registry, add_ls, add_inspect, add_send, add_tail, add_write,
-                   add_read, add_relay, add_keygen, add_bench, add_record, add_verify, add_replay})
+  for (auto add :
+       {add_run, add_registry, add_ls, add_inspect, add_send, add_tail, add_write, add_read,
+        add_relay, add_keygen, add_bench, add_record, add_verify, add_replay, add_dashboard})
     add(app, rc);
   // `dxhub bench -- ARGS`, the older spelling of `dxhub bench ARGS`.
   std::vector<char*> args(argv, argv + argc);

@@ -16,6 +16,8 @@ packages=(
   clang libclang-rt-14-dev clang-format python3 python3-zmq gnuplot-nox
   # recording tests: h5py reads the files the recorder writes
   python3-h5py python3-numpy python3-pytest
+  # the Python module (python/): pybind11 and the interpreter's headers
+  pybind11-dev python3-dev
 )
 
 missing=()

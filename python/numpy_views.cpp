@@ -9,7 +9,9 @@ namespace py = pybind11;
 
 namespace dxhub::python {
 
-py::dtype numpy_dtype(dtype t) {
+namespace {
+
+py::dtype make_numpy_dtype(dtype t) {
   switch (t) {
     case dtype::boolean:
       return py::dtype("?");
@@ -42,6 +44,20 @@ py::dtype numpy_dtype(dtype t) {
       return py::dtype("<c16");
   }
   return py::dtype("u1");
+}
+
+} // namespace
+
+py::dtype numpy_dtype(dtype t) {
+  // Made once: parsing a dtype string costs more than the rest of a field
+  // access. Never freed (the interpreter may be gone when statics die).
+  static auto* table = [] {
+    auto* made = new std::vector<py::dtype>;
+    for (uint8_t i = 0; i < dtype_count; ++i)
+      made->push_back(make_numpy_dtype(static_cast<dtype>(i)));
+    return made;
+  }();
+  return (*table)[static_cast<uint8_t>(t)];
 }
 
 dtype dtype_from_python(py::handle h) {

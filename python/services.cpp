@@ -150,6 +150,26 @@ error error_of(py::error_already_set& e) {
   return {errc::service_error, type + ": " + py::str(e.value()).cast<std::string>()};
 }
 
+/// Whether the command's arguments bind to the handler's parameters (asked
+/// only after a TypeError, to tell the caller's mistake from the handler's).
+bool arguments_fit(const std::shared_ptr<handler_table>& table, const std::string& command,
+                   const dxhub::command& c) {
+  try {
+    auto fn = py::reinterpret_borrow<py::dict>(table->functions)[py::str(command)];
+    auto signature = py::module_::import("inspect").attr("signature")(fn);
+    auto args = py::module_::import("json").attr("loads")(c.args.text);
+    if (args.is_none())
+      signature.attr("bind")();
+    else if (py::isinstance<py::dict>(args))
+      signature.attr("bind")(**args.cast<py::dict>());
+    else
+      signature.attr("bind")(args);
+    return true;
+  } catch (py::error_already_set&) {
+    return false;
+  }
+}
+
 runtime::command_table::json_handler python_handler(std::shared_ptr<handler_table> table,
                                                     std::string command) {
   return [table, command](const dxhub::command& c) -> expected<nlohmann::json> {
@@ -175,6 +195,10 @@ runtime::command_table::json_handler python_handler(std::shared_ptr<handler_tabl
         return doc.error();
       return std::move(doc).value();
     } catch (py::error_already_set& e) {
+      // Arguments the function does not take are the caller's mistake, as a
+      // misspelt argument of a C++ service is: `invalid_argument`.
+      if (e.matches(PyExc_TypeError) && !arguments_fit(table, command, c))
+        return error{errc::invalid_argument, py::str(e.value()).cast<std::string>()};
       return error_of(e);
     } catch (const std::exception& e) {
       return error{errc::service_error, e.what()};

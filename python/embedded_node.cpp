@@ -40,8 +40,20 @@ lent_actor::~lent_actor() {
     the_node->give_back(std::move(actor_));
 }
 
+embedded_node::own_node::own_node(runtime::node_options options)
+  : sys(cfg), node(sys, std::move(options)) {}
+
 embedded_node::embedded_node(runtime::node_options options)
-  : sys_(cfg_), node_(sys_, std::move(options)) {}
+  : own_(std::make_unique<own_node>(std::move(options))), sys_(&own_->sys), node_(&own_->node) {}
+
+embedded_node::embedded_node(runtime::node& adopted) : sys_(&adopted.system()), node_(&adopted) {}
+
+void embedded_node::adopt(runtime::node& n) {
+  std::lock_guard lock{global_mutex};
+  if (the_node != nullptr || stopped)
+    raise({errc::invalid_argument, "the node of this interpreter is already running"});
+  the_node.reset(new embedded_node(n));
+}
 
 embedded_node::~embedded_node() = default;
 
@@ -83,10 +95,13 @@ lent_actor embedded_node::lend() {
       return lent_actor{std::move(a)};
     }
   }
-  return lent_actor{std::make_unique<caf::scoped_actor>(sys_)};
+  return lent_actor{std::make_unique<caf::scoped_actor>(*sys_)};
 }
 
 void embedded_node::give_back(std::unique_ptr<caf::scoped_actor> a) {
+  // A live scoped actor keeps a host's actor system from shutting down.
+  if (adopted())
+    return;
   std::lock_guard lock{mutex_};
   idle_actors_.push_back(std::move(a));
 }
@@ -113,7 +128,9 @@ void embedded_node::shutdown() {
   }
   for (auto& c : open)
     c->close();
-  n->node_.shutdown();
+  // An adopted node belongs to its host process, which stops it.
+  if (n->own_ != nullptr)
+    n->node_->shutdown();
   // ~actor_system waits for every actor: the closed objects hold none.
   n.reset();
 }

@@ -54,11 +54,20 @@ public:
   /// Whether the node has been started and not yet stopped.
   static bool running();
 
+  /// Makes the node of a host process (a `dxhub-node` running Python actors)
+  /// this interpreter's node instead of starting one; before any other use.
+  static void adopt(runtime::node& n);
+
   /// Closes every registered object, stops the node and its actor system.
   static void shutdown();
 
-  caf::actor_system& system() noexcept { return sys_; }
-  runtime::node& node() noexcept { return node_; }
+  caf::actor_system& system() noexcept { return *sys_; }
+  runtime::node& node() noexcept { return *node_; }
+
+  /// Whether the node belongs to a host process (Python actors): then
+  /// nothing is kept between calls (no pooled actor, no cached service), since
+  /// the host stops its actor system without asking Python first.
+  bool adopted() const noexcept { return own_ == nullptr; }
 
   /// Closes `c` at shutdown unless it is gone by then.
   void track(const std::shared_ptr<closable>& c);
@@ -73,10 +82,18 @@ public:
 
 private:
   explicit embedded_node(runtime::node_options options);
+  explicit embedded_node(runtime::node& adopted);
 
-  runtime::node_config cfg_;
-  caf::actor_system sys_;
-  runtime::node node_;
+  /// The system and node this process made (empty when adopted).
+  struct own_node {
+    explicit own_node(runtime::node_options options);
+    runtime::node_config cfg;
+    caf::actor_system sys;
+    runtime::node node;
+  };
+  std::unique_ptr<own_node> own_;
+  caf::actor_system* sys_ = nullptr;
+  runtime::node* node_ = nullptr;
   std::mutex mutex_;
   std::vector<std::weak_ptr<closable>> tracked_;
   std::vector<std::unique_ptr<caf::scoped_actor>> idle_actors_;

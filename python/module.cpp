@@ -1,6 +1,7 @@
 // The extension module `dxhub._dxhub`; the package `dxhub` (dxhub/__init__.py)
 // is its public face.
 
+#include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_options.hpp"
 
 #include "bindings.hpp"
@@ -38,6 +39,10 @@ void bind_node(py::module_& m) {
       "node_name", [] { return embedded_node::get().node().name(); },
       "The name of this process's node (starts the node).");
   m.def("_running", &embedded_node::running);
+  m.def(
+      "_adopt",
+      [](uintptr_t address) { embedded_node::adopt(*reinterpret_cast<runtime::node*>(address)); },
+      "For the Python actor host (python/actor_host.cpp): the node of this process.");
   m.def("_shutdown", &embedded_node::shutdown,
         "Closes every subscription, publisher, service and watch and stops the node.");
 }

@@ -48,6 +48,9 @@ public:
     return it->second;
   }
   void put(const runtime::service& s) {
+    // A cached handle keeps its actor alive: a host's actors must be free to end.
+    if (embedded_node::get().adopted())
+      return;
     std::lock_guard lock{mutex_};
     found_[s.name] = s;
   }

@@ -212,7 +212,8 @@ int run_main(const setup& s, bool results) {
       std::cerr << "dxhub-bench-python: " << pub.error().what() << std::endl;
       return 1;
     }
-    std::size_t frames = bytes > 65536 ? (s.quick ? 60 : 400) : (s.quick ? 5000 : 40000);
+    // Enough frames that the warm-up (20 frames, not counted) is far behind.
+    std::size_t frames = bytes > 65536 ? (s.quick ? 1000 : 10000) : (s.quick ? 5000 : 40000);
     for (std::string side : {"cpp", "python"}) {
       auto reader = child::start(reader_args(s, side, channel, frames, false));
       if (!reader)

@@ -90,3 +90,31 @@ def test_objects_are_context_managers_and_close_twice(channel):
         pub.publish_copy(x=np.zeros(3))
     with pytest.raises(dxhub.errors.InvalidArgument):
         sub.take(timeout=0)
+
+
+def test_asyncio_awaits_a_frame_while_the_loop_runs(channel):
+    import asyncio
+    schema = dxhub.schema(x=("f64", (3,)))
+    pub = dxhub.publish(channel, schema)
+    sub = dxhub.subscribe(channel)
+
+    async def main():
+        ticks = 0
+        got = None
+        for _ in range(200):
+            waiting = asyncio.ensure_future(sub.take_async(0.05))
+            pub.publish_copy(x=np.array([1.0, 2.0, 3.0]))
+            while not waiting.done():
+                ticks += 1  # the loop runs while take waits on its executor
+                await asyncio.sleep(0)
+            got = waiting.result()
+            if got is not None:
+                break
+        return got, ticks
+
+    frame, ticks = asyncio.run(main())
+    assert frame is not None and list(frame["x"]) == [1.0, 2.0, 3.0]
+    assert ticks > 0
+    del frame
+    sub.close()
+    pub.close()

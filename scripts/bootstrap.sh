@@ -18,6 +18,8 @@ packages=(
   python3-h5py python3-numpy python3-pytest
   # dashboard tests: the page in headless Chromium, driven by Selenium
   chromium chromium-driver python3-selenium
+  # the Python module (python/): pybind11 and the interpreter's headers
+  pybind11-dev python3-dev
 )
 
 missing=()

@@ -163,6 +163,16 @@ std::vector<std::string> expected_rows(const std::string& program) {
     add_latency_rows(rows, "actor_shm", "block", {"64B", "1MiB"});
     add_latency_rows(rows, "raw_cppzmq_ipc", "block", {"64B", "4KiB"});
     add_latency_rows(rows, "actor_call_ipc", "block", {"64B", "4KiB"});
+  } else if (program == "dxhub-bench-python") {
+    // Issue 21: the Python face next to C++ on the same runtime paths.
+    for (const std::string side : {"cpp", "python"}) {
+      for (const std::string size : {"4KiB", "8MiB"}) {
+        rows.push_back("thr " + side + "_sub block " + size + " msgs_per_s");
+        rows.push_back("thr " + side + "_sub block " + size + " GBps");
+      }
+      add_latency_rows(rows, side + "_sub", "block", {"4KiB"});
+      add_latency_rows(rows, side + "_call", "block", {"64B"});
+    }
   }
   return rows;
 }

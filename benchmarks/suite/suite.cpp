@@ -89,8 +89,8 @@ std::vector<std::string> missing_rows(const summary& s) {
 
 const std::vector<std::string>& known_programs() {
   static const std::vector<std::string> programs = {"dxhub-bench-baselines", "dxhub-bench-shm",
-                                                    "dxhub-bench-zmq", "dxhub-bench-runtime",
-                                                    "dxhub-bench-recording"};
+                                                    "dxhub-bench-zmq",       "dxhub-bench-runtime",
+                                                    "dxhub-bench-recording", "dxhub-bench-python"};
   return programs;
 }
 

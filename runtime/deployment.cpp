@@ -307,7 +307,8 @@ expected<json_text> params_json(const toml::table& params) {
 }
 
 expected<actor_spec> read_actor(const table_reader& r) {
-  DXHUB_TRYV(r.only_keys({"type", "name", "params", "publishes", "subscribes", "restart"}));
+  DXHUB_TRYV(
+      r.only_keys({"type", "name", "module", "params", "publishes", "subscribes", "restart"}));
   actor_spec a;
   a.line = r.line();
   DXHUB_TRYV(r.string("type", a.type, true));
@@ -320,6 +321,16 @@ expected<actor_spec> read_actor(const table_reader& r) {
     if (!converted)
       return r.fail("params", converted.error().context);
     a.params = converted.value();
+  }
+  // `module = "pkg.mod:Class"` (Python actors) is short for params.module.
+  std::string module;
+  DXHUB_TRYV(r.string("module", module, false));
+  if (!module.empty()) {
+    auto doc = nlohmann::json::parse(a.params.text, nullptr, false);
+    if (doc.is_object() && doc.contains("module") && doc["module"] != module)
+      return r.fail("module", "differs from params.module ('" + doc["module"].dump() + "')");
+    doc["module"] = module;
+    a.params = json_text{doc.dump()};
   }
   DXHUB_TRYV(r.strings("publishes", a.publishes));
   DXHUB_TRYV(r.strings("subscribes", a.subscribes));

@@ -47,7 +47,7 @@ def deployment(tmp_path, name):
           [[nodes.actors]]
           type = "python"
           name = "%(name)s-counter"
-          params = { module = "pyactors:FrameCounter" }
+          module = "pyactors:FrameCounter"
           subscribes = ["%(name)s/cam0/raw"]
     """) % dict(name=name, plugin=PLUGIN,
                 path=os.path.join(BUILD, "python") + ":" + HERE)

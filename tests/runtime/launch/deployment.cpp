@@ -121,9 +121,21 @@ CAF_TEST(bad values name file line and field) {
 }
 
 CAF_TEST(an unknown field is rejected as a typo) {
-  CAF_CHECK(error_of(std::string{base} + "  restrat = { kind = \"transient\" }\n")
-                .starts_with("lab.toml:19: field 'nodes[1].actors[0].restrat': unknown field; this "
-                             "table knows: type, name, params, publishes, subscribes, restart"));
+  CAF_CHECK(
+      error_of(std::string{base} + "  restrat = { kind = \"transient\" }\n")
+          .starts_with("lab.toml:19: field 'nodes[1].actors[0].restrat': unknown field; this "
+                       "table knows: type, name, module, params, publishes, subscribes, restart"));
+}
+
+CAF_TEST(module is short for params.module) {
+  auto text = std::string{base} + "  module = \"myexp.scan:Scan\"\n  params = { step = 2 }\n";
+  auto parsed = parse_deployment(text, "lab.toml", checks);
+  CAF_REQUIRE(parsed.has_value());
+  auto params = nlohmann::json::parse(parsed.value().nodes[1].actors[0].params.text);
+  CAF_CHECK_EQUAL(params["module"].get<std::string>(), "myexp.scan:Scan");
+  CAF_CHECK_EQUAL(params["step"].get<int>(), 2);
+  CAF_CHECK(error_of(std::string{base} + "  module = \"a:B\"\n  params = { module = \"c:D\" }\n")
+                .starts_with("lab.toml:19: field 'nodes[1].actors[0].module': differs"));
 }
 
 CAF_TEST(a missing required field is named) {

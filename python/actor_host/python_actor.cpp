@@ -37,9 +37,11 @@
 #include <pybind11/embed.h>
 #include <pybind11/stl.h>
 
+#include <condition_variable>
 #include <cstdint>
 #include <dlfcn.h>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -102,6 +104,54 @@ struct python_actor_state {
 };
 
 using python_actor_type = caf::stateful_actor<python_actor_state>;
+
+/// The Python actors of this process that have not ended, by name. A thread
+/// stuck in Python cannot be stopped from outside: when the supervisor starts
+/// a replacement for an actor whose old instance still runs (the watchdog
+/// gave up on it), only a new process frees its service name and the GIL.
+struct running_actors {
+  std::mutex mutex;
+  std::condition_variable ended;
+  std::map<std::string, int> count;
+};
+
+running_actors& running() {
+  static running_actors all;
+  return all;
+}
+
+/// Counts the actor as running until it ends.
+void count_running(python_actor_type* self, const std::string& name) {
+  {
+    std::lock_guard lock{running().mutex};
+    ++running().count[name];
+  }
+  self->attach_functor([name] {
+    {
+      std::lock_guard lock{running().mutex};
+      if (--running().count[name] == 0)
+        running().count.erase(name);
+    }
+    running().ended.notify_all();
+  });
+}
+
+/// Ends the node when `name`'s previous instance still runs: its launcher
+/// starts it again, and the actor with it (exit code 1: a failure, restarted).
+void end_node_if_hung(const std::string& name) {
+  // An instance that ended may still be on its way out (its down message
+  // can reach the supervisor before its clean-up ran): a second of grace.
+  std::unique_lock lock{running().mutex};
+  if (running().ended.wait_for(lock, std::chrono::seconds{1},
+                               [&] { return running().count.count(name) == 0; }))
+    return;
+  std::cerr << "python actor '" << name
+            << "': the previous instance is still running Python code after its supervisor "
+               "gave up on it (watchdog); a thread cannot be stopped from outside, so this "
+               "node ends and its launcher starts it again"
+            << std::endl;
+  std::_Exit(1);
+}
 
 std::string describe(py::error_already_set& e) {
   return py::str(e.type().attr("__name__")).cast<std::string>() + ": "
@@ -176,6 +226,7 @@ runtime::command_table::json_handler command_handler(python_actor_type* self, st
 caf::behavior python_actor(python_actor_type* self, runtime::actor_args args, std::string module,
                            std::string class_name) {
   self->state.name = args.name;
+  count_running(self, args.name);
   runtime::set_label(self, args.name);
   runtime::command_table commands;
   std::optional<double> period_s;
@@ -277,6 +328,7 @@ expected<caf::actor> spawn_python_actor(caf::actor_system& sys, const runtime::a
                  "python actor '" + args.name
                      + "': params.module must be \"package.module:Class\", got '" + spec + "'"};
   DXHUB_TRYV(ensure_interpreter(sys));
+  end_node_if_hung(args.name);
   // Detached: Python runs on the actor's own thread, holding the GIL only
   // while it runs; the node's workers never wait for it.
   return sys.spawn<caf::detached>(python_actor, args, spec.substr(0, colon),

@@ -1,6 +1,7 @@
 """Python actors run by test_actors.py inside a `dxhub run` deployment."""
 
 import os
+import time
 
 import numpy as np
 
@@ -12,7 +13,7 @@ STARTS = [0]  # module state outlives an actor: counts its (re)starts
 class FrameCounter:
     """Counts the camera's frames and checks each one's counter pattern."""
 
-    commands = ["count", "crash"]
+    commands = ["count", "crash", "hang"]
 
     def on_start(self):
         STARTS[0] += 1
@@ -33,3 +34,6 @@ class FrameCounter:
 
     def crash(self):
         raise RuntimeError("asked to crash")
+
+    def hang(self):
+        time.sleep(3600)  # stuck in Python: only a new process recovers

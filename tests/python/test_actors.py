@@ -1,6 +1,7 @@
 """Python actors in a `dxhub run` deployment, supervised like C++ ones: an
-exception restarts the actor, `kill -9` of its node restarts the node, and
-the actor resumes taking the camera's frames each time."""
+exception restarts the actor, `kill -9` of its node restarts the node, a
+hung actor ends its node (which is restarted), and the actor resumes taking
+the camera's frames each time."""
 
 import json
 import os
@@ -49,6 +50,7 @@ def deployment(tmp_path, name):
           name = "%(name)s-counter"
           module = "pyactors:FrameCounter"
           subscribes = ["%(name)s/cam0/raw"]
+          restart = { watchdog_ms = 1000 }
     """) % dict(name=name, plugin=PLUGIN,
                 path=os.path.join(BUILD, "python") + ":" + HERE)
     path = tmp_path / (name + ".toml")
@@ -101,6 +103,13 @@ def test_a_python_actor_is_restarted_after_an_exception_and_after_kill_9_of_its_
     os.kill(first["pid"], signal.SIGKILL)
     resumed = wait_until(counting(pid=first["pid"]), 60, "the node restarted after kill -9")
     assert resumed["starts"] == 1 and resumed["bad"] == 0
+
+    # A command that never returns: the watchdog gives up on the actor; a
+    # thread stuck in Python cannot be stopped, so the plugin ends the node
+    # and the launcher starts it, and the actor, again.
+    assert send(registry, actor, "hang") is None
+    recovered = wait_until(counting(pid=resumed["pid"]), 60, "the node restarted after a hang")
+    assert recovered["starts"] == 1 and recovered["bad"] == 0
 
     run.send_signal(signal.SIGTERM)
     children.finish(run, timeout=60)

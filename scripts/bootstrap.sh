@@ -22,6 +22,18 @@ packages=(
   pybind11-dev python3-dev
 )
 
+sudo=
+[[ $(id -u) -ne 0 ]] && sudo=sudo
+
+# Chromium and its driver (the dashboard tests) reach each other at
+# "localhost": a minimal system (a bare debootstrap root, some containers)
+# has no /etc/hosts to resolve it.
+if [[ ! -e /etc/hosts ]]; then
+  echo "bootstrap: /etc/hosts missing: writing the loopback names"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' |
+    $sudo tee /etc/hosts >/dev/null
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
@@ -34,11 +46,6 @@ if ((${#missing[@]} == 0)); then
 fi
 
 echo "bootstrap: installing ${#missing[@]} missing packages: ${missing[*]}"
-if [[ $(id -u) -ne 0 ]]; then
-  sudo=sudo
-else
-  sudo=
-fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

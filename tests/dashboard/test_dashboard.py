@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -190,13 +191,30 @@ name = "ana"
     return path
 
 
+class LoopbackService(Service):
+    """chromedriver, reached at 127.0.0.1: selenium says "localhost", which a
+    minimal system without /etc/hosts (a fresh debootstrap root) cannot
+    resolve."""
+
+    @property
+    def service_url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def is_connectable(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 1).close()
+            return True
+        except OSError:
+            return False
+
+
 def browser():
     opts = Options()
     opts.binary_location = "/usr/bin/chromium"
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--window-size=1400,2000", "--disable-extensions"]:
         opts.add_argument(a)
-    service = Service("/usr/bin/chromedriver")
+    service = LoopbackService("/usr/bin/chromedriver")
     driver = webdriver.Chrome(service=service, options=opts)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)

@@ -22,6 +22,10 @@ struct limits {
   int high_water_mark = 100000;
   /// Messages one readable socket may hand over before the loop serves the others.
   int batch = 256;
+  /// Requests of one client a server holds unanswered at a time; more are
+  /// answered at once with `would_block` (a client cannot make the server
+  /// keep unbounded state for it).
+  std::size_t max_in_flight_per_client = 4096;
 
   /// The ZMQ_MAXMSGSIZE of receiving sockets: a frame larger than this makes
   /// libzmq drop the connection before the frame is read. It sits above

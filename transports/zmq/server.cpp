@@ -6,6 +6,8 @@
 #include "dxhub/transports/zmq/detail/socket_ops.hpp"
 
 #include <algorithm>
+#include <string>
+#include <unordered_map>
 
 namespace dxhub::zmq {
 
@@ -24,6 +26,12 @@ struct server_core : std::enable_shared_from_this<server_core> {
     out.send(loop, socket, std::move(frames), stats);
   }
 
+  /// One request of `client` is answered (or dropped): loop thread only.
+  void settled(const std::string& client) {
+    if (auto it = in_flight.find(client); it != in_flight.end() && --it->second == 0)
+      in_flight.erase(it);
+  }
+
   io_loop& loop;
   ::zmq::socket_t socket;
   request_handler handler;
@@ -31,15 +39,30 @@ struct server_core : std::enable_shared_from_this<server_core> {
   counters stats;
   detail::outbox out;
   opened where;
+  /// Unanswered requests per client (routing identity): loop thread only.
+  std::unordered_map<std::string, std::size_t> in_flight;
 };
 
 struct responder_state {
   io_loop* loop = nullptr;
   std::weak_ptr<server_core> core;
   std::vector<::zmq::message_t> routing;
+  std::string client; // the routing identity, for the in-flight count
   uint64_t correlation = 0;
   zmq::encoding enc = zmq::encoding::binary;
   std::atomic<bool> answered{false};
+
+  ~responder_state() {
+    if (answered.load() || loop == nullptr)
+      return;
+    // Dropped unanswered: the request no longer counts against its client.
+    // A live server means a live loop (the loop outlives its sockets).
+    if (auto alive = core.lock())
+      loop->post([core = core, client = std::move(client)] {
+        if (auto c = core.lock())
+          c->settled(client);
+      });
+  }
 };
 
 namespace {
@@ -120,7 +143,22 @@ void server_core::handle(std::vector<::zmq::message_t>& frames) {
     send_error(std::move(routing), msg.value().header, checked.error());
     return;
   }
+  auto client = routing[0].to_string();
+  auto& pending = in_flight[client];
+  if (pending >= options.limits.max_in_flight_per_client) {
+    if (pending == 0)
+      in_flight.erase(client);
+    error busy{errc::would_block,
+               "this client has " + std::to_string(pending)
+                   + " requests waiting for an answer, the most a server holds per client: "
+                     "wait for some replies first"};
+    reject(stats, options, busy);
+    send_error(std::move(routing), msg.value().header, busy);
+    return;
+  }
+  ++pending;
   auto state = std::make_shared<responder_state>();
+  state->client = std::move(client);
   state->loop = &loop;
   state->core = weak_from_this();
   state->routing = std::move(routing);
@@ -170,8 +208,10 @@ bool responder::reply(envelope_header header, ::zmq::message_t payload) {
   auto frames = std::make_shared<std::vector<::zmq::message_t>>(
       detail::envelope_frames(std::move(state->routing), std::move(header), std::move(payload)));
   auto deliver = [state, frames] {
-    if (auto core = state->core.lock())
+    if (auto core = state->core.lock()) {
+      core->settled(state->client);
       core->send(std::move(*frames));
+    }
   };
   state->loop->dispatch(std::move(deliver));
   return true;

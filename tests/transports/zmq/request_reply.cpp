@@ -126,6 +126,38 @@ CAF_TEST(an unanswered request times out) {
   CAF_CHECK_EQUAL(c.value()->pending(), 0u);
 }
 
+CAF_TEST(a client cannot hold more unanswered requests than the server allows) {
+  fixture::scratch_dir dir;
+  io_loop loop;
+  std::vector<responder> held; // loop thread only
+  server_options options;
+  options.limits.max_in_flight_per_client = 3;
+  auto srv = server::bind(
+      loop, dir.ipc("mute"), [&](request, responder answer) { held.push_back(answer); }, options);
+  CAF_REQUIRE(srv);
+  auto c = client::connect(loop, srv.value()->endpoint());
+  CAF_REQUIRE(c);
+  // Three requests the server keeps: the client gives up, the server still holds them.
+  for (uint64_t id = 1; id <= 3; ++id)
+    CAF_CHECK(ask(*c.value(), id, 1, 100ms).error().code == errc::timeout);
+  auto refused = ask(*c.value(), 4, 1, 5s);
+  CAF_REQUIRE(!refused);
+  CAF_CHECK(refused.error().code == errc::would_block);
+  CAF_MESSAGE(refused.error().what());
+  CAF_CHECK(refused.error().context.find("3 requests waiting") != std::string::npos);
+  CAF_CHECK_EQUAL(loop.call([&] { return held.size(); }), 3u);
+  // One answered, one dropped unanswered: two more are taken.
+  loop.call([&] {
+    held[0].fail(error{errc::service_error, "late"});
+    held.erase(held.begin(), held.begin() + 2);
+  });
+  for (uint64_t id = 5; id <= 6; ++id)
+    CAF_CHECK(ask(*c.value(), id, 1, 100ms).error().code == errc::timeout);
+  CAF_CHECK(ask(*c.value(), 7, 1, 5s).error().code == errc::would_block);
+  CAF_CHECK_EQUAL(loop.call([&] { return held.size(); }), 3u);
+  loop.call([&] { held.clear(); });
+}
+
 CAF_TEST(an error from the service reaches the caller) {
   fixture::scratch_dir dir;
   io_loop loop;

@@ -8,7 +8,7 @@ namespace dxhub::runtime {
 std::string random_token() {
   std::random_device rd; // /dev/urandom (getrandom) on Linux
   char buf[33];
-  std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  (void)std::snprintf(buf, sizeof buf, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
   return buf;
 }
 

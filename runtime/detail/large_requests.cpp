@@ -16,7 +16,7 @@ bool large_requests::submit(std::function<void()> job) {
       return false;
     jobs_.push_back(std::move(job));
     if (!thread_.joinable())
-      thread_ = std::jthread{[this](std::stop_token stop) { run(stop); }};
+      thread_ = std::jthread{[this](const std::stop_token& stop) { run(stop); }};
   }
   wake_.notify_one();
   return true;

@@ -18,6 +18,7 @@
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
 #include "dxhub/schemas/clock.hpp"
+#include "dxhub/transports/shm/segment_name.hpp"
 
 #include <CLI/CLI.hpp>
 #include <caf/all.hpp>
@@ -232,6 +233,9 @@ paced_run paced_publisher(std::size_t bytes, double rate, double seconds, const 
     fs::remove(path);
   }
   n.shutdown();
+  // The segment outlives its publisher (a restarted one picks it up): this
+  // channel's name is the run's own, so nobody will.
+  (void)dxhub::shm::remove_channel(channel);
   return run;
 }
 

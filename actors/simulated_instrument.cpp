@@ -9,6 +9,7 @@
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fcntl.h>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace dxhub::actors {
 
@@ -31,6 +33,9 @@ struct instrument_state {
   instrument_run run;
   uint64_t epoch = 0; // stale ticks of a stopped run are ignored
   uint64_t frames_at_last_stats = 0;
+  // How long each publish of this stats period took: what a display or a
+  // recorder attached to the channel costs the instrument shows here.
+  std::vector<double> publish_us;
   std::chrono::steady_clock::time_point started;
   std::chrono::steady_clock::time_point next_tick;
   // The model's actor name once the behavior starts.
@@ -53,6 +58,13 @@ void emit_state(instrument_actor* self, const std::string& why) {
   (void)runtime::emit(self, config_of(self).service + "/state", "state", json_text{data.dump()});
 }
 
+/// The `q` quantile of `xs` (reorders them).
+double percentile(std::vector<double>& xs, double q) {
+  auto at = xs.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(xs.size() - 1));
+  std::nth_element(xs.begin(), at, xs.end());
+  return *at;
+}
+
 /// Every stats period: what a status line or a summary needs, through the audit log.
 void emit_stats(instrument_actor* self) {
   auto& st = self->state;
@@ -65,6 +77,11 @@ void emit_stats(instrument_actor* self) {
                       {"failed_publishes", st.run.failed_publishes},
                       {"running", st.run.running},
                       {"session", st.run.session}};
+  if (!st.publish_us.empty()) {
+    data["publish_us_p50"] = percentile(st.publish_us, 0.50);
+    data["publish_us_p99"] = percentile(st.publish_us, 0.99);
+    st.publish_us.clear();
+  }
   (void)runtime::emit(self, config_of(self).service + "/stats", "stats", json_text{data.dump()});
   self->delayed_send(self, period, stats_atom::value);
 }
@@ -78,7 +95,11 @@ void publish_one(instrument_actor* self) {
   }
   double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - st.started).count();
   st.model->fill(loan.value(), st.run.frames, t);
-  if (st.pub.publish(std::move(loan.value())))
+  auto before = std::chrono::steady_clock::now();
+  auto published = st.pub.publish(std::move(loan.value()));
+  st.publish_us.push_back(
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - before).count());
+  if (published)
     ++st.run.frames;
   else
     ++st.run.failed_publishes;

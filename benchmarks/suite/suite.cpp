@@ -88,9 +88,9 @@ std::vector<std::string> missing_rows(const summary& s) {
 } // namespace
 
 const std::vector<std::string>& known_programs() {
-  static const std::vector<std::string> programs = {"dxhub-bench-baselines", "dxhub-bench-shm",
-                                                    "dxhub-bench-zmq",       "dxhub-bench-runtime",
-                                                    "dxhub-bench-recording", "dxhub-bench-python"};
+  static const std::vector<std::string> programs = {
+      "dxhub-bench-baselines", "dxhub-bench-shm",    "dxhub-bench-zmq",      "dxhub-bench-runtime",
+      "dxhub-bench-recording", "dxhub-bench-python", "dxhub-bench-dashboard"};
   return programs;
 }
 

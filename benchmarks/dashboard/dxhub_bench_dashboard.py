@@ -1,0 +1,171 @@
+"""dxhub-bench-dashboard: what the live dashboard costs and how fresh its picture is.
+
+    dxhub-bench-dashboard [--seconds 15] [--quick] [--results]
+
+A deployment with a 640x480 u16 simulated camera at 30 Hz and a dashboard
+actor. The camera's own figures (frames/s and how long each publish takes,
+from its `stats` events) are taken for a while with no page open, then while
+headless Chromium shows the camera in the image view. In the page: the
+publish-to-display latency of every frame drawn (the browser's clock at the
+end of drawing against the frame's publish time; same host, same clock) and
+the frames drawn per second.
+
+Goals (issue 22): display p50 < 50 ms, >= 20 frames/s drawn for a 30 Hz
+camera, and the page costs the publisher < 5 % in rate and publish p50.
+With --results, prints RESULT lines (section, bench, variant, size, metric,
+value, unit) like the other benchmark programs, for `dxhub bench`. Needs
+Debian's chromium and chromium-driver (installed by scripts/bootstrap.sh).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The browser and the lab of the dashboard's own test: one harness for both.
+sys.path.insert(0, os.environ.get("DXHUB_DASHBOARD_TESTS",
+                                  os.path.join(HERE, "..", "..", "tests", "dashboard")))
+import test_dashboard as t  # noqa: E402
+
+WIDTH, HEIGHT, RATE = 640, 480, 30.0
+SIZE = f"{WIDTH * HEIGHT * 2 // 1024}KiB"
+
+
+def deployment(lab):
+    path = lab.path("bench.toml")
+    with open(path, "w") as f:
+        f.write(f'''[deployment]
+name = "dashbench{os.getpid()}"
+grace_ms = 3000
+
+[[nodes]]
+name = "display"
+  [[nodes.actors]]
+  type = "dashboard"
+  name = "dashboard"
+  params = {{ listen = "127.0.0.1:0", url_file = "{lab.path("dashboard.url")}" }}
+
+[[nodes]]
+name = "camera"
+  [[nodes.actors]]
+  type = "simulated_camera"
+  name = "cam0"
+  params = {{ width = {WIDTH}, height = {HEIGHT}, rate_hz = {RATE}, stats_period_ms = 1000 }}
+  publishes = ["bench/cam0/raw"]
+''')
+    return path
+
+
+def camera_figures(lab, seconds):
+    """The camera's frames/s and publish p50/p99 (us) from its stats events
+    over `seconds` (the first period is dropped: it straddles the change)."""
+    r = subprocess.run([t.DXHUB, "tail", "cam0/stats", "--registry", lab.registry, "--json",
+                        "--timeout-ms", str(int(seconds * 1000))],
+                       capture_output=True, text=True, env=lab.env, timeout=seconds + 30)
+    stats = [json.loads(line)["args"] for line in r.stdout.splitlines() if line.strip()]
+    stats = stats[1:] or stats
+    if not stats:
+        raise RuntimeError("no stats events from the camera: " + r.stderr.strip())
+
+    def median(key):
+        xs = [s[key] for s in stats if key in s]
+        return statistics.median(xs) if xs else float("nan")
+    return {"rate": statistics.mean(s["fps"] for s in stats),
+            "publish_p50": median("publish_us_p50"), "publish_p99": median("publish_us_p99")}
+
+
+def percentile(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def measure(lab, seconds):
+    runner = lab.start(["run", deployment(lab), "--duration", str(int(4 * seconds + 90)),
+                        "--workdir", lab.dir, "--registry", lab.registry], "run")
+    lab.join(runner)
+
+    def url():
+        with open(lab.path("dashboard.url")) as f:
+            return f.read().strip() or None
+    page_url = t.wait_for("the dashboard's URL", 30, url)
+    # The camera's first stats period: it runs at its rate from here on.
+    camera_figures(lab, 1.5)
+    progress(f"camera alone for {seconds:g} s")
+    alone = camera_figures(lab, seconds)
+
+    driver, service = t.browser()
+    try:
+        driver.get(page_url)
+        t.wait_for("frames in the image view", 30,
+                   lambda: driver.execute_script("return dxhub.frames.image.count") > 10)
+        driver.execute_script("dxhub.frames.image.ages = []; dxhub.frames.image.count = 0;")
+        progress(f"camera shown in the page for {seconds:g} s")
+        started = time.monotonic()
+        watched = camera_figures(lab, seconds)
+        elapsed = time.monotonic() - started
+        ages = driver.execute_script("return dxhub.frames.image.ages")
+        shown = driver.execute_script("return dxhub.frames.image.count")
+    finally:
+        driver.quit()
+        if service.process and service.process.poll() is None:
+            service.process.kill()
+    if not ages:
+        raise RuntimeError("the page drew no frame while measured")
+    return alone, watched, ages, shown / elapsed
+
+
+def progress(text):
+    print(f"dxhub-bench-dashboard: {text}", file=sys.stderr, flush=True)
+
+
+def rows_of(alone, watched, ages, drawn_per_s):
+    rows = [("display", "browser", "latency_p50", percentile(ages, 0.50), "ms"),
+            ("display", "browser", "latency_p99", percentile(ages, 0.99), "ms"),
+            ("display", "browser", "frames_per_s", drawn_per_s, "frames/s")]
+    for variant, f in (("without_page", alone), ("with_page", watched)):
+        rows += [("publisher", variant, "frames_per_s", f["rate"], "frames/s"),
+                 ("publisher", variant, "publish_p50", f["publish_p50"], "us"),
+                 ("publisher", variant, "publish_p99", f["publish_p99"], "us")]
+    # What the page costs the camera, as with/without ratios (1.0: nothing).
+    rows += [("publisher", "with_over_without", "rate_ratio", watched["rate"] / alone["rate"], "x"),
+             ("publisher", "with_over_without", "publish_p50_ratio",
+              watched["publish_p50"] / alone["publish_p50"], "x")]
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default=os.environ.get("DXHUB_TEST_BINARY_DIR", "build"),
+                    help="the build tree holding apps/dxhub (default: %(default)s)")
+    ap.add_argument("--seconds", type=float, default=15,
+                    help="measuring time with and without the page (default: %(default)s)")
+    ap.add_argument("--quick", action="store_true", help="4 s per measurement (for the suite)")
+    ap.add_argument("--results", action="store_true", help="also print RESULT lines")
+    o = ap.parse_args()
+    seconds = 4.0 if o.quick else o.seconds
+    t.DXHUB = os.path.join(o.build, "apps", "dxhub")
+    if not os.access(t.DXHUB, os.X_OK):
+        sys.exit(f"dxhub-bench-dashboard: no dxhub program at {t.DXHUB} (give --build)")
+    lab = t.Lab()
+    try:
+        rows = rows_of(*measure(lab, seconds))
+    except Exception as e:  # the harness fails with pytest's exception: say it plainly
+        sys.exit(f"dxhub-bench-dashboard: {e}")
+    finally:
+        lab.close()
+    variant_width = max(len(r[1]) for r in rows)
+    print(f"dashboard, {WIDTH}x{HEIGHT} u16 camera at {RATE:g} Hz, {seconds:g} s per side")
+    for bench, variant, metric, value, unit in rows:
+        print(f"  {bench:<10} {variant:<{variant_width}} {metric:<18} {value:>10.3f} {unit}")
+    if o.results:
+        for bench, variant, metric, value, unit in rows:
+            print(f"RESULT\tdashboard\t{bench}\t{variant}\t{SIZE}\t{metric}\t{value:.3f}\t{unit}")
+
+
+if __name__ == "__main__":
+    main()

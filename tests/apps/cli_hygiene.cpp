@@ -35,13 +35,7 @@ std::filesystem::path cli_dir_of(pid_t pid) {
 }
 
 bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
+  return wait_until(done, limit, 20ms);
 }
 
 /// A live deployment (tests/apps/deployments/live.toml) under `dxhub run`.

@@ -5,6 +5,7 @@
 // whose checksum exposes any torn or reused chunk.
 
 #include "dxhub/schemas/frame_schema.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
 
 #include <csignal>
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include <span>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 namespace dxhub::shm::tests {
 
@@ -131,6 +133,22 @@ inline bool check_pattern(std::span<const std::byte> payload, uint64_t seq,
   std::memcpy(&sess, payload.data() + 8, 8);
   std::memcpy(&sum, payload.data() + payload.size() - 8, 8);
   return s == seq && sess == session && sum == pattern_checksum(payload);
+}
+
+/// True when every process of `readers` is a subscriber of `channel` that
+/// has been delivered frames (frames flow to each).
+inline bool delivered_to(const std::string& channel, const std::vector<pid_t>& readers) {
+  auto info = inspect(channel);
+  if (!info)
+    return false;
+  for (auto pid : readers) {
+    bool got = false;
+    for (const auto& s : info.value().subscribers)
+      got = got || (s.pid == pid && s.delivered > 0);
+    if (!got)
+      return false;
+  }
+  return true;
 }
 
 } // namespace dxhub::shm::tests

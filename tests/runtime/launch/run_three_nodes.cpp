@@ -126,8 +126,8 @@ CAF_TEST(kill_9_of_a_node_brings_its_channel_and_service_back_and_fails_pending_
   CAF_CHECK(find("dxhub/launcher/analysis", "restart").empty());
   CAF_CHECK(find("dxhub/launcher/control", "restart").empty());
 
-  // SIGTERM: all stopped (the launcher's suite checks the grace period),
-  // nothing left behind.
+  // SIGTERM: all stopped within the grace period (none killed but the one
+  // the test killed), nothing left behind.
   std::vector<pid_t> nodes;
   for (auto& [node, pid] : after)
     nodes.push_back(pid);
@@ -135,6 +135,12 @@ CAF_TEST(kill_9_of_a_node_brings_its_channel_and_service_back_and_fails_pending_
   auto code = run->exit_code(20s);
   show_stderr();
   CAF_CHECK_EQUAL(code, 0);
+  auto err = text_of(err_file);
+  std::size_t killed = 0;
+  for (auto at = err.find("killed by signal"); at != std::string::npos;
+       at = err.find("killed by signal", at + 1))
+    ++killed;
+  CAF_CHECK_EQUAL(killed, 1u);
   auto summary = json::parse(run->read_all(5s), nullptr, false);
   CAF_MESSAGE("summary: " << summary.dump());
   CAF_CHECK(!summary.is_discarded() && summary.value("node_restarts", 0) == 1);

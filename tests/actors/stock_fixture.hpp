@@ -11,6 +11,7 @@
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/text_file.hpp"
+#include "dxhub/tests/support/wait.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
@@ -44,12 +45,12 @@ struct stock_fixture : node_fixture {
   /// Looks `name` up until it appears (services register asynchronously).
   runtime::service find(const std::string& name) {
     runtime::service found;
-    auto deadline = std::chrono::steady_clock::now() + must_arrive;
-    while (!found.handle && std::chrono::steady_clock::now() < deadline)
+    auto known = [&] {
       runtime::lookup(self.ptr(), name)
-          .receive([&](const runtime::service& s) { found = s; },
-                   [&](caf::error&) { std::this_thread::sleep_for(std::chrono::milliseconds{5}); });
-    if (!found.handle)
+          .receive([&](const runtime::service& s) { found = s; }, [](caf::error&) {});
+      return static_cast<bool>(found.handle);
+    };
+    if (!test::wait_until(known, must_arrive, std::chrono::milliseconds{5}))
       CAF_FAIL("service '" << name << "' never appeared");
     return found;
   }
@@ -102,15 +103,7 @@ struct stock_fixture : node_fixture {
   }
 
   /// Polls `done` until it holds or `must_arrive` passes.
-  bool eventually(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + must_arrive;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done())
-        return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    return done();
-  }
+  bool eventually(const std::function<bool()>& done) { return test::wait_until(done, must_arrive); }
 };
 
 } // namespace dxhub::test

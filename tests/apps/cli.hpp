@@ -6,6 +6,7 @@
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/support/text_file.hpp"
+#include "dxhub/tests/support/wait.hpp"
 
 #include <nlohmann/json.hpp>
 

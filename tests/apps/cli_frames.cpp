@@ -86,13 +86,13 @@ CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
                       write_err);
   // Inspect while frames flow.
   cli_result inspected;
-  for (int i = 0; i < 100; ++i) {
-    inspected = run({"inspect", channel, "--json"});
-    if (inspected.code == 0 && !inspected.json()["subscribers"].empty()
-        && inspected.json()["publisher"]["sequence"].get<uint64_t>() > 0)
-      break;
-    std::this_thread::sleep_for(50ms);
-  }
+  wait_until(
+      [&] {
+        inspected = run({"inspect", channel, "--json"});
+        return inspected.code == 0 && !inspected.json()["subscribers"].empty()
+               && inspected.json()["publisher"]["sequence"].get<uint64_t>() > 0;
+      },
+      30s, 50ms);
   CAF_REQUIRE_EQUAL(inspected.code, 0);
   auto info = inspected.json();
   CAF_CHECK_EQUAL(info["channel"].get<std::string>(), channel);

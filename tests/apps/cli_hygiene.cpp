@@ -34,14 +34,21 @@ std::filesystem::path cli_dir_of(pid_t pid) {
   return base / ("cli-" + std::to_string(pid));
 }
 
+/// True when process `pid` blocks SIGTERM and SIGINT: its clean-up on those
+/// signals is armed (it takes them from a signalfd).
+bool blocks_stop_signals(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("SigBlk:", 0) == 0) {
+      auto mask = std::stoull(line.substr(7), nullptr, 16);
+      auto bit = [](int signal) { return 1ull << (signal - 1); };
+      return (mask & bit(SIGTERM)) != 0 && (mask & bit(SIGINT)) != 0;
+    }
+  return false;
+}
+
 bool wait_for(const std::function<bool()>& done, std::chrono::seconds limit = 20s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
+  return wait_until(done, limit, 20ms);
 }
 
 /// A live deployment (tests/apps/deployments/live.toml) under `dxhub run`.
@@ -104,14 +111,16 @@ CAF_TEST(tail_ended_by_sigterm_or_sigint_leaves_no_directory) {
 }
 
 CAF_TEST(send_ended_by_sigterm_or_sigint_while_waiting_leaves_no_directory) {
-  // A registry that never answers: `send` waits for it (up to 30 s).
+  // A registry that never answers: `send` waits for it (up to 30 s). The
+  // signal comes once its directory exists and its clean-up is armed.
   auto nobody = "ipc://" + (dir / "nobody-here").string();
   for (int signal : {SIGTERM, SIGINT}) {
     auto err = (dir / unique_name("send.err")).string();
     auto send =
         start({"send", "cam0", "get_state", "--registry", nobody, "--timeout-ms", "30000"}, err);
     auto dir_of_send = cli_dir_of(send.pid());
-    CAF_REQUIRE(wait_for([&] { return std::filesystem::exists(dir_of_send); }));
+    CAF_REQUIRE(wait_for(
+        [&] { return std::filesystem::exists(dir_of_send) && blocks_stop_signals(send.pid()); }));
     send.kill(signal);
     auto status = send.wait_for(20s);
     CAF_REQUIRE(status.has_value());

@@ -64,19 +64,20 @@ struct live_fixture : cli_fixture {
 
   /// Waits until the registry lists service `name` and channel `channel` has a subscriber.
   void wait_ready(const std::string& name, const std::string& channel) {
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < deadline) {
+    auto ready = [&] {
       auto r = run({"ls", "--json", "--registry", registry, "--deployment", deployment});
-      if (r.code == 0) {
-        auto doc = r.json();
-        if (has_named(doc["services"], "name", name)) {
-          for (const auto& c : doc["channels"])
-            if (c.value("channel", "") == channel && c.value("subscribers", 0) > 0)
-              return;
-        }
-      }
-      std::this_thread::sleep_for(300ms);
-    }
+      if (r.code != 0)
+        return false;
+      auto doc = r.json();
+      if (!has_named(doc["services"], "name", name))
+        return false;
+      for (const auto& c : doc["channels"])
+        if (c.value("channel", "") == channel && c.value("subscribers", 0) > 0)
+          return true;
+      return false;
+    };
+    if (wait_until(ready, 30s, 300ms))
+      return;
     CAF_FAIL("the deployment did not come up: " << run({"ls", "--registry", registry}).out);
   }
 };

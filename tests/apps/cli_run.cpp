@@ -54,6 +54,30 @@ std::vector<std::string> log_lines(const std::filesystem::path& dir) {
   return lines;
 }
 
+/// How many times the launcher restarted node `node`, by the audit log in `dir`.
+std::size_t restarts_of(const std::filesystem::path& dir, const std::string& node) {
+  std::size_t n = 0;
+  for (const auto& line : log_lines(dir)) {
+    auto rec = nlohmann::json::parse(line, nullptr, false);
+    n += !rec.is_discarded() && rec.is_object()
+                 && rec.value("target", "") == "dxhub/launcher/" + node
+                 && rec.value("action", "") == "restart"
+             ? 1
+             : 0;
+  }
+  return n;
+}
+
+/// False once process `pid` is gone or a zombie.
+bool running(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string text;
+  std::getline(in, text);
+  auto close = text.rfind(')');
+  return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z'
+         && text[close + 2] != 'X';
+}
+
 /// How many of the newest lines of `before` are still in `after`, and that
 /// every line of `before` is JSON.
 std::size_t kept_lines(const std::vector<std::string>& before,
@@ -140,21 +164,31 @@ CAF_TEST(kill_9_of_camera_and_analysis_nodes_loses_no_logged_line_and_rotation_k
                        "--summary-file", summary_file, "--json"},
                       err_file);
   // After the camera's own abort (at 2 s) and its node's restart, kill -9
-  // the camera node and the analysis node; then the logger's node as well.
-  // Each snapshot is compared right after its kill, before rotation moves on.
-  std::this_thread::sleep_for(6s);
-  auto nodes = node_pids(runner.pid());
-  CAF_REQUIRE(nodes.count("camera") && nodes.count("analysis") && nodes.count("logger"));
+  // the camera node and the analysis node; then, once both are back, the
+  // logger's node as well. Each snapshot is compared right after its kill
+  // (the process gone), before rotation moves on.
+  std::map<std::string, pid_t> nodes;
+  auto all_up = [&] {
+    nodes = node_pids(runner.pid());
+    return nodes.count("camera") && nodes.count("analysis") && nodes.count("logger")
+           && nodes.count("control");
+  };
+  CAF_REQUIRE(wait_until([&] { return restarts_of(dir, "camera") >= 1 && all_up(); }, 60s, 50ms));
   auto before = log_lines(dir);
   ::kill(nodes["camera"], SIGKILL);
   ::kill(nodes["analysis"], SIGKILL);
   auto kept = kept_lines(before, log_lines(dir));
   CAF_MESSAGE(kept << " of " << before.size() << " lines from before the first kill present");
   CAF_CHECK(kept > 0u);
-  std::this_thread::sleep_for(3s);
+  CAF_REQUIRE(wait_until(
+      [&] {
+        return restarts_of(dir, "camera") >= 2 && restarts_of(dir, "analysis") >= 1 && all_up();
+      },
+      60s, 50ms));
   auto before_logger_kill = log_lines(dir);
-  ::kill(nodes["logger"], SIGKILL);
-  std::this_thread::sleep_for(50ms);
+  auto logger = nodes["logger"];
+  ::kill(logger, SIGKILL);
+  CAF_REQUIRE(wait_until([&] { return !running(logger); }, 10s));
   auto kept_logger = kept_lines(before_logger_kill, log_lines(dir));
   CAF_MESSAGE(kept_logger << " of " << before_logger_kill.size()
                           << " lines from before the logger's kill present");

@@ -5,7 +5,8 @@
 // three placements of publisher and subscriber: one process, two processes
 // on one host, two "hosts" - network namespaces joined by a veth pair, each
 // with its own /dev/shm, distinct host ids, tcp with CURVE. Each placement
-// asserts the transport that carried the frames.
+// asserts the transport that carried the frames. The registry is a process
+// of its own (registry_peer, built with the actors' tests).
 
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/transports/zmq/security.hpp"
@@ -24,6 +25,10 @@ constexpr auto must_finish = 30s;
 
 std::string peer() {
   return dxhub::test::built_program("tests/runtime/stream_peer");
+}
+
+std::string registry_peer() {
+  return dxhub::test::built_program("tests/actors/registry_peer");
 }
 
 /// A scratch directory and segment prefix of this test run, removed at the end.
@@ -131,9 +136,11 @@ CAF_TEST(one_process_frames_are_handed_over_in_process) {
 }
 
 CAF_TEST(two_processes_on_one_host_share_memory) {
-  auto registry = "ipc://" + at("pub.node");
-  child_process publisher{{peer(), "name=pub", "endpoint=" + registry, "registry=" + registry,
-                           "host_registry=1", "dir=" + dir.string(), "publish=lab/two/raw"}};
+  auto registry = "ipc://" + at("registry");
+  child_process registry_node{{registry_peer(), "endpoint=" + registry, "dir=" + dir.string()}};
+  expect_line(registry_node, "READY " + registry);
+  child_process publisher{
+      {peer(), "name=pub", "registry=" + registry, "dir=" + dir.string(), "publish=lab/two/raw"}};
   expect_line(publisher, "PUBLISHING");
   child_process receiver{{peer(), "name=sub", "registry=" + registry, "dir=" + dir.string(),
                           "receive=lab/two/raw", "count=200"}};
@@ -156,16 +163,19 @@ CAF_TEST(two_hosts_send_frames_over_tcp_with_curve) {
   const std::string registry = "tcp://169.254.77.1:7100";
   std::vector<std::string> curve{"allow_remote=1", "allow=" + at("allowed"),
                                  "registry_pub=" + at("a.key.pub")};
+  // Host a: the registry (its key is the one the nodes expect) and the publisher.
+  auto registry_node = new_host({registry_peer(), "name=registry", "host=host-a",
+                                 "endpoint=" + registry, "allow_remote=1", "allow=" + at("allowed"),
+                                 "secret=" + at("a.key"), "registry_pub=" + at("a.key.pub")},
+                                "dxva" + tag, "169.254.77.1");
   auto publisher_args = std::vector<std::string>{peer(),
                                                  "name=pub",
                                                  "host=host-a",
-                                                 "endpoint=" + registry,
+                                                 "endpoint=tcp://169.254.77.1:7200",
                                                  "registry=" + registry,
-                                                 "host_registry=1",
                                                  "secret=" + at("a.key"),
                                                  "publish=lab/far/raw"};
   publisher_args.insert(publisher_args.end(), curve.begin(), curve.end());
-  auto publisher = new_host(publisher_args, "dxva" + tag, "169.254.77.1");
   auto receiver_args = std::vector<std::string>{peer(),
                                                 "name=sub",
                                                 "host=host-b",
@@ -176,7 +186,9 @@ CAF_TEST(two_hosts_send_frames_over_tcp_with_curve) {
                                                 "count=200"};
   receiver_args.insert(receiver_args.end(), curve.begin(), curve.end());
   auto receiver = new_host(receiver_args, "dxvb" + tag, "169.254.77.2");
-  CAF_REQUIRE(link_hosts(publisher, receiver, tag));
+  CAF_REQUIRE(link_hosts(registry_node, receiver, tag));
+  expect_line(registry_node, "READY " + registry);
+  auto publisher = on_host_of(registry_node, "169.254.77.1", publisher_args);
   expect_line(publisher, "PUBLISHING");
   // Meanwhile, on the receiver's host, a node whose key is not on the list.
   auto stranger_key = dxhub::zmq::generate_keypair();

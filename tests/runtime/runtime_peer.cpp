@@ -8,7 +8,8 @@
 //     an event "<SERVICE>/state", `hang`, which never answers, `die`, which
 //     ends the service, and `audit` {n}, which makes a caller in the peer
 //     call `move` {0}..{n-1} through the peer's router: n audit records of
-//     the peer's node); prints "READY <endpoint>" and runs until killed.
+//     the peer's node); prints "READY <endpoint>", then "HANG" for each
+//     `hang` it got, and runs until killed.
 //   runtime_peer work CHANNEL GROUP DELAY_MS
 //     a member of `work` group GROUP of CHANNEL: prints "READY", then
 //     "GOT <seq>" for each frame it handles, taking DELAY_MS per frame.
@@ -31,6 +32,7 @@
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/frames.hpp"
 #include "dxhub/tests/runtime/position.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 
 #include <caf/actor_system.hpp>
@@ -40,6 +42,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 using namespace dxhub;
 using namespace std::chrono_literals;
@@ -64,11 +67,13 @@ int publish_frames(const std::string& channel, int count, int interval_ms) {
   }
   std::printf("SESSION %llu\n", static_cast<unsigned long long>(pub.value().session()));
   std::fflush(stdout);
-  for (;;) { // a subscriber must be there, or the frames go nowhere
+  auto subscribed = [&] { // a subscriber must be there, or the frames go nowhere
     auto info = shm::inspect(channel);
-    if (info && !info.value().subscribers.empty())
-      break;
-    std::this_thread::sleep_for(5ms);
+    return info && !info.value().subscribers.empty();
+  };
+  if (!test::wait_until(subscribed, 30s, 5ms)) {
+    std::printf("ERROR no subscriber within 30 s\n");
+    return 1;
   }
   for (int i = 0; i < count; ++i) {
     auto loan = pub.value().loan();
@@ -87,12 +92,12 @@ int publish_frames(const std::string& channel, int count, int interval_ms) {
                 chunk.value_or(~0u));
     std::fflush(stdout);
     if (interval_ms > 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds{interval_ms});
+      std::this_thread::sleep_for(std::chrono::milliseconds{interval_ms}); // deliberate load
   }
   std::printf("DONE\n");
   std::fflush(stdout);
   for (;;)
-    std::this_thread::sleep_for(1s);
+    ::pause(); // runs until killed
 }
 
 using dxhub::test::position;
@@ -123,8 +128,11 @@ caf::behavior stage(caf::event_based_actor* self, std::string name) {
   }
   auto table = cmds.handler();
   return {[=](const command& c) -> caf::result<reply> {
-    if (c.name == "hang")
+    if (c.name == "hang") {
+      std::printf("HANG\n"); // the test acts once the call is here
+      std::fflush(stdout);
       return self->make_response_promise<reply>(); // never delivered
+    }
     if (c.name == "die") { // the service actor ends mid-request; its process lives on
       self->quit(caf::exit_reason::user_shutdown);
       return self->make_response_promise<reply>();
@@ -150,7 +158,7 @@ int serve_commands(const std::string& registry, const std::string& dir, const st
   std::printf("READY %s\n", node.endpoint().c_str());
   std::fflush(stdout);
   for (;;)
-    std::this_thread::sleep_for(1s);
+    ::pause(); // runs until killed
 }
 
 caf::behavior work_member(caf::event_based_actor* self, std::string channel, std::string group,
@@ -168,7 +176,7 @@ caf::behavior work_member(caf::event_based_actor* self, std::string channel, std
   return {[=](const runtime::frame& f) {
             std::printf("GOT %llu\n", static_cast<unsigned long long>(f.header().sequence));
             std::fflush(stdout);
-            std::this_thread::sleep_for(std::chrono::milliseconds{delay_ms}); // the "work"
+            std::this_thread::sleep_for(std::chrono::milliseconds{delay_ms}); // simulated work
           },
           [](const runtime::channel_status&) {}};
 }
@@ -179,7 +187,7 @@ int work(const std::string& channel, const std::string& group, int delay_ms) {
   runtime::node node{sys, single_node("work-" + std::to_string(getpid()))};
   sys.spawn(work_member, channel, group, delay_ms);
   for (;;)
-    std::this_thread::sleep_for(1s);
+    ::pause(); // runs until killed
 }
 
 // It takes its service name: CAF 0.17's spawn of a function without
@@ -215,7 +223,7 @@ int idle_node(const std::string& registry, const std::string& dir) {
   std::printf("READY\n");
   std::fflush(stdout);
   for (;;)
-    std::this_thread::sleep_for(1s);
+    ::pause(); // runs until killed
 }
 
 /// The outcome of a registry call as an errc name ("none": accepted).

@@ -6,6 +6,7 @@
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/wait.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -124,13 +125,11 @@ caf::behavior stage(caf::stateful_actor<stage_state>* self, std::string name) {
 /// registers when its actor starts, which is asynchronous to `spawn`).
 service find(caf::scoped_actor& self, const std::string& name) {
   service found;
-  auto deadline = std::chrono::steady_clock::now() + must_arrive;
-  while (!found.handle && std::chrono::steady_clock::now() < deadline) {
-    lookup(self.ptr(), name)
-        .receive([&](const service& s) { found = s; },
-                 [&](caf::error&) { std::this_thread::sleep_for(std::chrono::milliseconds{5}); });
-  }
-  if (!found.handle)
+  auto known = [&] {
+    lookup(self.ptr(), name).receive([&](const service& s) { found = s; }, [](caf::error&) {});
+    return static_cast<bool>(found.handle);
+  };
+  if (!dxhub::test::wait_until(known, must_arrive, std::chrono::milliseconds{5}))
     CAF_FAIL("service '" << name << "' never appeared");
   return found;
 }

@@ -8,6 +8,7 @@
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 
@@ -75,13 +76,12 @@ uint64_t read_session(child_process& pub) {
 }
 
 void wait_for_subscribers(const std::string& channel, std::size_t count) {
-  auto deadline = std::chrono::steady_clock::now() + must_arrive;
-  while (std::chrono::steady_clock::now() < deadline) {
+  auto subscribed = [&] {
     auto info = shm::inspect(channel);
-    if (info && info.value().subscribers.size() == count)
-      return;
-    std::this_thread::sleep_for(10ms);
-  }
+    return info && info.value().subscribers.size() == count;
+  };
+  if (dxhub::test::wait_until(subscribed, must_arrive))
+    return;
   CAF_FAIL("channel '" << channel << "' never had " << count << " subscribers");
 }
 
@@ -92,7 +92,7 @@ void publish_frames(publisher& pub, int first, int count) {
     CAF_REQUIRE(loan);
     dxhub::test::fill(loan.value(), static_cast<uint16_t>(i));
     CAF_REQUIRE(pub.publish(std::move(loan.value())));
-    std::this_thread::sleep_for(500us);
+    std::this_thread::sleep_for(500us); // deliberate load: a paced stream
   }
 }
 

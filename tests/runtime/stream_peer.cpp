@@ -1,7 +1,7 @@
 // One node of the placement tests: publishes a stream of camera frames,
 // receives one (the test body every placement shares), or both, with the
 // node configured from key=value arguments:
-//   stream_peer [name=N] [registry=EP] [host_registry=1] [endpoint=EP] [dir=D]
+//   stream_peer [name=N] [registry=EP] [endpoint=EP] [dir=D]
 //               [host=ID] [shared_memory=0|1] [networked=0|1] [allow_remote=1]
 //               [secret=KEYFILE] [allow=FILE] [registry_pub=FILE]
 //               [publish=CHANNEL] [interval_ms=2] [receive=CHANNEL] [count=200]
@@ -9,7 +9,6 @@
 // The receiver prints "RECEIVED <count> <transport>" once `count` frames came
 // intact and in order, "BAD <why>" at the first bad one, or "TIMEOUT <n>".
 
-#include "dxhub/actors/registry.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/node.hpp"
@@ -24,6 +23,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 using namespace dxhub;
 using namespace std::chrono_literals;
@@ -112,7 +112,7 @@ void publish_forever(runtime::node& node, const std::string& channel, int interv
       if (auto sent = pub.value().publish(std::move(loan.value())))
         seq = sent.value().sequence + 1;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds{interval_ms});
+    std::this_thread::sleep_for(std::chrono::milliseconds{interval_ms}); // deliberate load
   }
 }
 
@@ -136,8 +136,6 @@ int main(int argc, char** argv) {
     say("BAD node: " + node.startup_error()->what());
     return 1;
   }
-  if (arg(args, "host_registry") == "1")
-    actors::spawn_registry(sys);
   if (auto ch = arg(args, "receive"); !ch.empty()) {
     auto force =
         arg(args, "force") == "zmq" ? runtime::transport::zmq : runtime::transport::automatic;
@@ -151,10 +149,11 @@ int main(int argc, char** argv) {
     }}.detach();
   }
   if (!arg(args, "receive").empty()) {
-    std::this_thread::sleep_for(timeout);
+    // The receiver ends the process on its verdict; this is its deadline.
+    std::this_thread::sleep_for(timeout); // bounded wait: the receiver's deadline
     say("TIMEOUT");
     std::_Exit(3);
   }
   for (;;)
-    std::this_thread::sleep_for(1s);
+    ::pause(); // runs until killed
 }

@@ -8,6 +8,7 @@
 #include "dxhub/tests/runtime/launch/processes.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/wait.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -62,7 +63,9 @@ struct run_fixture {
 
   ~run_fixture() {
     run.reset();
-    std::this_thread::sleep_for(300ms); // the launcher's guard cleans up after a kill
+    // The launcher's guard removes the segments after a kill; what it left
+    // after the deadline goes here.
+    ::dxhub::test::wait_until([&] { return segments(prefix()).empty(); }, 5s);
     std::error_code ignored;
     for (auto& seg : segments(prefix()))
       std::filesystem::remove("/dev/shm/" + seg, ignored);
@@ -133,15 +136,14 @@ struct run_fixture {
 
   /// Polls the audit log until `done` holds; false after `limit`.
   bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit = 30s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    for (;;) {
-      read_log();
-      if (done())
-        return true;
-      if (std::chrono::steady_clock::now() >= deadline || !run->running())
-        return false;
-      std::this_thread::sleep_for(100ms);
-    }
+    // Stops early when `dxhub run` has ended: nothing new would come.
+    auto held = ::dxhub::test::wait_until(
+        [&] {
+          read_log();
+          return done() || !run->running();
+        },
+        limit, 100ms);
+    return held && done();
   }
 
   /// The indices of the records of `target` with `action`, from `first` on.

@@ -4,6 +4,8 @@
 // runs, the children of a process and the deployment's shared-memory
 // segments, all read from /proc and /dev/shm.
 
+#include "dxhub/tests/support/wait.hpp"
+
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -11,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace dxhub::test {
@@ -36,17 +37,14 @@ inline bool alive(pid_t pid) {
 
 /// True when none of `pids` runs any more within `limit`.
 inline bool all_gone_within(const std::vector<pid_t>& pids, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    bool any = false;
-    for (auto pid : pids)
-      any = any || alive(pid);
-    if (!any)
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
-  }
+  return wait_until(
+      [&] {
+        bool any = false;
+        for (auto pid : pids)
+          any = any || alive(pid);
+        return !any;
+      },
+      limit);
 }
 
 /// The names in /dev/shm that start with `prefix`.

@@ -115,13 +115,8 @@ struct membership_fixture : run_fixture {
   /// Waits until `file` contains `text`.
   bool wait_for_text(const std::filesystem::path& file, const std::string& text,
                      std::chrono::seconds limit = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (text_of(file).find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() >= deadline)
-        return false;
-      std::this_thread::sleep_for(50ms);
-    }
-    return true;
+    return ::dxhub::test::wait_until([&] { return text_of(file).find(text) != std::string::npos; },
+                                     limit, 50ms);
   }
 
   /// The pid the registry lists for node `node` (0: not listed), asked with `dxhub ls`.

@@ -18,10 +18,31 @@
 using namespace dxhub::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// How many requests of the controller wait for their answer (sent, neither
+/// passed nor failed), as its `get_state` tells `dxhub send`; -1: no answer.
+int64_t pending_requests(const std::string& registry) {
+  child_process send{
+      {built_program("apps/dxhub"), "send", "ctl0", "get_state", "--registry", registry, "--json"}};
+  auto out = send.read_all(20s);
+  if (send.exit_code(20s).value_or(-1) != 0)
+    return -1;
+  auto doc = json::parse(out, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("result"))
+    return -1;
+  const auto& s = doc["result"];
+  return s.value("sent", int64_t{0}) - s.value("passed", int64_t{0})
+         - s.value("failed", int64_t{0});
+}
+
+} // namespace
+
 CAF_TEST_FIXTURE_SCOPE(run_three_nodes_tests, run_fixture)
 
 CAF_TEST(kill_9_of_a_node_brings_its_channel_and_service_back_and_fails_pending_requests) {
-  start();
+  auto registry = "ipc://" + (dir / "registry").string();
+  start(write_deployment(deployment_text()), {"--registry", registry});
   // Running: frames reach the centroid, the controller's commands succeed.
   bool flowing = wait_until([&] {
     return centroid_frames() > 20 && step_ok_after(0) && node_pids(run->pid()).size() == 3;
@@ -34,10 +55,10 @@ CAF_TEST(kill_9_of_a_node_brings_its_channel_and_service_back_and_fails_pending_
   for (auto i : find("centroid0/input", "channel"))
     if (args(i).value("state", "") == "attached")
       sessions_before.insert(args(i).value("session", uint64_t{0}));
-  // Freeze the camera node first so that requests are surely in flight when
-  // it dies; then kill -9.
+  // Freeze the camera node first, until requests are surely in flight (the
+  // controller asks every 100 ms; a few unanswered); then kill -9.
   ::kill(before["camera"], SIGSTOP);
-  std::this_thread::sleep_for(600ms);
+  CAF_CHECK(::dxhub::test::wait_until([&] { return pending_requests(registry) >= 3; }, 20s));
   read_log();
   auto frames_at_kill = centroid_frames();
   ::kill(before["camera"], SIGKILL);
@@ -77,8 +98,8 @@ CAF_TEST(kill_9_of_a_node_brings_its_channel_and_service_back_and_fails_pending_
   });
   CAF_REQUIRE(failed);
   CAF_MESSAGE("first failed step: " << log[failed_at].dump());
+  // Not its timeout: the error says the peer went down.
   CAF_CHECK(args(failed_at).value("error", "").find("peer down") != std::string::npos);
-  CAF_CHECK_LESS(args(failed_at).value("latency_ns", int64_t{0}), int64_t{15'000'000'000});
   // The service is back: the controller's commands succeed again.
   CAF_CHECK(wait_until([&] { return step_ok_after(failed_at); }));
   // The channel is back and the centroid resumes with the new session.
@@ -105,20 +126,21 @@ CAF_TEST(kill_9_of_a_node_brings_its_channel_and_service_back_and_fails_pending_
   CAF_CHECK(find("dxhub/launcher/analysis", "restart").empty());
   CAF_CHECK(find("dxhub/launcher/control", "restart").empty());
 
-  // SIGTERM: all stopped within the grace period (3 s, plus a margin for
-  // a loaded machine), nothing left behind.
+  // SIGTERM: all stopped within the grace period (none killed but the one
+  // the test killed), nothing left behind.
   std::vector<pid_t> nodes;
   for (auto& [node, pid] : after)
     nodes.push_back(pid);
-  auto t0 = std::chrono::steady_clock::now();
   run->kill(SIGTERM);
   auto code = run->exit_code(20s);
-  auto took = std::chrono::steady_clock::now() - t0;
   show_stderr();
   CAF_CHECK_EQUAL(code, 0);
-  CAF_MESSAGE("stopped in " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                            << " ms (grace 3000 ms)");
-  CAF_CHECK_LESS(took, 3000ms + 5s);
+  auto err = text_of(err_file);
+  std::size_t killed = 0;
+  for (auto at = err.find("killed by signal"); at != std::string::npos;
+       at = err.find("killed by signal", at + 1))
+    ++killed;
+  CAF_CHECK_EQUAL(killed, 1u);
   auto summary = json::parse(run->read_all(5s), nullptr, false);
   CAF_MESSAGE("summary: " << summary.dump());
   CAF_CHECK(!summary.is_discarded() && summary.value("node_restarts", 0) == 1);

@@ -76,7 +76,8 @@ int main(int argc, char** argv) {
   auto heartbeat = std::move(beating.value());
   auto t0 = std::chrono::steady_clock::now();
   while (terminate_requested == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    // The node's main loop checks for SIGTERM and its scripted failure time.
+    std::this_thread::sleep_for(std::chrono::milliseconds{10}); // simulated work
     if (std::chrono::steady_clock::now() - t0 < after)
       continue;
     if (what == "crash")

@@ -4,6 +4,7 @@
 // a live segment, and a table full of dead readers with no publisher running.
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/shm/process_results.hpp"
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/detail/layout.hpp"
@@ -134,7 +135,8 @@ CAF_TEST(fields corrupted by a third process are errors and hurt nobody) {
     child_process sub{peer({"role=sub", "channel=hostile/c", "size=1024", "policy=reliable",
                             "depth=4", "hold=1", "idle_ms=700"})};
     CAF_REQUIRE(tests::wait_for_line(sub, "ready", 10s).has_value());
-    std::this_thread::sleep_for(100ms); // let frames flow (not a synchronisation)
+    // Damaged while frames flow.
+    CAF_CHECK(dxhub::test::wait_until([&] { return tests::delivered_to("hostile/c", 1); }, 10s));
     if (d.bytes == 4)
       poke_value("hostile/c", d.offset, static_cast<uint32_t>(d.value));
     else

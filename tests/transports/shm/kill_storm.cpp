@@ -5,6 +5,7 @@
 // publisher cannot find them in /proc and must still never take them for dead.
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/shm/process_results.hpp"
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
@@ -54,7 +55,7 @@ CAF_TEST(three hundred kill - 9 of readers leave the pool free and the survivors
   int kills = 0;
   auto started = std::chrono::steady_clock::now();
   while (kills < kills_wanted && std::chrono::steady_clock::now() - started < 50s) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2 + rng() % 20)); // deliberate load
     auto victim = rng() % pool_readers;
     readers[victim].kill(SIGKILL);
     readers[victim].exit_code(5s); // reap it
@@ -67,10 +68,11 @@ CAF_TEST(three hundred kill - 9 of readers leave the pool free and the survivors
                            .count()
                     << " ms");
   CAF_CHECK(kills >= 300);
-  // Let the last replacements attach and read for a moment, then stop the publisher.
+  // Once the last replacements attached and each got frames, stop the publisher.
   for (auto& r : readers)
     CAF_CHECK(tests::wait_for_line(r, "ready", 10s).has_value());
-  std::this_thread::sleep_for(300ms);
+  CAF_CHECK(
+      dxhub::test::wait_until([&] { return tests::delivered_to("storm/x", readers.size()); }, 20s));
   pub.kill(SIGUSR1);
   for (auto& r : readers) {
     auto line = tests::wait_for_line(r, "result", 20s);

@@ -1,5 +1,7 @@
 #define CAF_SUITE shm.publish_take
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/thread_state.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
@@ -16,6 +18,16 @@ using namespace dxhub::shm;
 using namespace std::chrono_literals;
 
 namespace {
+
+/// Waits until thread `tid` sleeps (blocked in a take).
+void wait_until_asleep(pid_t tid) {
+  dxhub::test::wait_until([&] { return dxhub::test::thread_asleep(tid); }, 5s, 1ms);
+}
+
+/// Waits until thread `tid` has used CPU since `ticks` (spinning in a take).
+void wait_until_spun(pid_t tid, long ticks) {
+  dxhub::test::wait_until([&] { return dxhub::test::thread_cpu_ticks(tid) > ticks; }, 5s, 1ms);
+}
 
 channel_options small(uint32_t chunks = 8) {
   channel_options o;
@@ -343,22 +355,24 @@ CAF_TEST(a blocked take wakes on publish or times out or is interrupted) {
   auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
   auto sub = attach("lab/cam");
   CAF_CHECK(sub.take(20ms).error() == errc::timeout);
+  // Each helper acts once the reader sleeps in its take (acting earlier
+  // would leave the wake-up untested, not fail the test).
+  auto reader = ::gettid();
   std::thread writer{[&] {
-    std::this_thread::sleep_for(50ms);
+    wait_until_asleep(reader);
     send_quietly(pub);
   }};
   auto f = sub.take(5s);
   writer.join();
   CAF_CHECK(f.has_value());
   std::thread stopper{[&] {
-    std::this_thread::sleep_for(50ms);
+    wait_until_asleep(reader);
     sub.interrupt();
   }};
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = sub.take(10s);
+  auto r = sub.take(60s);
   stopper.join();
   CAF_CHECK(r.error() == errc::timeout);
-  CAF_CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CAF_CHECK_EQUAL(r.error().context, "interrupted"); // not the end of the 60 s
 }
 
 CAF_TEST(busy poll mode takes frames too) {
@@ -367,8 +381,11 @@ CAF_TEST(busy poll mode takes frames too) {
   subscriber_options o;
   o.busy_poll = true;
   auto sub = subscriber::attach("lab/cam", tests::test_schema(1024).id(), o).value();
+  // The writer publishes once the reader has spun in its take for a while.
+  auto reader = ::gettid();
+  auto ticks = dxhub::test::thread_cpu_ticks(reader);
   std::thread writer{[&] {
-    std::this_thread::sleep_for(20ms);
+    wait_until_spun(reader, ticks);
     send_quietly(pub);
   }};
   auto f = sub.take(5s);

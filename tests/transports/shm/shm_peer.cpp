@@ -85,7 +85,7 @@ int run_subscriber() {
   auto deadline = mono_ns() + 10'000'000'000LL;
   auto attached = subscriber::attach(channel, tests::test_schema(size).id(), o);
   while (!attached && mono_ns() < deadline) {
-    std::this_thread::sleep_for(milliseconds(10));
+    std::this_thread::sleep_for(milliseconds(10)); // bounded poll: until attached
     attached = subscriber::attach(channel, tests::test_schema(size).id(), o);
   }
   if (!attached) {
@@ -122,7 +122,7 @@ int run_subscriber() {
           errors_since = mono_ns();
         }
         if (mono_ns() - errors_since < idle.count() * 1'000'000) {
-          std::this_thread::sleep_for(milliseconds(1));
+          std::this_thread::sleep_for(milliseconds(1)); // bounded poll: retry until idle
           continue;
         }
       }
@@ -145,7 +145,7 @@ int run_subscriber() {
     }
     prev = seq;
     if (slow.count() > 0)
-      std::this_thread::sleep_for(slow);
+      std::this_thread::sleep_for(slow); // deliberate load: a slow reader
     if (hold > 0) {
       kept.push_back(std::move(got).value());
       if (kept.size() > hold)
@@ -176,7 +176,7 @@ int run_publisher() {
   auto deadline = mono_ns() + 5'000'000'000LL;
   auto opened = publisher::open(channel, tests::test_schema(size), o);
   while (!opened && opened.error().code == errc::already_exists && mono_ns() < deadline) {
-    std::this_thread::sleep_for(milliseconds(10));
+    std::this_thread::sleep_for(milliseconds(10)); // bounded poll: until opened
     opened = publisher::open(channel, tests::test_schema(size), o);
   }
   if (!opened) {
@@ -203,7 +203,7 @@ int run_publisher() {
   auto min_subs = static_cast<std::size_t>(num("min_subs", 0));
   auto wait_until = mono_ns() + 30'000'000'000LL;
   while (pub.subscriber_count() < min_subs && mono_ns() < wait_until)
-    std::this_thread::sleep_for(milliseconds(5));
+    std::this_thread::sleep_for(milliseconds(5)); // bounded poll: until subscribed
   auto frames = num("frames", 0);
   auto run_ns = num("run_ms", 0) * 1'000'000;
   auto interval = microseconds(num("interval_us", 0));
@@ -221,7 +221,7 @@ int run_publisher() {
         std::memset(bytes.data() + size / 2, 0xee, size / 2);
         say("mid-write");
         for (;;)
-          std::this_thread::sleep_for(seconds(1));
+          std::this_thread::sleep_for(seconds(1)); // simulated crash: until killed
       }
     }
     if (frames > 0 && i >= frames)
@@ -238,7 +238,7 @@ int run_publisher() {
       } else {
         if (errors++ == 0)
           say("error_seen " + chunk.error().what());
-        std::this_thread::sleep_for(milliseconds(1));
+        std::this_thread::sleep_for(milliseconds(1)); // deliberate load: back off, retry
       }
       continue;
     }
@@ -251,13 +251,13 @@ int run_publisher() {
       say("error_seen " + seq.error().what());
     ++published;
     if (interval.count() > 0)
-      std::this_thread::sleep_for(interval);
+      std::this_thread::sleep_for(interval); // deliberate load: the rate
   }
   auto free = pub.free_chunks();
   auto drain_until = mono_ns() + num("drain_ms", 0) * 1'000'000;
   // Readers leave after their idle time; a dead one's row goes at the next maintain().
   while ((free != o.chunk_count || pub.subscriber_count() > 0) && mono_ns() < drain_until) {
-    std::this_thread::sleep_for(milliseconds(20));
+    std::this_thread::sleep_for(milliseconds(20)); // bounded poll: until drained
     pub.maintain();
     free = pub.free_chunks();
   }

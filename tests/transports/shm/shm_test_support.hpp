@@ -5,6 +5,7 @@
 // whose checksum exposes any torn or reused chunk.
 
 #include "dxhub/schemas/frame_schema.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
 
 #include <csignal>
 #include <cstddef>
@@ -131,6 +132,19 @@ inline bool check_pattern(std::span<const std::byte> payload, uint64_t seq,
   std::memcpy(&sess, payload.data() + 8, 8);
   std::memcpy(&sum, payload.data() + payload.size() - 8, 8);
   return s == seq && sess == session && sum == pattern_checksum(payload);
+}
+
+/// True when at least `readers` live subscribers of `channel` have been
+/// delivered frames (frames flow to each). Rows are counted, not pids: a
+/// reader in a pid namespace of its own has another pid there.
+inline bool delivered_to(const std::string& channel, std::size_t readers) {
+  auto info = inspect(channel);
+  if (!info)
+    return false;
+  std::size_t fed = 0;
+  for (const auto& s : info.value().subscribers)
+    fed += s.state == liveness::alive && s.delivered > 0 ? 1 : 0;
+  return fed >= readers;
 }
 
 } // namespace dxhub::shm::tests

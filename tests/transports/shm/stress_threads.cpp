@@ -2,6 +2,8 @@
 // The lock-free core under concurrency in one process (one shared mapping, so
 // ThreadSanitizer sees every access): `bash scripts/test.sh --sanitize thread`.
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/thread_state.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
@@ -52,7 +54,7 @@ tally read_stream(subscriber& sub, std::size_t hold, bool slow) {
     t.last = seq;
     ++t.received;
     if (slow && seq % 64 == 0)
-      std::this_thread::sleep_for(100us);
+      std::this_thread::sleep_for(100us); // deliberate load: a slow reader
     if (hold > 0) {
       kept.push_back(std::move(f).value());
       if (kept.size() > hold)
@@ -258,12 +260,16 @@ CAF_TEST(interrupt wakes a reader blocked in another thread) {
   auto sub = subscriber::attach("stress/interrupt", tests::test_schema(frame_bytes).id()).value();
   for (int round = 0; round < 20; ++round) {
     std::atomic<bool> woke{false};
+    std::atomic<pid_t> reader_tid{0};
     std::thread reader{[&] {
+      reader_tid = ::gettid();
       auto r = sub.take(30s);
       CAF_CHECK(r.error() == errc::timeout);
       woke = true;
     }};
-    std::this_thread::sleep_for(2ms);
+    // Interrupted once it sleeps in its take.
+    dxhub::test::wait_until(
+        [&] { return reader_tid != 0 && dxhub::test::thread_asleep(reader_tid); }, 10s, 1ms);
     sub.interrupt();
     reader.join();
     CAF_CHECK(woke.load());

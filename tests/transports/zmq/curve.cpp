@@ -1,6 +1,7 @@
 #define CAF_SUITE zmq.curve
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
 
 #include <arpa/inet.h>
@@ -235,8 +236,7 @@ CAF_TEST(an unlisted subscriber gets no events) {
   CAF_REQUIRE(pub.value()->wait_for_subscriptions(1, 5s));
   for (int i = 0; i < 10; ++i)
     CAF_REQUIRE(pub.value()->publish("lab/x", fixture::double_command(1, 1, "ev")));
-  for (int i = 0; i < 100 && allowed_got < 10; ++i)
-    std::this_thread::sleep_for(20ms);
+  dxhub::test::wait_until([&] { return allowed_got >= 10; }, 10s);
   CAF_CHECK_EQUAL(allowed_got.load(), 10);
   CAF_CHECK_EQUAL(stranger_got.load(), 0);
   CAF_CHECK_EQUAL(pub.value()->subscriptions(), 1);

@@ -86,9 +86,11 @@ CAF_TEST(an idle loop with sockets uses no CPU) {
   quiet.heartbeat_interval = 0ms; // ZMTP heartbeats off: nothing at all to do
   auto c = client::connect(loop, srv.value()->endpoint(), quiet);
   CAF_REQUIRE(c);
-  std::this_thread::sleep_for(100ms); // connection set up
+  // Connected: one request answered.
+  auto answered = c.value()->call<dxhub::reply>(fixture::double_command(1, 2, "idle"), 10s);
+  CAF_REQUIRE(answered.has_value());
   auto before = cpu_seconds();
-  std::this_thread::sleep_for(500ms);
+  std::this_thread::sleep_for(500ms); // deliberate idle: the measured period
   auto used = cpu_seconds() - before;
   CAF_MESSAGE("CPU used while idle for 500 ms: " << used * 1e3 << " ms");
   // A loop that polled with short timeouts would burn far more than this.

@@ -68,9 +68,20 @@ void topic_prefixes(const std::string& endpoint) {
   CAF_REQUIRE(cam0.wait_for(rounds));
   CAF_REQUIRE(lab.wait_for(2 * rounds));
   CAF_REQUIRE(system.wait_for(rounds));
-  // Nothing more arrives than what matches: the publisher's last event was
-  // sent before the last matching one arrived everywhere, so a short settle suffices.
-  std::this_thread::sleep_for(100ms);
+  // Nothing more arrives than what matches. An end marker each subscriber
+  // matches, published last, arrives after everything published before it
+  // (one connection delivers in order): a stray event would be in by then.
+  for (const std::string topic : {"lab/cam0/end", "dxhub/end"}) {
+    event ev;
+    ev.topic = topic;
+    ev.kind = "end";
+    auto sequence = pub.value()->publish(topic, ev);
+    CAF_REQUIRE(sequence);
+    published[topic].insert(sequence.value());
+  }
+  CAF_REQUIRE(cam0.wait_for(rounds + 1));
+  CAF_REQUIRE(lab.wait_for(2 * rounds + 1));
+  CAF_REQUIRE(system.wait_for(rounds + 1));
   auto check_inbox = [&](inbox& box, std::vector<std::string> wanted) {
     std::multiset<std::pair<std::string, uint64_t>> expected_events;
     for (const auto& topic : wanted)
@@ -80,10 +91,10 @@ void topic_prefixes(const std::string& endpoint) {
     CAF_CHECK(box.seen == expected_events);
     CAF_CHECK_EQUAL(box.bad, 0);
   };
-  check_inbox(cam0, {"lab/cam0/state"});
-  check_inbox(lab, {"lab/cam0/state", "lab/cam1/state"});
-  check_inbox(system, {"dxhub/supervisor/restart"});
-  CAF_CHECK_EQUAL(pub.value()->stats().messages_out(), uint64_t{rounds * topics.size()});
+  check_inbox(cam0, {"lab/cam0/state", "lab/cam0/end"});
+  check_inbox(lab, {"lab/cam0/state", "lab/cam1/state", "lab/cam0/end"});
+  check_inbox(system, {"dxhub/supervisor/restart", "dxhub/end"});
+  CAF_CHECK_EQUAL(pub.value()->stats().messages_out(), uint64_t{rounds * topics.size() + 2});
 }
 
 void three_workers(const std::string& work_endpoint, const std::string& sink_endpoint) {
@@ -92,6 +103,7 @@ void three_workers(const std::string& work_endpoint, const std::string& sink_end
   std::condition_variable changed;
   std::map<uint64_t, int> handled; // item id -> times seen at the sink
   std::map<std::string, int> per_worker;
+  std::map<uint64_t, std::string> worker_of;
   int bad_items = 0;
   auto sink = puller::bind(loop, sink_endpoint, [&](wire_message item) {
     auto cmd = decode_payload<command>(item);
@@ -102,6 +114,7 @@ void three_workers(const std::string& work_endpoint, const std::string& sink_end
     }
     ++handled[cmd.value().id];
     ++per_worker[cmd.value().caller];
+    worker_of[cmd.value().id] = cmd.value().caller;
     changed.notify_all();
   });
   CAF_REQUIRE(sink);
@@ -123,8 +136,20 @@ void three_workers(const std::string& work_endpoint, const std::string& sink_end
     std::unique_lock<std::mutex> lock{mutex};
     CAF_REQUIRE(changed.wait_for(lock, 30s, [&] { return handled.size() == items; }));
   }
-  std::this_thread::sleep_for(100ms); // a duplicate would arrive now
+  // A duplicate would arrive before a later item of the same worker (one
+  // connection delivers in order): one more item through every worker, and
+  // any duplicate is in.
+  std::set<std::string> drained;
+  for (uint64_t marker = items; drained.size() < workers.size() && marker < 2 * items; ++marker) {
+    CAF_REQUIRE(work.value()->push(fixture::double_command(marker, 0, "ventilator")));
+    std::unique_lock<std::mutex> lock{mutex};
+    CAF_REQUIRE(changed.wait_for(lock, 30s, [&] { return handled.count(marker) > 0; }));
+    drained.insert(worker_of[marker]);
+    per_worker[worker_of[marker]]--; // the markers are not the workload
+    handled.erase(marker);
+  }
   std::lock_guard<std::mutex> guard{mutex};
+  CAF_CHECK_EQUAL(drained.size(), workers.size());
   CAF_CHECK_EQUAL(handled.size(), items);
   CAF_CHECK_EQUAL(bad_items, 0);
   CAF_CHECK(handled.rbegin()->first == items - 1);

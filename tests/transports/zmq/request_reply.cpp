@@ -95,7 +95,7 @@ CAF_TEST(a reply may come later from another thread) {
   auto srv = server::bind(loop, "tcp://127.0.0.1:0", [&](request req, responder answer) {
     std::lock_guard<std::mutex> guard{mutex};
     workers.emplace_back([req = std::make_shared<request>(std::move(req)), answer]() mutable {
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(10ms); // simulated work: a late reply
       fixture::lab_service(std::move(*req), answer);
       CAF_CHECK(!answer.fail(error{errc::timeout})); // exactly once: a second answer is refused
     });

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""include_rules.py on small synthetic trees: it passes a clean one and fails
+each kind of problem (so the style test that runs it on the real tree can
+fail)."""
+import pathlib
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, str(pathlib.Path(__file__).parent))
+import include_rules  # noqa: E402
+
+CLEAN = {
+    "schemas/error.hpp": "",
+    "transports/shm/segment.hpp": '#include "dxhub/schemas/error.hpp"\n',
+    "runtime/launch/launcher.hpp": '#include "dxhub/schemas/error.hpp"\n',
+    "runtime/node.hpp": '#include "dxhub/runtime/channel.hpp"\n',
+    "runtime/node.cpp": '#include "dxhub/runtime/node.hpp"\n'
+                        '#include "dxhub/runtime/launch/launcher.hpp"\n'
+                        '#include <vector>\n',
+    "runtime/channel.hpp": '#include "dxhub/transports/shm/segment.hpp"\n',
+    "runtime/channel.cpp": '#include "dxhub/runtime/channel.hpp"\n',
+    "actors/registry.hpp": '#include "dxhub/runtime/node.hpp"\n',
+    "apps/main.cpp": '#include "dxhub/actors/registry.hpp"\n#include "local.hpp"\n',
+    "apps/local.hpp": "",
+    "tests/support/caf_test.hpp": "",
+    "tests/runtime/fixture.hpp": '#include "dxhub/runtime/node.hpp"\n',
+    "tests/runtime/node.cpp": '#include "dxhub/tests/runtime/fixture.hpp"\n'
+                              '#include "dxhub/tests/support/caf_test.hpp"\n',
+    "tests/actors/registry.cpp": '#include "dxhub/tests/runtime/fixture.hpp"\n'
+                                 '#include "dxhub/actors/registry.hpp"\n',
+}
+
+
+def tree(root, files):
+    for name, text in files.items():
+        path = pathlib.Path(root) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+class include_rules_test(unittest.TestCase):
+    def problems(self, changes):
+        with tempfile.TemporaryDirectory() as root:
+            tree(root, {**CLEAN, **changes})
+            return include_rules.check(root)
+
+    def test_a_clean_tree_passes(self):
+        self.assertEqual(self.problems({}), [])
+
+    def test_a_cycle_through_a_source_file_is_reported_as_a_chain(self):
+        found = self.problems({
+            "runtime/channel.cpp": '#include "dxhub/runtime/channel.hpp"\n'
+                                   '#include "dxhub/runtime/node.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("include cycle among 2 units of runtime/", found[0])
+        self.assertIn("runtime/channel -> runtime/node -> runtime/channel", found[0])
+        self.assertIn("runtime/channel.cpp:2 includes runtime/node.hpp", found[0])
+
+    def test_a_longer_cycle_in_transports_names_every_link(self):
+        found = self.problems({
+            "transports/zmq/a.hpp": '#include "dxhub/transports/zmq/b.hpp"\n',
+            "transports/zmq/b.hpp": '#include "c.hpp"\n',
+            "transports/zmq/c.cpp": '#include "dxhub/transports/zmq/a.hpp"\n',
+            "transports/zmq/c.hpp": ""})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("transports/zmq/a -> transports/zmq/b -> transports/zmq/c -> "
+                      "transports/zmq/a", found[0])
+
+    def test_an_upward_include_fails(self):
+        found = self.problems({
+            "transports/shm/segment.hpp": '#include "dxhub/runtime/node.hpp"\n'})
+        self.assertTrue(any("transports/shm/segment.hpp:1" in p
+                            and "'transports' may not include layer 'runtime'" in p
+                            for p in found), found)
+
+    def test_launch_includes_schemas_only(self):
+        found = self.problems({
+            "runtime/launch/launcher.hpp": '#include "dxhub/transports/shm/segment.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("'launch' may not include layer 'transports'", found[0])
+
+    def test_a_runtime_test_may_not_include_actors(self):
+        found = self.problems({
+            "tests/runtime/node.cpp": '#include "dxhub/actors/registry.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("layer 'runtime' (tests) may not include layer 'actors'", found[0])
+
+    def test_a_runtime_test_may_not_include_an_actors_test(self):
+        found = self.problems({
+            "tests/actors/helper.hpp": "",
+            "tests/runtime/node.cpp": '#include "dxhub/tests/actors/helper.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+
+    def test_library_code_may_not_include_tests(self):
+        found = self.problems({
+            "runtime/node.cpp": '#include "dxhub/tests/support/caf_test.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("code outside tests/ includes a test file", found[0])
+
+    def test_a_folder_of_no_layer_is_reported(self):
+        found = self.problems({"gadgets/thing.cpp": ""})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("gadgets/", found[0])
+
+    def test_the_program_exits_1_on_problems_and_0_on_a_clean_tree(self):
+        script = pathlib.Path(include_rules.__file__)
+        with tempfile.TemporaryDirectory() as root:
+            tree(root, CLEAN)
+            clean = subprocess.run([sys.executable, script, root], capture_output=True)
+            tree(root, {"schemas/error.hpp": '#include "dxhub/apps/local.hpp"\n'})
+            dirty = subprocess.run([sys.executable, script, root], capture_output=True,
+                                   text=True)
+        self.assertEqual(clean.returncode, 0)
+        self.assertEqual(dirty.returncode, 1)
+        self.assertIn("schemas/error.hpp:1: includes apps/local.hpp", dirty.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

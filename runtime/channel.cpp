@@ -51,30 +51,17 @@ private:
   runtime::transport via_;
 };
 
-/// Hands frames of this node's channels to the nodes of other hosts.
-void send_to_other_hosts(caf::actor_system& sys, const std::string& channel,
-                         const frame_schema& schema, const frame_header& h,
-                         std::span<const std::byte> payload) {
-  node::with_node(sys, [&](node& n) {
-    if (auto* net = n.network())
-      net->publish_frame(channel, schema.id(), h, payload);
-  });
-}
-
 class in_process_writer final : public detail::channel_writer {
 public:
-  in_process_writer(node& n, std::shared_ptr<detail::local_channel> local,
+  in_process_writer(detail::publisher_links links, std::shared_ptr<detail::local_channel> local,
                     std::shared_ptr<const frame_schema> schema, uint64_t session)
-    : sys_(n.system()), local_(std::move(local)), schema_(std::move(schema)),
+    : links_(std::move(links)), local_(std::move(local)), schema_(std::move(schema)),
       channel_(std::make_shared<const std::string>(local_->name())), session_(session),
       payload_size_(schema_->payload_size().value()) {}
 
   ~in_process_writer() override {
     local_->detach_publisher();
-    // A publisher kept in an actor's state may outlive the node.
-    node::with_node(sys_, [this](node& n) {
-      caf::anon_send(n.directory(), detail::unchannel_atom::value, *channel_);
-    });
+    links_.closed(*channel_);
   }
 
   const std::string& channel() const noexcept override { return *channel_; }
@@ -95,12 +82,12 @@ public:
     h.session = session_;
     h.monotonic_ns = monotonic_ns();
     h.wall_ns = wall_ns();
-    send_to_other_hosts(sys_, *channel_, *schema_, h, frame->payload());
+    links_.send_to_other_hosts(*channel_, *schema_, h, frame->payload());
     return local_->distribute(std::static_pointer_cast<const frame_storage>(frame));
   }
 
 private:
-  caf::actor_system& sys_;
+  detail::publisher_links links_;
   std::shared_ptr<detail::local_channel> local_;
   std::shared_ptr<const frame_schema> schema_;
   std::shared_ptr<const std::string> channel_;
@@ -194,13 +181,14 @@ expected<publisher> publish(node& n, const std::string& channel, const frame_sch
   auto session = new_session_id();
   std::shared_ptr<detail::channel_writer> writer;
   if (n.options().shared_memory) {
-    DXHUB_TRY(w, detail::open_shm_writer(n, channel, schema, options, session));
+    DXHUB_TRY(w, detail::open_shm_writer(n.publisher_links(), channel, schema, options, session));
     writer = std::move(w);
   } else {
     auto shared_schema = std::make_shared<const frame_schema>(schema);
     auto local = n.channels().get(channel);
     DXHUB_TRYV(local->attach_publisher(shared_schema, session));
-    writer = std::make_shared<in_process_writer>(n, local, shared_schema, session);
+    writer =
+        std::make_shared<in_process_writer>(n.publisher_links(), local, shared_schema, session);
   }
   caf::anon_send(n.directory(), detail::channel_atom::value, channel_record(n, channel, schema));
   return publisher{std::move(writer)};

@@ -2,6 +2,8 @@
 
 #include "dxhub/runtime/frame.hpp"
 #include "dxhub/runtime/policy.hpp"
+#include "dxhub/runtime/publish_report.hpp"
+#include "dxhub/runtime/publisher_options.hpp"
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/frame_schema.hpp"
 #include "dxhub/schemas/frame_view.hpp"
@@ -24,25 +26,6 @@ class channel_writer;
 class writable_frame;
 class subscription_state;
 } // namespace detail
-
-/// Options of a publisher; the defaults need no configuration.
-struct publisher_options {
-  /// Chunks in the channel's shared-memory pool (frames in flight at once).
-  uint32_t chunk_count = 16;
-  /// Subscribers the channel can hold.
-  uint32_t max_subscribers = 64;
-  /// Segment permissions (owner only by default).
-  uint32_t mode = 0600;
-};
-
-/// What a publish did.
-struct publish_report {
-  uint64_t sequence = 0;
-  /// Subscribers in this process that were handed the frame.
-  uint32_t local_subscribers = 0;
-  /// `reliable` subscribers that did not keep up within their timeout.
-  std::vector<std::string> slow;
-};
 
 /// A frame loaned from the channel's pool, written in place, then published.
 class loaned_frame {

@@ -6,6 +6,8 @@
 #include "dxhub/runtime/detail/directory.hpp"
 #include "dxhub/runtime/detail/event_bus.hpp"
 #include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
+#include "dxhub/runtime/detail/publisher_links.hpp"
 #include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/detail/router.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
@@ -24,7 +26,7 @@ std::map<const caf::actor_system*, node*> nodes;
 } // namespace
 
 node::node(caf::actor_system& sys, node_options options)
-  : sys_(sys), options_(with_defaults(std::move(options))),
+  : sys_(sys), parts_(std::make_unique<detail::node_parts>(sys, with_defaults(std::move(options)))),
     channels_(std::make_unique<detail::channel_hub>()),
     services_(std::make_unique<detail::service_table>()),
     readers_(std::make_unique<detail::shm_readers>()),
@@ -33,19 +35,31 @@ node::node(caf::actor_system& sys, node_options options)
     std::lock_guard lock{nodes_mutex};
     nodes[&sys_] = this;
   }
+  auto& p = *parts_;
+  p.channels = channels_.get();
+  p.services = services_.get();
+  p.readers = readers_.get();
+  p.audit = audit_.get();
   // Hidden: the runtime's own actors do not hold up await_all_actors_done().
   // The router and the event bus come first: the network hands them what
   // other nodes send; the directory comes last: it registers through it.
-  event_bus_ = sys_.spawn<caf::hidden>(detail::event_bus, this);
-  router_ = sys_.spawn<caf::hidden>(detail::router, this);
-  calls_ = std::make_unique<detail::remote_calls>(*this);
-  if (options_.networked) {
-    if (auto net = detail::network::start(*this))
+  p.event_bus = sys_.spawn<caf::hidden>(detail::event_bus, &p);
+  p.router = sys_.spawn<caf::hidden>(detail::router, &p);
+  calls_ = std::make_unique<detail::remote_calls>(p);
+  p.calls = calls_.get();
+  if (p.options.networked) {
+    auto* calls = calls_.get();
+    auto serve = [calls](command cmd, zmq::responder answer) {
+      calls->serve(std::move(cmd), std::move(answer));
+    };
+    if (auto net = detail::network::start(p, std::move(serve))) {
       network_ = std::move(net).value();
-    else
+      p.net = network_.get();
+    } else {
       startup_error_ = net.error();
+    }
   }
-  directory_ = sys_.spawn<caf::hidden>(detail::directory, this);
+  p.directory = sys_.spawn<caf::hidden>(detail::directory, &p);
 }
 
 node::~node() {
@@ -63,14 +77,14 @@ void node::shutdown() {
   stopped_ = true;
   caf::scoped_actor self{sys_, true};
   // Audit records still queued are published before the network goes.
-  self->request(event_bus_, std::chrono::seconds{10}, detail::flush_atom::value)
+  self->request(parts_->event_bus, std::chrono::seconds{10}, detail::flush_atom::value)
       .receive([] {}, [](const caf::error&) {});
   readers_->stop_all();
   if (network_)
     network_->stop();
   calls_->stop();
   // The runtime's actors hold a pointer to this node: wait until they are gone.
-  for (auto* a : {&router_, &directory_, &event_bus_}) {
+  for (auto* a : {&parts_->router, &parts_->directory, &parts_->event_bus}) {
     self->monitor(*a);
     self->send_exit(*a, caf::exit_reason::user_shutdown);
   }
@@ -98,12 +112,31 @@ expected<node*> node::require(caf::actor_system& sys) {
 }
 
 void node::emit(event e) {
-  caf::anon_send(event_bus_, detail::publish_atom::value, std::move(e));
+  parts_->emit(std::move(e));
 }
 
-void node::forward_events(std::vector<event> batch) {
-  if (network_ && !batch.empty())
-    network_->forward_events(std::move(batch));
+const node_options& node::options() const noexcept {
+  return parts_->options;
+}
+
+uint64_t node::next_command_id() noexcept {
+  return parts_->next_command_id();
+}
+
+const caf::actor& node::directory() const noexcept {
+  return parts_->directory;
+}
+
+const caf::actor& node::event_bus() const noexcept {
+  return parts_->event_bus;
+}
+
+const caf::actor& node::router() const noexcept {
+  return parts_->router;
+}
+
+detail::publisher_links node::publisher_links() const {
+  return {parts_->directory.address(), network_};
 }
 
 void node::watch_events(const std::string& prefix) {

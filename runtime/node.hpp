@@ -23,6 +23,8 @@ namespace detail {
 class audit_trail;
 class channel_hub;
 class network;
+struct node_parts;
+class publisher_links;
 class remote_calls;
 class shm_readers;
 class service_table;
@@ -59,9 +61,9 @@ public:
 
   /// Where other nodes reach this one, or empty when not networked.
   std::string endpoint() const;
-  const node_options& options() const noexcept { return options_; }
-  const std::string& name() const noexcept { return options_.name; }
-  const std::string& host_id() const noexcept { return options_.host_id; }
+  const node_options& options() const noexcept;
+  const std::string& name() const noexcept { return options().name; }
+  const std::string& host_id() const noexcept { return options().host_id; }
 
   /// The label of actor `id` set with `set_label`, or empty.
   std::string label(caf::actor_id id) const;
@@ -69,7 +71,7 @@ public:
   void forget_label(caf::actor_id id);
 
   /// A fresh id for commands sent from this node.
-  uint64_t next_command_id() noexcept { return command_ids_.fetch_add(1) + 1; }
+  uint64_t next_command_id() noexcept;
 
   /// Publishes an event from code that is not an actor.
   void emit(event e);
@@ -84,32 +86,30 @@ public:
   detail::shm_readers& readers() noexcept { return *readers_; }
   /// Audit records of commands waiting for the event bus to publish them.
   detail::audit_trail& audit() noexcept { return *audit_; }
-  const caf::actor& directory() const noexcept { return directory_; }
-  const caf::actor& event_bus() const noexcept { return event_bus_; }
-  const caf::actor& router() const noexcept { return router_; }
+  const caf::actor& directory() const noexcept;
+  const caf::actor& event_bus() const noexcept;
+  const caf::actor& router() const noexcept;
   /// Calls to and from services of other nodes.
   detail::remote_calls& calls() noexcept { return *calls_; }
   /// The ZeroMQ side of the node; nullptr when not networked.
   detail::network* network() noexcept { return network_.get(); }
-  /// Hands local events to the other nodes (no-op when not networked).
-  void forward_events(std::vector<event> batch);
   /// Asks the other nodes for events under `prefix` (no-op when not networked).
   void watch_events(const std::string& prefix);
+  /// What a channel's writer reaches of this node (it may outlive the node).
+  detail::publisher_links publisher_links() const;
 
 private:
   caf::actor_system& sys_;
-  node_options options_;
-  std::atomic<uint64_t> command_ids_{0};
+  // First: the parts below hold a reference to it.
+  std::unique_ptr<detail::node_parts> parts_;
   std::unique_ptr<detail::channel_hub> channels_;
   std::unique_ptr<detail::service_table> services_;
   std::unique_ptr<detail::shm_readers> readers_;
   std::unique_ptr<detail::audit_trail> audit_;
   // Before the network: its thread answers calls until it is gone.
   std::unique_ptr<detail::remote_calls> calls_;
-  std::unique_ptr<detail::network> network_;
-  caf::actor directory_;
-  caf::actor event_bus_;
-  caf::actor router_;
+  // Shared: channel writers reach it by weak handles.
+  std::shared_ptr<detail::network> network_;
   bool stopped_ = false;
   std::optional<error> startup_error_;
   mutable std::mutex labels_mutex_;

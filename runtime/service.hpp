@@ -3,6 +3,7 @@
 #include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/deferred_reply.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/found_service.hpp"
 #include "dxhub/runtime/transport.hpp"
 #include "dxhub/schemas/arguments.hpp"
 #include "dxhub/schemas/command.hpp"
@@ -28,20 +29,6 @@
 #include <vector>
 
 namespace dxhub::runtime {
-
-/// A service found by `lookup`: where commands go, and what it registered.
-struct service {
-  std::string name;
-  /// The service actor itself (same process) or the proxy to its node.
-  caf::actor handle;
-  registry_record record;
-  runtime::transport via = transport::in_process;
-
-  template <class Inspector>
-  friend typename Inspector::result_type inspect(Inspector& f, service& x) {
-    return f(x.name, x.handle, x.record, x.via);
-  }
-};
 
 /// No arguments, or no result.
 struct nothing {

@@ -1,10 +1,11 @@
 #pragma once
 
-#include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/detail/delivery.hpp"
 #include "dxhub/runtime/frame.hpp"
 #include "dxhub/runtime/policy.hpp"
+#include "dxhub/runtime/publish_report.hpp"
+#include "dxhub/runtime/transport.hpp"
 
 #include <caf/actor.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/audit_trail.hpp"
-#include "dxhub/runtime/node.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
 #include "dxhub/schemas/audit_record.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
@@ -12,7 +12,7 @@
 
 namespace dxhub::runtime::detail {
 
-void audit_command(node& owner, const command& cmd, const reply* answer, const error* failure,
+void audit_command(node_parts& owner, const command& cmd, const reply* answer, const error* failure,
                    int64_t started_ns) {
   audit_entry entry;
   auto& rec = entry.record;
@@ -32,8 +32,8 @@ void audit_command(node& owner, const command& cmd, const reply* answer, const e
   } else if (failure != nullptr) {
     rec.error = std::string{name(failure->code)} + ": " + failure->context;
   }
-  if (owner.audit().add(std::move(entry)))
-    caf::delayed_anon_send(owner.event_bus(), audit_trail::batch_delay, flush_atom::value);
+  if (owner.audit->add(std::move(entry)))
+    caf::delayed_anon_send(owner.event_bus, audit_trail::batch_delay, flush_atom::value);
 }
 
 namespace {

@@ -1,12 +1,13 @@
 #include "dxhub/runtime/detail/directory.hpp"
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
-#include "dxhub/runtime/node.hpp"
+#include "dxhub/runtime/found_service.hpp"
 #include "dxhub/runtime/registry_protocol.hpp"
-#include "dxhub/runtime/service.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 
@@ -18,12 +19,12 @@ namespace dxhub::runtime::detail {
 
 namespace {
 
-caf::result<service> local_lookup(node* owner, const std::string& name,
+caf::result<service> local_lookup(node_parts* owner, const std::string& name,
                                   const std::optional<schema_id>& want) {
-  auto found = owner->services().find(name);
+  auto found = owner->services->find(name);
   if (!found) {
     std::string known;
-    for (const auto& r : owner->services().records())
+    for (const auto& r : owner->services->records())
       known += (known.empty() ? "" : ", ") + r.name;
     return make_error(errc::unknown_service, "no service '" + name + "' (known here: "
                                                  + (known.empty() ? "none" : known) + ")");
@@ -53,9 +54,9 @@ std::string key_of(const registry_record& r) {
 constexpr int early_retries = 20;
 constexpr auto early_retry_delay = 100ms;
 
-void register_record(directory_actor* self, node* owner, const registry_record& rec,
+void register_record(directory_actor* self, node_parts* owner, const registry_record& rec,
                      int attempt = 0) {
-  auto* net = owner->network();
+  auto* net = owner->net;
   if (net == nullptr || !net->has_registry() || self->state.outsider)
     return;
   auto retry = [me = caf::actor_cast<caf::actor>(self), key = key_of(rec),
@@ -70,18 +71,18 @@ void register_record(directory_actor* self, node* owner, const registry_record& 
   net->call_registry("register", encode_json(rec), default_call_timeout, std::move(retry));
 }
 
-void renew_all(directory_actor* self, node* owner) {
+void renew_all(directory_actor* self, node_parts* owner) {
   for (const auto& [key, rec] : self->state.registered)
     register_record(self, owner, rec);
-  auto lease = owner->options().lease;
+  auto lease = owner->options.lease;
   self->delayed_send(self, std::max<std::chrono::milliseconds>(lease / 3, 100ms), tick_atom::value);
 }
 
-void add(directory_actor* self, node* owner, registry_record rec) {
-  if (auto* net = owner->network()) {
+void add(directory_actor* self, node_parts* owner, registry_record rec) {
+  if (auto* net = owner->net) {
     rec.endpoints = {net->endpoint(), net->frames_endpoint()};
     auto key = net->public_key();
-    const auto& token = owner->options().run_token;
+    const auto& token = owner->options.run_token;
     auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
     if (!props.is_object())
       props = nlohmann::json::object();
@@ -96,23 +97,24 @@ void add(directory_actor* self, node* owner, registry_record rec) {
   self->state.registered[key_of(rec)] = std::move(rec);
 }
 
-void remove(directory_actor* self, node* owner, entry_kind kind, const std::string& name) {
+void remove(directory_actor* self, node_parts* owner, entry_kind kind, const std::string& name) {
   registry_record probe;
   probe.kind = kind;
   probe.name = name;
   auto it = self->state.registered.find(key_of(probe));
   if (it == self->state.registered.end())
     return;
-  if (auto* net = owner->network(); net != nullptr && net->has_registry() && !self->state.outsider)
+  if (auto* net = owner->net; net != nullptr && net->has_registry() && !self->state.outsider)
     net->call_registry("unregister", encode_json(it->second), default_call_timeout,
                        [](expected<reply>) {});
   self->state.registered.erase(it);
 }
 
 /// Asks the registry for a service no actor of this process serves.
-caf::result<service> remote_lookup(directory_actor* self, node* owner, const std::string& name,
-                                   const std::optional<schema_id>& want, caf::error local) {
-  auto* net = owner->network();
+caf::result<service> remote_lookup(directory_actor* self, node_parts* owner,
+                                   const std::string& name, const std::optional<schema_id>& want,
+                                   caf::error local) {
+  auto* net = owner->net;
   if (net == nullptr || !net->has_registry())
     return local;
   auto promise = self->make_response_promise<service>();
@@ -144,7 +146,7 @@ caf::result<service> remote_lookup(directory_actor* self, node* owner, const std
   return promise;
 }
 
-caf::result<service> lookup(directory_actor* self, node* owner, const std::string& name,
+caf::result<service> lookup(directory_actor* self, node_parts* owner, const std::string& name,
                             const std::optional<schema_id>& want) {
   auto local = local_lookup(owner, name, want);
   if (local.flag != caf::rt_error)
@@ -155,36 +157,36 @@ caf::result<service> lookup(directory_actor* self, node* owner, const std::strin
   return remote_lookup(self, owner, name, want, std::move(err));
 }
 
-registry_record node_record(node* owner) {
+registry_record node_record(node_parts* owner) {
   registry_record rec;
   rec.kind = entry_kind::node;
   rec.name = owner->name();
   rec.node = owner->name();
   rec.host = owner->host_id();
   rec.pid = static_cast<uint32_t>(getpid());
-  rec.lease_ms = owner->options().lease.count();
+  rec.lease_ms = owner->options.lease.count();
   return rec;
 }
 
 /// The registry refused the record `key`: the node is told once per kind of
 /// refusal; an outsider (another run's registry) stops offering records.
-void refused(directory_actor* self, node* owner, const std::string& key, errc code,
+void refused(directory_actor* self, node_parts* owner, const std::string& key, errc code,
              const std::string& context) {
   auto& st = self->state;
   if (code == errc::unauthenticated)
     st.outsider = true;
   if (!st.refusals_told.insert(code).second)
     return;
-  if (owner->options().on_refused)
-    owner->options().on_refused(error{code, "the registry refused " + key + ": " + context});
+  if (owner->options.on_refused)
+    owner->options.on_refused(error{code, "the registry refused " + key + ": " + context});
 }
 
 } // namespace
 
-caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner) {
+caf::behavior directory(caf::stateful_actor<directory_state>* self, node_parts* owner) {
   ignore_unexpected(self);
-  if (owner->network() != nullptr) {
-    if (owner->options().announce)
+  if (owner->net != nullptr) {
+    if (owner->options.announce)
       add(self, owner, node_record(owner));
     self->send(self, tick_atom::value);
   }

@@ -11,11 +11,9 @@
 #include <set>
 #include <string>
 
-namespace dxhub::runtime {
-class node;
-}
-
 namespace dxhub::runtime::detail {
+
+struct node_parts;
 
 struct directory_state {
   /// What this node has registered, renewed with the registry every third
@@ -33,6 +31,6 @@ struct directory_state {
 
 /// Answers lookups: services of this process first, then the registry; keeps
 /// this node's services and channels registered while they live.
-caf::behavior directory(caf::stateful_actor<directory_state>* self, node* owner);
+caf::behavior directory(caf::stateful_actor<directory_state>* self, node_parts* owner);
 
 } // namespace dxhub::runtime::detail

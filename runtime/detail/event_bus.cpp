@@ -3,8 +3,9 @@
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/audit_trail.hpp"
 #include "dxhub/runtime/detail/command_audit.hpp"
+#include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
-#include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/name.hpp"
 
@@ -31,9 +32,15 @@ void deliver(const event_bus_state& st, const event& e) {
       caf::anon_send(m.who, e); // anonymous: a subscriber's answer never comes back here
 }
 
+/// Hands local events to the other nodes (none when not networked).
+void forward(const node_parts& parts, std::vector<event> batch) {
+  if (parts.net != nullptr && !batch.empty())
+    parts.net->forward_events(std::move(batch));
+}
+
 } // namespace
 
-caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner) {
+caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node_parts* parts) {
   ignore_unexpected(self);
   self->set_down_handler([=](caf::down_msg& dm) {
     std::erase_if(self->state.members, [&](const auto& m) { return m.who.address() == dm.source; });
@@ -42,12 +49,12 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner)
       [=](publish_atom, event e) {
         stamp(self->state, e);
         deliver(self->state, e);
-        owner->forward_events({std::move(e)});
+        forward(*parts, {std::move(e)});
       },
       [=](flush_atom) {
         std::vector<event> batch;
         auto slice_start = monotonic_ns();
-        for (const auto& entry : owner->audit().take()) {
+        for (const auto& entry : parts->audit->take()) {
           auto e = audit_event(entry);
           stamp(self->state, e);
           deliver(self->state, e);
@@ -61,13 +68,14 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner)
             slice_start = monotonic_ns();
           }
         }
-        owner->forward_events(std::move(batch));
+        forward(*parts, std::move(batch));
       },
       [=](remote_atom, const event& e) { deliver(self->state, e); },
       [=](join_atom, const std::string& prefix, const caf::actor& who) {
         self->monitor(who);
         self->state.members.push_back({prefix, who});
-        owner->watch_events(prefix);
+        if (parts->net != nullptr)
+          parts->net->watch_events(prefix);
       },
       [=](leave_atom, const std::string& prefix, const caf::actor& who) {
         std::erase_if(self->state.members,

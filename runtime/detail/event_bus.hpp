@@ -9,11 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace dxhub::runtime {
-class node;
-}
-
 namespace dxhub::runtime::detail {
+
+struct node_parts;
 
 struct event_bus_state {
   struct member {
@@ -28,6 +26,6 @@ struct event_bus_state {
 /// Delivers events to the subscribers in this process and hands local events
 /// to the network (when the node has one); events from other nodes come back
 /// through `remote_atom`.
-caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node* owner);
+caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node_parts* parts);
 
 } // namespace dxhub::runtime::detail

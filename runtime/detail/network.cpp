@@ -2,8 +2,7 @@
 
 #include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
-#include "dxhub/runtime/detail/remote_calls.hpp"
-#include "dxhub/runtime/node.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
 #include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/schemas/name.hpp"
@@ -70,9 +69,9 @@ std::string source_node(const std::string& source) {
 
 } // namespace
 
-network::network(node& n)
-  : node_(n), name_(n.name()), registry_(n.options().registry), endpoint_(n.options().endpoint),
-    loop_(std::make_unique<zmq::io_loop>()) {}
+network::network(node_parts& n, command_handler serve)
+  : node_(n), serve_(std::move(serve)), name_(n.name()), registry_(n.options.registry),
+    endpoint_(n.options.endpoint), loop_(std::make_unique<zmq::io_loop>()) {}
 
 network::~network() {
   stop();
@@ -93,8 +92,8 @@ void network::stop() {
   loop_->stop();
 }
 
-expected<std::unique_ptr<network>> network::start(node& n) {
-  std::unique_ptr<network> net{new network(n)};
+expected<std::unique_ptr<network>> network::start(node_parts& n, command_handler serve) {
+  std::unique_ptr<network> net{new network(n, std::move(serve))};
   DXHUB_TRYV(net->load_security());
   DXHUB_TRYV(net->bind());
   return net;
@@ -132,7 +131,7 @@ expected<std::vector<std::string>> read_allowed_keys(const std::string& path) {
 } // namespace
 
 expected<void> network::load_security() {
-  const auto& o = node_.options();
+  const auto& o = node_.options;
   if (!o.curve_secret_file.empty()) {
     DXHUB_TRY(keys, zmq::load_keypair(o.curve_secret_file));
     if (keys.secret_key.empty())
@@ -205,7 +204,7 @@ expected<void> network::bind() {
               zmq::publisher::bind(*loop_, frames_endpoint_for(endpoint_), listening_options()));
     frames_ = std::move(frames);
     frames_endpoint_ = frames_->endpoint();
-    if (!registry_.empty() && registry_ == node_.options().endpoint) {
+    if (!registry_.empty() && registry_ == node_.options.endpoint) {
       // This node hosts the registry: it relays events between the nodes.
       DXHUB_TRY(pub,
                 zmq::publisher::bind(*loop_, relay_endpoint_for(endpoint_), listening_options()));
@@ -248,7 +247,7 @@ void network::dispatch(expected<command> cmd, zmq::responder answer) {
     on_relay_command(cmd.value(), std::move(answer));
     return;
   }
-  node_.calls().serve(std::move(cmd).value(), std::move(answer));
+  serve_(std::move(cmd).value(), std::move(answer));
 }
 
 void network::hand_over(std::function<void()> fn) {
@@ -316,7 +315,7 @@ void network::on_relay_command(const command& cmd, zmq::responder answer) {
 }
 
 void network::on_remote_event(const event& e) {
-  caf::anon_send(node_.event_bus(), remote_atom::value, e);
+  caf::anon_send(node_.event_bus, remote_atom::value, e);
 }
 
 zmq::client* network::client_for(const std::string& endpoint, const std::string& server_key,

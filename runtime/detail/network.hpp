@@ -33,11 +33,9 @@ class publisher;
 class subscriber;
 } // namespace dxhub::zmq
 
-namespace dxhub::runtime {
-class node;
-}
-
 namespace dxhub::runtime::detail {
+
+struct node_parts;
 
 /// Gets the reply of a remote call; runs on the network thread.
 using reply_callback = std::function<void(expected<reply>)>;
@@ -59,7 +57,10 @@ struct remote_frames {
 class network {
 public:
   /// Binds the node's endpoint and connects to the registry (if any).
-  static expected<std::unique_ptr<network>> start(node& n);
+  /// `serve` answers the commands other nodes send to this node's services
+  /// (on the network thread).
+  using command_handler = std::function<void(command, zmq::responder)>;
+  static expected<std::unique_ptr<network>> start(node_parts& n, command_handler serve);
   ~network();
   network(const network&) = delete;
   network& operator=(const network&) = delete;
@@ -116,7 +117,7 @@ public:
   void stop();
 
 private:
-  explicit network(node& n);
+  network(node_parts& n, command_handler serve);
   expected<void> bind();
   void on_request(zmq::request req, zmq::responder answer);
   void on_relay_command(const command& cmd, zmq::responder answer);
@@ -138,7 +139,8 @@ private:
     std::chrono::milliseconds retry{250};
   };
 
-  node& node_;
+  node_parts& node_;
+  command_handler serve_;
   std::string name_;
   std::string registry_;
   std::string endpoint_;

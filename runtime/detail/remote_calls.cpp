@@ -1,12 +1,13 @@
 #include "dxhub/runtime/detail/remote_calls.hpp"
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/call_errors.hpp"
 #include "dxhub/runtime/detail/command_audit.hpp"
 #include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
-#include "dxhub/runtime/node.hpp"
-#include "dxhub/runtime/service.hpp"
+#include "dxhub/runtime/found_service.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/clock.hpp"
 
@@ -63,8 +64,9 @@ private:
 
 } // namespace
 
-remote_calls::remote_calls(node& owner) : owner_(owner) {
-  auto& sys = owner.system();
+remote_calls::remote_calls(node_parts& owner) : owner_(owner) {
+  lifeline_->calls = this;
+  auto& sys = owner.sys;
   // Companions: their enqueue runs our handler on the sender's thread.
   outgoing_ = sys.spawn<caf::actor_companion, caf::hidden>();
   incoming_ = sys.spawn<caf::actor_companion, caf::hidden>();
@@ -78,6 +80,10 @@ remote_calls::~remote_calls() {
 }
 
 void remote_calls::stop() {
+  {
+    std::lock_guard lock{lifeline_->mutex};
+    lifeline_->calls = nullptr;
+  }
   // Replacing a handler waits for the ones running now (it takes the
   // companion's lock); none runs afterwards. (CAF 0.17.6 declares
   // actor_companion::disconnect but does not define it.)
@@ -129,7 +135,7 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
   // arguments may be kilobytes).
   auto cmd =
       std::make_shared<const command>(std::move(request->content().get_mutable_as<command>(2)));
-  auto* net = owner_.network();
+  auto* net = owner_.net;
   if (net == nullptr || svc.record.endpoints.empty()) {
     respond(request->sender, request->mid,
             caf::make_message(make_error(errc::peer_down, "service '" + cmd->service
@@ -159,7 +165,7 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
 
 void remote_calls::serve(command cmd, zmq::responder answer) {
   auto started = monotonic_ns();
-  auto found = owner_.services().find(cmd.service);
+  auto found = owner_.services->find(cmd.service);
   if (!found) {
     error e{errc::unknown_service,
             "no service '" + cmd.service + "' on node '" + owner_.name() + "'"};
@@ -170,7 +176,7 @@ void remote_calls::serve(command cmd, zmq::responder answer) {
   auto id = next_id_.fetch_add(1) + 1;
   auto timeout = call_timeout(cmd);
   // Called on the network thread: the deadline is set before anyone can answer.
-  auto* net = owner_.network();
+  auto* net = owner_.net;
   auto timer = net != nullptr ? net->after(timeout, [this, id, timeout] { expire(id, timeout); })
                               : uint64_t{0};
   // One message for the service and the audit record (reference-counted).
@@ -211,7 +217,7 @@ void remote_calls::on_service_answer(caf::mailbox_element_ptr response) {
   if (!call)
     return; // late: already failed by its timeout
   // A deadline left to fire would wake the network thread for nothing.
-  if (auto* net = owner_.network())
+  if (auto* net = owner_.net)
     net->cancel(call->timer);
   const auto& content = response->content();
   const auto& cmd = call->cmd();
@@ -252,8 +258,13 @@ void remote_calls::watch(const caf::actor& service) {
       return;
   }
   // The service may outlive this node: reach it only while it exists.
-  service->attach_functor([sys = &owner_.system(), who = service.address()](const caf::error& why) {
-    node::with_node(*sys, [&](node& n) { n.calls().service_down(who, sys->render(why)); });
+  service->attach_functor([line = std::weak_ptr<lifeline>{lifeline_}, sys = &owner_.sys,
+                           who = service.address()](const caf::error& why) {
+    if (auto alive = line.lock()) {
+      std::lock_guard lock{alive->mutex};
+      if (alive->calls != nullptr)
+        alive->calls->service_down(who, sys->render(why));
+    }
   });
 }
 

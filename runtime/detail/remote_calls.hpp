@@ -22,20 +22,19 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 
-namespace dxhub::runtime {
-class node;
-}
-
 namespace dxhub::runtime::detail {
+
+struct node_parts;
 
 class remote_calls {
 public:
-  explicit remote_calls(node& owner);
+  explicit remote_calls(node_parts& owner);
   ~remote_calls();
   remote_calls(const remote_calls&) = delete;
   remote_calls& operator=(const remote_calls&) = delete;
@@ -75,7 +74,15 @@ private:
   void watch(const caf::actor& service);
   std::optional<waiting_call> take(uint64_t id);
 
-  node& owner_;
+  /// What a service's exit handler reaches this by: the service may outlive
+  /// the node, so the handler finds nothing once `stop` has run.
+  struct lifeline {
+    std::mutex mutex;
+    remote_calls* calls = nullptr;
+  };
+
+  node_parts& owner_;
+  std::shared_ptr<lifeline> lifeline_ = std::make_shared<lifeline>();
   caf::actor outgoing_; // callers -> other nodes
   caf::actor incoming_; // services' replies -> other nodes
   std::atomic<uint64_t> next_id_{0};

@@ -1,13 +1,14 @@
 #include "dxhub/runtime/detail/router.hpp"
 
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/call_errors.hpp"
 #include "dxhub/runtime/detail/command_audit.hpp"
+#include "dxhub/runtime/detail/node_parts.hpp"
 #include "dxhub/runtime/detail/quiet.hpp"
 #include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
-#include "dxhub/runtime/node.hpp"
-#include "dxhub/runtime/service.hpp"
+#include "dxhub/runtime/found_service.hpp"
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/clock.hpp"
 
@@ -20,7 +21,7 @@ namespace {
 using router_actor = caf::stateful_actor<router_state>;
 
 /// Answers call `id` (if still pending) with a reply or an error, audited.
-void finish(router_actor* self, node* owner, uint64_t id, const reply* r, const error* e) {
+void finish(router_actor* self, node_parts* owner, uint64_t id, const reply* r, const error* e) {
   auto it = self->state.pending.find(id);
   if (it == self->state.pending.end())
     return; // already failed by the service's death
@@ -38,7 +39,7 @@ void watch(router_actor* self, const caf::actor& service) {
     self->monitor(service);
 }
 
-void fail_calls_to(router_actor* self, node* owner, const caf::down_msg& down) {
+void fail_calls_to(router_actor* self, node_parts* owner, const caf::down_msg& down) {
   self->state.watched.erase(down.source);
   std::vector<uint64_t> dead;
   for (auto& [id, call] : self->state.pending)
@@ -53,14 +54,14 @@ void fail_calls_to(router_actor* self, node* owner, const caf::down_msg& down) {
 
 } // namespace
 
-caf::behavior router(caf::stateful_actor<router_state>* self, node* owner) {
+caf::behavior router(caf::stateful_actor<router_state>* self, node_parts* owner) {
   ignore_unexpected(self);
   self->set_down_handler([=](caf::down_msg& down) { fail_calls_to(self, owner, down); });
   return {
       [=](call_atom, const service& svc, const command& cmd) -> caf::result<reply> {
         auto promise = self->make_response_promise<reply>();
         if (svc.via == transport::zmq) { // another node's: callers usually go there directly
-          promise.delegate(owner->calls().gate(), call_atom::value, svc, cmd);
+          promise.delegate(owner->calls->gate(), call_atom::value, svc, cmd);
           return promise;
         }
         auto id = ++self->state.next_call;

@@ -11,11 +11,9 @@
 #include <map>
 #include <set>
 
-namespace dxhub::runtime {
-class node;
-}
-
 namespace dxhub::runtime::detail {
+
+struct node_parts;
 
 struct router_state {
   /// A call waiting for its service.
@@ -37,6 +35,6 @@ struct router_state {
 /// Carries commands from callers to services of this process, and writes
 /// the audit record of each (caller, service, arguments, result, latency).
 /// Commands for other nodes go through `remote_calls` instead.
-caf::behavior router(caf::stateful_actor<router_state>* self, node* owner);
+caf::behavior router(caf::stateful_actor<router_state>* self, node_parts* owner);
 
 } // namespace dxhub::runtime::detail

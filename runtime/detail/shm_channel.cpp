@@ -2,8 +2,6 @@
 
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/detail/atoms.hpp"
-#include "dxhub/runtime/detail/network.hpp"
-#include "dxhub/runtime/node.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
@@ -37,14 +35,10 @@ private:
 
 class shm_writer final : public channel_writer {
 public:
-  shm_writer(caf::actor_system& sys, shm::publisher pub, uint64_t session)
-    : sys_(sys), pub_(std::move(pub)), session_(session) {}
+  shm_writer(publisher_links links, shm::publisher pub, uint64_t session)
+    : links_(std::move(links)), pub_(std::move(pub)), session_(session) {}
 
-  ~shm_writer() override {
-    node::with_node(sys_, [this](node& n) {
-      caf::anon_send(n.directory(), unchannel_atom::value, pub_.channel());
-    });
-  }
+  ~shm_writer() override { links_.closed(pub_.channel()); }
 
   const std::string& channel() const noexcept override { return pub_.channel(); }
   const frame_schema& schema() const noexcept override { return pub_.schema(); }
@@ -68,10 +62,7 @@ public:
     auto bytes = chunk->payload();
     auto seq = pub_.publish(std::move(chunk->raw()));
     if (seq || seq.error().code == errc::slow_subscriber)
-      node::with_node(sys_, [&](node& n) {
-        if (auto* net = n.network())
-          net->publish_frame(pub_.channel(), pub_.schema().id(), header, bytes);
-      });
+      links_.send_to_other_hosts(pub_.channel(), pub_.schema(), header, bytes);
     publish_report report;
     if (!seq) {
       if (seq.error().code != errc::slow_subscriber)
@@ -85,7 +76,7 @@ public:
   }
 
 private:
-  caf::actor_system& sys_;
+  publisher_links links_;
   std::mutex mutex_; // an actor may publish from any worker thread, one at a time
   shm::publisher pub_;
   uint64_t session_;
@@ -122,10 +113,9 @@ shm::policy shm_policy(policy p) {
 
 } // namespace
 
-expected<std::shared_ptr<channel_writer>> open_shm_writer(node& n, const std::string& channel,
-                                                          const frame_schema& schema,
-                                                          const publisher_options& options,
-                                                          uint64_t session) {
+expected<std::shared_ptr<channel_writer>>
+open_shm_writer(publisher_links links, const std::string& channel, const frame_schema& schema,
+                const publisher_options& options, uint64_t session) {
   shm::channel_options opts;
   DXHUB_TRY(bytes, schema.payload_size());
   opts.chunk_size = bytes;
@@ -133,7 +123,7 @@ expected<std::shared_ptr<channel_writer>> open_shm_writer(node& n, const std::st
   opts.max_subscribers = options.max_subscribers;
   opts.mode = static_cast<mode_t>(options.mode);
   DXHUB_TRY(pub, shm::publisher::open(channel, schema, opts));
-  return std::make_shared<shm_writer>(n.system(), std::move(pub), session);
+  return std::make_shared<shm_writer>(std::move(links), std::move(pub), session);
 }
 
 // -- shm_reader ---------------------------------------------------------------------

@@ -5,10 +5,11 @@
 // another one on this host, reads the same chunk through its own reader
 // thread, which hands pinned frames to its actor within the actor's window.
 
-#include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/detail/channel_hub.hpp"
 #include "dxhub/runtime/detail/delivery.hpp"
+#include "dxhub/runtime/detail/publisher_links.hpp"
 #include "dxhub/runtime/detail/work_claims.hpp"
+#include "dxhub/runtime/publisher_options.hpp"
 
 #include <caf/actor.hpp>
 
@@ -21,10 +22,9 @@
 namespace dxhub::runtime::detail {
 
 /// Opens the channel's segment and returns its writer.
-expected<std::shared_ptr<channel_writer>> open_shm_writer(node& n, const std::string& channel,
-                                                          const frame_schema& schema,
-                                                          const publisher_options& options,
-                                                          uint64_t session);
+expected<std::shared_ptr<channel_writer>>
+open_shm_writer(publisher_links links, const std::string& channel, const frame_schema& schema,
+                const publisher_options& options, uint64_t session);
 
 /// One subscription over shared memory: a thread that attaches to the
 /// channel's segment (waiting for it to appear), takes frames while the

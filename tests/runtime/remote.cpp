@@ -17,6 +17,7 @@
 #include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/zmq/blocking_client.hpp"
 #include "dxhub/transports/zmq/io_loop.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -7,6 +7,7 @@
 // trip); this one has none, at the price of one request at a time.
 
 #include "dxhub/transports/zmq/client.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <chrono>
 #include <memory>

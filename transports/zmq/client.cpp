@@ -2,6 +2,7 @@
 
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/transports/zmq/detail/socket_ops.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <zmq.h>
 

@@ -111,5 +111,3 @@ template <class Owner>
 }
 
 } // namespace dxhub::zmq
-
-#include "dxhub/transports/zmq/payload.hpp" // encode_payload / decode_payload

@@ -192,8 +192,10 @@ void io_loop::stop() {
 }
 
 detail::zap_handler& io_loop::zap() {
-  if (!zap_)
-    zap_ = std::make_unique<detail::zap_handler>(*this);
+  if (!zap_) {
+    zap_ = std::make_unique<detail::zap_handler>(context_);
+    add_socket(zap_->socket(), [z = zap_.get()] { z->serve(); });
+  }
   return *zap_;
 }
 
@@ -319,7 +321,10 @@ void io_loop::run() {
     run_due_timers();
   }
   // Sockets belong to their owners, who close them; the ZAP socket is ours.
-  zap_.reset();
+  if (zap_) {
+    remove_socket(zap_->socket());
+    zap_.reset();
+  }
   auto handed = take_handed_over();
   owner.unlock();
   deliver(handed);

@@ -6,6 +6,7 @@
 #include "dxhub/transports/zmq/counters.hpp"
 #include "dxhub/transports/zmq/envelope.hpp"
 #include "dxhub/transports/zmq/io_loop.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/socket_options.hpp"
 
 #include <chrono>

@@ -4,6 +4,7 @@
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/schemas/reply.hpp"
 #include "dxhub/transports/zmq/detail/socket_ops.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <algorithm>
 #include <string>

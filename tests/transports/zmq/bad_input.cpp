@@ -2,6 +2,7 @@
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <mutex>
 

@@ -5,6 +5,7 @@
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/reply.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <cstring>
 

@@ -6,6 +6,7 @@
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/reply.hpp"
 #include "dxhub/transports/zmq/client.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/publisher.hpp"
 #include "dxhub/transports/zmq/server.hpp"
 #include "dxhub/transports/zmq/subscriber.hpp"

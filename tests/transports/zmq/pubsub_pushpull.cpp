@@ -3,6 +3,7 @@
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/publisher.hpp"
 #include "dxhub/transports/zmq/puller.hpp"
 #include "dxhub/transports/zmq/pusher.hpp"

@@ -3,6 +3,7 @@
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
 #include "dxhub/transports/zmq/blocking_client.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <future>
 #include <optional>

@@ -7,6 +7,7 @@
 //   zmq_peer curve-client ENDPOINT KEYFILE SERVER_PUBKEY   one request; prints the outcome
 
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/puller.hpp"
 #include "dxhub/transports/zmq/pusher.hpp"
 

@@ -1,22 +1,16 @@
 #include "dxhub/transports/zmq/detail/zap_handler.hpp"
 
-#include "dxhub/transports/zmq/detail/socket_ops.hpp"
-#include "dxhub/transports/zmq/io_loop.hpp"
-
 #include <zmq.h>
+#include <zmq_addon.hpp>
 
 #include <array>
+#include <iterator>
 
 namespace dxhub::zmq::detail {
 
-zap_handler::zap_handler(io_loop& loop) : loop_(loop), socket_(loop.context(), ZMQ_REP) {
+zap_handler::zap_handler(::zmq::context_t& context) : socket_(context, ZMQ_REP) {
   socket_.set(::zmq::sockopt::linger, 0);
   socket_.bind("inproc://zeromq.zap.01");
-  loop_.add_socket(socket_, [this] { serve(); });
-}
-
-zap_handler::~zap_handler() {
-  loop_.remove_socket(socket_);
 }
 
 std::string zap_handler::add_domain(const std::vector<std::string>& allowed_keys, counters* stats) {
@@ -31,9 +25,10 @@ void zap_handler::remove_domain(const std::string& domain) {
 
 void zap_handler::serve() {
   for (;;) {
+    // Requests come from libzmq itself (inproc): no size bound needed.
     std::vector<::zmq::message_t> request;
     try {
-      if (receive_frames(socket_, request, 16) == receive_status::nothing)
+      if (!::zmq::recv_multipart(socket_, std::back_inserter(request), ::zmq::recv_flags::dontwait))
         return;
     } catch (const ::zmq::error_t&) {
       return;

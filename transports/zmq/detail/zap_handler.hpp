@@ -13,16 +13,13 @@
 #include <string>
 #include <vector>
 
-namespace dxhub::zmq {
-class io_loop;
-}
-
 namespace dxhub::zmq::detail {
 
 class zap_handler {
 public:
-  explicit zap_handler(io_loop& loop);
-  ~zap_handler();
+  /// Binds the handler's socket in `context`; its io_loop serves it
+  /// (`serve` when `socket` is readable).
+  explicit zap_handler(::zmq::context_t& context);
 
   zap_handler(const zap_handler&) = delete;
   zap_handler& operator=(const zap_handler&) = delete;
@@ -32,16 +29,18 @@ public:
   std::string add_domain(const std::vector<std::string>& allowed_keys, counters* stats);
   void remove_domain(const std::string& domain);
 
+  ::zmq::socket_t& socket() noexcept { return socket_; }
+  /// Answers every request waiting on the socket.
+  void serve();
+
 private:
   struct domain_entry {
     std::set<std::string> allowed; // Z85
     counters* stats = nullptr;
   };
 
-  void serve();
   void answer(std::vector<::zmq::message_t>& request);
 
-  io_loop& loop_;
   ::zmq::socket_t socket_;
   std::map<std::string, domain_entry> domains_;
   uint64_t next_domain_ = 1;

@@ -6,6 +6,7 @@
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/reply.hpp"
 #include "dxhub/transports/zmq/envelope.hpp"
+#include "dxhub/transports/zmq/payload.hpp"
 
 #include <cstddef>
 #include <cstdint>

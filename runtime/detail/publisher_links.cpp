@@ -1,0 +1,24 @@
+#include "dxhub/runtime/detail/publisher_links.hpp"
+
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/network.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+namespace dxhub::runtime::detail {
+
+void publisher_links::send_to_other_hosts(const std::string& channel, const frame_schema& schema,
+                                          const frame_header& h,
+                                          std::span<const std::byte> payload) const {
+  if (auto net = net_.lock())
+    net->publish_frame(channel, schema.id(), h, payload);
+}
+
+void publisher_links::closed(const std::string& channel) const {
+  if (auto directory = caf::actor_cast<caf::actor>(directory_))
+    caf::anon_send(directory, unchannel_atom::value, channel);
+}
+
+} // namespace dxhub::runtime::detail

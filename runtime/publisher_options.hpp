@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+
+namespace dxhub::runtime {
+
+/// Options of a publisher; the defaults need no configuration.
+struct publisher_options {
+  /// Chunks in the channel's shared-memory pool (frames in flight at once).
+  uint32_t chunk_count = 16;
+  /// Subscribers the channel can hold.
+  uint32_t max_subscribers = 64;
+  /// Segment permissions (owner only by default).
+  uint32_t mode = 0600;
+};
+
+} // namespace dxhub::runtime

@@ -8,7 +8,9 @@ from its `stats` events) are taken for a while with no page open, then while
 headless Chromium shows the camera in the image view. In the page: the
 publish-to-display latency of every frame drawn (the browser's clock at the
 end of drawing against the frame's publish time; same host, same clock) and
-the frames drawn per second.
+the frames drawn per second. Between the two, the camera's figures while a
+C++ subscriber (`dxhub read --policy latest`) takes its frames: what any
+subscriber costs the publisher, apart from what the browser costs the cores.
 
 Goals (issue 22): display p50 < 50 ms, >= 20 frames/s drawn for a 30 Hz
 camera, and the page costs the publisher < 5 % in rate and publish p50.
@@ -96,6 +98,8 @@ def measure(lab, seconds):
     camera_figures(lab, 1.5)
     progress(f"camera alone for {seconds:g} s")
     alone = camera_figures(lab, seconds)
+    progress(f"camera read by a C++ `latest` subscriber (dxhub read) for {seconds:g} s")
+    read = cxx_reader_figures(lab, seconds)
 
     driver, service = t.browser()
     try:
@@ -115,25 +119,42 @@ def measure(lab, seconds):
             service.process.kill()
     if not ages:
         raise RuntimeError("the page drew no frame while measured")
-    return alone, watched, ages, shown / elapsed
+    return alone, read, watched, ages, shown / elapsed
+
+
+def cxx_reader_figures(lab, seconds):
+    """The camera's figures while `dxhub read` takes its frames with `latest`:
+    what any subscriber costs the publisher, apart from the browser's CPU."""
+    reader = subprocess.Popen([t.DXHUB, "read", "bench/cam0/raw", "--policy", "latest",
+                               "--frames", str(int(RATE * (seconds + 30))),
+                               "--timeout-ms", str(int((seconds + 30) * 1000))],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=lab.env)
+    try:
+        camera_figures(lab, 1.5)  # the period in which the reader joins
+        return camera_figures(lab, seconds)
+    finally:
+        reader.kill()
+        reader.wait()
 
 
 def progress(text):
     print(f"dxhub-bench-dashboard: {text}", file=sys.stderr, flush=True)
 
 
-def rows_of(alone, watched, ages, drawn_per_s):
+def rows_of(alone, read, watched, ages, drawn_per_s):
     rows = [("display", "browser", "latency_p50", percentile(ages, 0.50), "ms"),
             ("display", "browser", "latency_p99", percentile(ages, 0.99), "ms"),
             ("display", "browser", "frames_per_s", drawn_per_s, "frames/s")]
-    for variant, f in (("without_page", alone), ("with_page", watched)):
+    for variant, f in (("without_page", alone), ("cxx_reader", read), ("with_page", watched)):
         rows += [("publisher", variant, "frames_per_s", f["rate"], "frames/s"),
                  ("publisher", variant, "publish_p50", f["publish_p50"], "us"),
                  ("publisher", variant, "publish_p99", f["publish_p99"], "us")]
     # What the page costs the camera, as with/without ratios (1.0: nothing).
     rows += [("publisher", "with_over_without", "rate_ratio", watched["rate"] / alone["rate"], "x"),
              ("publisher", "with_over_without", "publish_p50_ratio",
-              watched["publish_p50"] / alone["publish_p50"], "x")]
+              watched["publish_p50"] / alone["publish_p50"], "x"),
+             ("publisher", "cxx_reader_over_without", "publish_p50_ratio",
+              read["publish_p50"] / alone["publish_p50"], "x")]
     return rows
 
 

@@ -177,11 +177,12 @@ std::vector<std::string> expected_rows(const std::string& program) {
     // Issue 22: the page's freshness and what it costs the camera.
     for (const std::string metric : {"latency_p50", "latency_p99", "frames_per_s"})
       rows.push_back("dashboard display browser 600KiB " + metric);
-    for (const std::string side : {"without_page", "with_page"})
+    for (const std::string side : {"without_page", "cxx_reader", "with_page"})
       for (const std::string metric : {"frames_per_s", "publish_p50", "publish_p99"})
         rows.push_back("dashboard publisher " + side + " 600KiB " + metric);
     for (const std::string metric : {"rate_ratio", "publish_p50_ratio"})
       rows.push_back("dashboard publisher with_over_without 600KiB " + metric);
+    rows.push_back("dashboard publisher cxx_reader_over_without 600KiB publish_p50_ratio");
   }
   return rows;
 }

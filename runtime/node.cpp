@@ -15,13 +15,60 @@
 
 #include <caf/all.hpp>
 
+#include <array>
+#include <atomic>
+#include <stdexcept>
+
 namespace dxhub::runtime {
 
 namespace {
 
-// Recursive: a cleanup run by `node::with` may itself ask `node::of`.
+// Which node serves which actor system. `node::of` runs on every call and
+// event an actor makes: it reads the slots without a lock. Nodes come and go
+// under the mutex, which `with_node` holds while a cleanup runs (recursive:
+// a cleanup may itself ask `node::of`).
+constexpr std::size_t max_nodes = 128;
+
+struct node_slot {
+  std::atomic<const caf::actor_system*> sys{nullptr};
+  std::atomic<node*> owner{nullptr};
+};
+
 std::recursive_mutex nodes_mutex;
-std::map<const caf::actor_system*, node*> nodes;
+std::array<node_slot, max_nodes> nodes;
+// Slots past this one were never used: lookups stop here.
+std::atomic<std::size_t> slots_used{0};
+
+node* find_node(const caf::actor_system& sys) noexcept {
+  auto used = slots_used.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < used; ++i)
+    if (nodes[i].sys.load(std::memory_order_acquire) == &sys)
+      return nodes[i].owner.load(std::memory_order_acquire);
+  return nullptr;
+}
+
+void attach(const caf::actor_system& sys, node* n) {
+  std::lock_guard lock{nodes_mutex};
+  for (std::size_t i = 0; i < max_nodes; ++i)
+    if (nodes[i].sys.load(std::memory_order_relaxed) == nullptr) {
+      nodes[i].owner.store(n, std::memory_order_release);
+      nodes[i].sys.store(&sys, std::memory_order_release);
+      if (slots_used.load(std::memory_order_relaxed) <= i)
+        slots_used.store(i + 1, std::memory_order_release);
+      return;
+    }
+  throw std::length_error("dxhub: more than " + std::to_string(max_nodes)
+                          + " nodes in one process");
+}
+
+void detach(const caf::actor_system& sys) {
+  std::lock_guard lock{nodes_mutex};
+  for (auto& slot : nodes)
+    if (slot.sys.load(std::memory_order_relaxed) == &sys) {
+      slot.sys.store(nullptr, std::memory_order_release);
+      slot.owner.store(nullptr, std::memory_order_release);
+    }
+}
 
 } // namespace
 
@@ -31,10 +78,7 @@ node::node(caf::actor_system& sys, node_options options)
     services_(std::make_unique<detail::service_table>()),
     readers_(std::make_unique<detail::shm_readers>()),
     audit_(std::make_unique<detail::audit_trail>()) {
-  {
-    std::lock_guard lock{nodes_mutex};
-    nodes[&sys_] = this;
-  }
+  attach(sys_, this);
   auto& p = *parts_;
   p.channels = channels_.get();
   p.services = services_.get();
@@ -63,11 +107,8 @@ node::node(caf::actor_system& sys, node_options options)
 }
 
 node::~node() {
-  {
-    // From here on, cleanups of actors that outlive the node skip it.
-    std::lock_guard lock{nodes_mutex};
-    nodes.erase(&sys_);
-  }
+  // From here on, cleanups of actors that outlive the node skip it.
+  detach(sys_);
   shutdown();
 }
 
@@ -94,14 +135,12 @@ void node::shutdown() {
 
 void node::with_node(caf::actor_system& sys, const std::function<void(node&)>& f) {
   std::lock_guard lock{nodes_mutex};
-  if (auto it = nodes.find(&sys); it != nodes.end())
-    f(*it->second);
+  if (auto* n = find_node(sys))
+    f(*n);
 }
 
 node* node::of(caf::actor_system& sys) noexcept {
-  std::lock_guard lock{nodes_mutex};
-  auto it = nodes.find(&sys);
-  return it == nodes.end() ? nullptr : it->second;
+  return find_node(sys);
 }
 
 expected<node*> node::require(caf::actor_system& sys) {

@@ -43,7 +43,7 @@ public:
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  /// The node attached to `sys`, or nullptr.
+  /// The node attached to `sys`, or nullptr. Takes no lock.
   static node* of(caf::actor_system& sys) noexcept;
 
   /// Runs `f` with the node of `sys` if it still exists, keeping it alive

@@ -23,10 +23,11 @@ struct publisher_core {
         continue;
       auto first = *static_cast<const uint8_t*>(note.data());
       std::lock_guard<std::mutex> guard{mutex};
+      auto now = subscriptions.load(std::memory_order_relaxed);
       if (first == 1)
-        ++subscriptions;
-      else if (first == 0 && subscriptions > 0)
-        --subscriptions;
+        subscriptions.store(now + 1, std::memory_order_release);
+      else if (first == 0 && now > 0)
+        subscriptions.store(now - 1, std::memory_order_release);
       changed.notify_all();
     }
   }
@@ -39,7 +40,9 @@ struct publisher_core {
   std::atomic<uint64_t> sequence{0};
   mutable std::mutex mutex;
   mutable std::condition_variable changed;
-  int subscriptions = 0;
+  // Written under `mutex` (for `changed`), read without it: publishers
+  // check it on every frame.
+  std::atomic<int> subscriptions{0};
 };
 
 } // namespace detail
@@ -90,13 +93,13 @@ uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::me
 }
 
 int publisher::subscriptions() const noexcept {
-  std::lock_guard<std::mutex> guard{core_->mutex};
-  return core_->subscriptions;
+  return core_->subscriptions.load(std::memory_order_acquire);
 }
 
 bool publisher::wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock{core_->mutex};
-  return core_->changed.wait_for(lock, timeout, [&] { return core_->subscriptions >= count; });
+  return core_->changed.wait_for(lock, timeout,
+                                 [&] { return core_->subscriptions.load() >= count; });
 }
 
 const std::string& publisher::endpoint() const noexcept {

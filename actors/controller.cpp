@@ -99,7 +99,8 @@ expected<controller_config> controller_config_from(const runtime::actor_args& ar
     return error{errc::invalid_argument, "controller '" + c.name + "': no target service"};
   c.interval = std::chrono::milliseconds{args.param("interval_ms", int64_t{1000})};
   c.start_delay = std::chrono::milliseconds{args.param("start_delay_ms", int64_t{500})};
-  c.timeout = std::chrono::milliseconds{args.param("timeout_ms", int64_t{2000})};
+  c.timeout = std::chrono::milliseconds{
+      args.param("timeout_ms", int64_t{runtime::default_call_timeout.count()})};
   c.loop = args.param("loop", c.loop);
   if (c.interval.count() <= 0 || c.timeout.count() <= 0)
     return error{errc::invalid_argument,

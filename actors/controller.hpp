@@ -5,6 +5,7 @@
 // as an event - the shape of experiment logic that drives an instrument.
 
 #include "dxhub/runtime/actor_types.hpp"
+#include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/schemas/expected.hpp"
 
 #include <caf/fwd.hpp>
@@ -33,7 +34,7 @@ struct controller_config {
   std::vector<scripted_command> script;
   std::chrono::milliseconds interval{1000};
   std::chrono::milliseconds start_delay{500};
-  std::chrono::milliseconds timeout{2000};
+  std::chrono::milliseconds timeout = runtime::default_call_timeout;
   /// Runs the script again after the last step.
   bool loop = true;
 };

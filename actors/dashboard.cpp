@@ -320,7 +320,7 @@ void list_registry(dashboard_actor* self) {
   if (st.listing)
     return;
   st.listing = true;
-  auto timeout = std::chrono::milliseconds{2000};
+  auto timeout = runtime::default_call_timeout;
   runtime::lookup(self, runtime::registry_service, timeout)
       .then(
           [self, timeout](const runtime::service& registry) {

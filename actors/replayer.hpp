@@ -9,6 +9,7 @@
 // sequence in their metadata.
 
 #include "dxhub/runtime/actor_types.hpp"
+#include "dxhub/runtime/publisher_options.hpp"
 #include "dxhub/schemas/expected.hpp"
 
 #include <caf/fwd.hpp>
@@ -35,7 +36,7 @@ struct replayer_config {
   /// Waits this long before the first frame (for subscribers to attach).
   std::chrono::milliseconds start_delay{0};
   /// Chunks of each channel's pool.
-  uint32_t chunk_count = 16;
+  uint32_t chunk_count = runtime::publisher_options{}.chunk_count;
 };
 
 /// Reads a replayer config from deployment parameters: `path`, `channels`,

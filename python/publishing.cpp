@@ -295,7 +295,8 @@ void bind_publishing(py::module_& m) {
       .def_property_readonly("session", [](python_publisher& p) { return p.get().session(); })
       .def("close", &python_publisher::close);
 
-  m.def("_publish", &publish, py::arg("channel"), py::arg("schema"), py::arg("chunks") = 16,
+  m.def("_publish", &publish, py::arg("channel"), py::arg("schema"),
+        py::arg("chunks") = runtime::publisher_options{}.chunk_count,
         py::arg("max_subscribers") = 64, py::arg("keep") = false);
 }
 

@@ -286,7 +286,7 @@ struct remote_source {
       session = h.session;
       tell(channel_status::state::attached);
     }
-    out->offer(std::static_pointer_cast<const frame_storage>(f), std::chrono::milliseconds{0});
+    out->offer(std::static_pointer_cast<const frame_storage>(f), detail::no_wait);
   }
 };
 
@@ -350,8 +350,9 @@ expected<subscription> subscribe_shm(node& n, caf::local_actor* self, const std:
   auto state = std::make_shared<detail::subscription_state>();
   state->channel = channel;
   state->out = out;
-  auto reader = std::make_shared<detail::shm_reader>(caf::actor_cast<caf::actor>(self), channel,
-                                                     options, out, state, std::move(claims));
+  auto reader =
+      std::make_shared<detail::shm_reader>(caf::actor_cast<caf::actor>(self), channel, options,
+                                           n.options().timing, out, state, std::move(claims));
   state->on_cancel = [weak = std::weak_ptr<detail::shm_reader>{reader}] {
     if (auto r = weak.lock())
       r->stop();

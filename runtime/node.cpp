@@ -118,7 +118,7 @@ void node::shutdown() {
   stopped_ = true;
   caf::scoped_actor self{sys_, true};
   // Audit records still queued are published before the network goes.
-  self->request(parts_->event_bus, std::chrono::seconds{10}, detail::flush_atom::value)
+  self->request(parts_->event_bus, parts_->options.timing.shutdown_wait, detail::flush_atom::value)
       .receive([] {}, [](const caf::error&) {});
   readers_->stop_all();
   if (network_)
@@ -130,7 +130,8 @@ void node::shutdown() {
     self->send_exit(*a, caf::exit_reason::user_shutdown);
   }
   for (int i = 0; i < 3; ++i)
-    self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds{10}) >> [] {});
+    self->receive([](const caf::down_msg&) {},
+                  caf::after(parts_->options.timing.shutdown_wait) >> [] {});
 }
 
 void node::with_node(caf::actor_system& sys, const std::function<void(node&)>& f) {

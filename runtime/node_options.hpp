@@ -1,5 +1,6 @@
 #pragma once
 
+#include "dxhub/runtime/node_timing.hpp"
 #include "dxhub/schemas/error.hpp"
 
 #include <chrono>
@@ -62,6 +63,8 @@ struct node_options {
   /// (offered again on every renewal, so it is taken over once that lease
   /// ends).
   std::function<void(const error&)> on_refused;
+  /// Retry, poll and wait periods of the node's parts (node_timing.hpp).
+  node_timing timing;
 };
 
 /// Fills the empty fields of `options` with their defaults.

@@ -188,7 +188,7 @@ caf::actor call_target(caf::local_actor* self, const service& svc) {
 caf::duration caller_wait(const service& svc, std::chrono::milliseconds t) {
   if (svc.via == transport::zmq)
     return caf::infinite;
-  return caf::duration{t + std::chrono::milliseconds{250}};
+  return caf::duration{t + caller_grace};
 }
 
 command make_command(caf::local_actor* self, const service& svc, const std::string& name,

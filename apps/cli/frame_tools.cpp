@@ -37,7 +37,7 @@ struct write_options : run_options {
   std::string pattern = "counter";
   double delay_ms = 0;
   uint32_t wait_subscribers = 0;
-  uint32_t chunks = 32;
+  uint32_t chunks = shm::channel_options{}.chunk_count;
   bool checksum = false;
   bool keep = false;
 };

@@ -26,14 +26,12 @@ struct audit_entry {
 /// The audit records of commands not yet published as events, oldest first.
 class audit_trail {
 public:
-  /// How long a record waits for the next ones before its batch is published.
-  static constexpr std::chrono::milliseconds batch_delay{10};
   /// Packed arguments and results up to this size are shown as JSON; larger
   /// ones by their schema and size.
   static constexpr std::size_t value_limit = 1024;
 
   /// Queues `entry`; true when it starts a new batch: the caller then asks
-  /// the event bus to publish the batch after `batch_delay`.
+  /// the event bus to publish the batch (after `node_timing::audit_batch_delay`).
   bool add(audit_entry entry);
 
   /// The queued records, oldest first; none are left queued.

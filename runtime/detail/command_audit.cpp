@@ -33,7 +33,8 @@ void audit_command(node_parts& owner, const command& cmd, const reply* answer, c
     rec.error = std::string{name(failure->code)} + ": " + failure->context;
   }
   if (owner.audit->add(std::move(entry)))
-    caf::delayed_anon_send(owner.event_bus, audit_trail::batch_delay, flush_atom::value);
+    caf::delayed_anon_send(owner.event_bus, owner.options.timing.audit_batch_delay,
+                           flush_atom::value);
 }
 
 namespace {

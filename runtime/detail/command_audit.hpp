@@ -15,7 +15,7 @@ struct node_parts;
 /// Records the audit record of a command (caller, service, arguments,
 /// result or error, latency since `started_ns`) in the node's audit trail;
 /// the event bus publishes it under "dxhub/audit/command" within
-/// `audit_trail::batch_delay`. Exactly one of `answer` and `failure` is set.
+/// `node_timing::audit_batch_delay`. Exactly one of `answer` and `failure` is set.
 void audit_command(node_parts& owner, const command& cmd, const reply* answer, const error* failure,
                    int64_t started_ns);
 

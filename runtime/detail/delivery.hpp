@@ -6,6 +6,7 @@
 #include <caf/actor.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -13,6 +14,11 @@
 #include <mutex>
 
 namespace dxhub::runtime::detail {
+
+/// A `wait_limit` of `delivery::offer` that never waits: the offering thread
+/// must not block (a reader thread hands over frames it already took, the
+/// network thread serves other work).
+inline constexpr std::chrono::milliseconds no_wait{0};
 
 /// Counters of one subscription, readable from any thread.
 struct delivery_counters {
@@ -34,6 +40,7 @@ public:
   /// Offers a frame. `latest` drops the oldest waiting frame when full;
   /// `reliable` and `work` wait up to `wait_limit` for room, then report
   /// `slow` and drop this frame for this subscriber.
+  /// `wait_limit` for a `reliable` subscriber (`no_wait`: never).
   outcome offer(std::shared_ptr<const frame_storage> f, std::chrono::milliseconds wait_limit);
 
   /// Frames waiting plus frames out; a `work` group gives the next frame to

@@ -48,22 +48,18 @@ std::string key_of(const registry_record& r) {
   return to_string(r.kind) + ":" + r.name;
 }
 
-/// How often, and how soon, a record refused because the registry is not yet
-/// serving is offered again: a registry and the node that hosts it start
-/// together, and the node's own records must not wait for the next renewal.
-constexpr int early_retries = 20;
-constexpr auto early_retry_delay = 100ms;
-
 void register_record(directory_actor* self, node_parts* owner, const registry_record& rec,
                      int attempt = 0) {
   auto* net = owner->net;
   if (net == nullptr || !net->has_registry() || self->state.outsider)
     return;
-  auto retry = [me = caf::actor_cast<caf::actor>(self), key = key_of(rec),
-                attempt](expected<reply> r) {
+  const auto& timing = owner->options.timing;
+  auto retry = [me = caf::actor_cast<caf::actor>(self), key = key_of(rec), attempt,
+                retries = timing.registry_early_retries,
+                delay = timing.registry_early_retry](expected<reply> r) {
     auto code = r ? r.value().code : r.error().code;
-    if (code == errc::unknown_service && attempt < early_retries)
-      caf::delayed_anon_send(me, early_retry_delay, retry_atom::value, key, attempt + 1);
+    if (code == errc::unknown_service && attempt < retries)
+      caf::delayed_anon_send(me, delay, retry_atom::value, key, attempt + 1);
     else if (r && (code == errc::unauthenticated || code == errc::already_exists))
       caf::anon_send(me, refused_atom::value, key, static_cast<uint8_t>(code),
                      r.value().error_context);
@@ -75,7 +71,9 @@ void renew_all(directory_actor* self, node_parts* owner) {
   for (const auto& [key, rec] : self->state.registered)
     register_record(self, owner, rec);
   auto lease = owner->options.lease;
-  self->delayed_send(self, std::max<std::chrono::milliseconds>(lease / 3, 100ms), tick_atom::value);
+  self->delayed_send(
+      self, std::max<std::chrono::milliseconds>(lease / 3, owner->options.timing.min_renewal),
+      tick_atom::value);
 }
 
 void add(directory_actor* self, node_parts* owner, registry_record rec) {

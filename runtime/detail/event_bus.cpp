@@ -17,8 +17,6 @@ namespace dxhub::runtime::detail {
 
 namespace {
 
-constexpr int64_t audit_slice_ns = 200'000;
-
 /// Numbers `e` in its source's sequence and stamps it if it has no time yet.
 void stamp(event_bus_state& st, event& e) {
   if (e.wall_ns == 0)
@@ -54,6 +52,8 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node_parts* 
       [=](flush_atom) {
         std::vector<event> batch;
         auto slice_start = monotonic_ns();
+        const int64_t slice_ns =
+            std::chrono::nanoseconds{parts->options.timing.audit_slice}.count();
         for (const auto& entry : parts->audit->take()) {
           auto e = audit_event(entry);
           stamp(self->state, e);
@@ -62,8 +62,8 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node_parts* 
           // Encoding is the costly part of auditing (JSON of each argument
           // and result). The scheduler would let a big batch run for a whole
           // time slice, holding up the calls being audited on this core:
-          // give way every audit_slice_ns.
-          if (monotonic_ns() - slice_start > audit_slice_ns) {
+          // give way every audit slice.
+          if (monotonic_ns() - slice_start > slice_ns) {
             std::this_thread::yield();
             slice_start = monotonic_ns();
           }

@@ -324,8 +324,8 @@ zmq::client* network::client_for(const std::string& endpoint, const std::string&
     return it->second.get();
   zmq::client_options opts;
   static_cast<zmq::socket_options&>(opts) = client_options(server_key);
-  opts.heartbeat_interval = 250ms;
-  opts.heartbeat_timeout = 1000ms;
+  opts.heartbeat_interval = node_.options.timing.peer_heartbeat_interval;
+  opts.heartbeat_timeout = node_.options.timing.peer_heartbeat_timeout;
   auto made = zmq::client::connect(*loop_, endpoint, opts);
   if (!made) {
     failure = made.error();
@@ -471,7 +471,7 @@ void network::connect_events() {
     auto where = r ? decode_json<events_endpoint>(r.value().result.text)
                    : expected<events_endpoint>{r.error()};
     if (!where) { // the registry is not up yet: try again soon
-      loop_->schedule_after(500ms, [this] { connect_events(); });
+      loop_->schedule_after(node_.options.timing.relay_retry, [this] { connect_events(); });
       return;
     }
     auto handler = [this](std::string_view, zmq::wire_message msg) {
@@ -517,7 +517,8 @@ uint64_t network::watch_channel(std::string channel, remote_frames sink) {
   loop_->post([this, id, channel = std::move(channel), sink = std::move(sink)]() mutable {
     if (closed_)
       return;
-    watches_.emplace(id, channel_watch{std::move(channel), std::move(sink), nullptr});
+    watches_.emplace(id, channel_watch{std::move(channel), std::move(sink), nullptr,
+                                       node_.options.timing.remote_channel_retry});
     resolve_channel(id);
   });
   return id;
@@ -590,7 +591,7 @@ void network::on_channel_record(uint64_t id, expected<registry_record> rec) {
   }
   // Not published yet (or not reachable): look again, less and less often.
   loop_->schedule_after(w.retry, [this, id] { resolve_channel(id); });
-  w.retry = std::min<std::chrono::milliseconds>(w.retry * 2, 5000ms);
+  w.retry = std::min(w.retry * 2, node_.options.timing.remote_channel_retry_max);
 }
 
 } // namespace dxhub::runtime::detail

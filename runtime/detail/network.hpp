@@ -136,7 +136,7 @@ private:
     std::string channel;
     remote_frames sink;
     std::unique_ptr<zmq::subscriber> frames;
-    std::chrono::milliseconds retry{250};
+    std::chrono::milliseconds retry; // doubles while the channel is not found
   };
 
   node_parts& node_;

@@ -133,6 +133,7 @@ struct shm_reader::impl {
   std::shared_ptr<const std::string> channel;
   std::shared_ptr<const std::string> segment;
   subscription_options options;
+  node_timing timing;
   std::shared_ptr<delivery> out;
   std::shared_ptr<subscription_state> state;
   std::shared_ptr<const frame_schema> schema;
@@ -151,7 +152,8 @@ struct shm_reader::impl {
 };
 
 shm_reader::shm_reader(caf::actor target, std::string channel, subscription_options options,
-                       std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state,
+                       node_timing timing, std::shared_ptr<delivery> out,
+                       std::shared_ptr<subscription_state> state,
                        std::unique_ptr<work_claims> claims)
   : impl_(std::make_unique<impl>()) {
   impl_->claims = std::move(claims);
@@ -159,6 +161,7 @@ shm_reader::shm_reader(caf::actor target, std::string channel, subscription_opti
   impl_->segment = std::make_shared<const std::string>(shm::segment_name(channel));
   impl_->channel = std::make_shared<const std::string>(std::move(channel));
   impl_->options = std::move(options);
+  impl_->timing = timing;
   impl_->out = std::move(out);
   impl_->state = std::move(state);
   thread_ = std::thread{[this] { run(); }};
@@ -224,22 +227,23 @@ void shm_reader::run() {
   };
   // A channel nobody publishes yet is looked for quickly at first, then
   // rarely: idle nodes with many such subscriptions must cost nothing.
-  auto absent_pause = 10ms;
+  const auto& timing = st.timing;
+  auto absent_pause = timing.absent_channel_poll;
   while (!stop_) {
     if (!st.sub) {
       if (!attach())
         break;
       if (!st.sub) {
         pause(absent_pause);
-        absent_pause = std::min(absent_pause * 2, std::chrono::milliseconds{500});
+        absent_pause = std::min(absent_pause * 2, timing.absent_channel_poll_max);
       } else {
-        absent_pause = 10ms;
+        absent_pause = timing.absent_channel_poll;
       }
       continue;
     }
-    if (!st.claims && !st.out->wait_for_window(200ms))
+    if (!st.claims && !st.out->wait_for_window(timing.reader_wait))
       continue;
-    auto f = st.sub->take(200ms);
+    auto f = st.sub->take(timing.reader_wait);
     if (f) {
       auto session = f.value().header().session;
       if (session != st.announced_session) {
@@ -250,7 +254,7 @@ void shm_reader::run() {
         continue; // another member handles it: the chunk goes back now
       st.out->offer(
           std::make_shared<shm_frame>(std::move(f).value(), st.schema, st.channel, st.segment),
-          0ms);
+          no_wait);
     } else if (f.error().code == errc::publisher_gone) {
       st.announced_session = 0;
       st.tell(channel_status::state::publisher_gone, 0, errc::publisher_gone, f.error().context);
@@ -259,7 +263,7 @@ void shm_reader::run() {
       std::lock_guard lock{st.mutex};
       st.sub.reset();
     } else if (f.error().code != errc::timeout && f.error().code != errc::would_block) {
-      pause(100ms);
+      pause(timing.reader_error_pause);
     }
   }
   {
@@ -274,7 +278,7 @@ bool shm_reader::claim_when_room(uint64_t session, uint64_t sequence) {
   while (!stop_) {
     if (st.claims->taken(session, sequence))
       return false;
-    if (st.out->wait_for_window(2ms))
+    if (st.out->wait_for_window(st.timing.work_claim_poll))
       return st.claims->claim(session, sequence);
   }
   return false;

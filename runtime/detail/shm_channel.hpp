@@ -9,6 +9,7 @@
 #include "dxhub/runtime/detail/delivery.hpp"
 #include "dxhub/runtime/detail/publisher_links.hpp"
 #include "dxhub/runtime/detail/work_claims.hpp"
+#include "dxhub/runtime/node_timing.hpp"
 #include "dxhub/runtime/publisher_options.hpp"
 
 #include <caf/actor.hpp>
@@ -34,7 +35,8 @@ public:
   /// `claims` is set for a `work` subscription: the reader then hands its
   /// actor only the frames it claims for the group.
   shm_reader(caf::actor target, std::string channel, subscription_options options,
-             std::shared_ptr<delivery> out, std::shared_ptr<subscription_state> state,
+             node_timing timing, std::shared_ptr<delivery> out,
+             std::shared_ptr<subscription_state> state,
              std::unique_ptr<work_claims> claims = nullptr);
   ~shm_reader();
   shm_reader(const shm_reader&) = delete;

@@ -20,7 +20,9 @@ struct channel_options {
   /// Payload bytes of one chunk (the frame header comes on top).
   std::size_t chunk_size = 1 << 20;
   /// Chunks in the pool: frames being written, queued or held by readers.
-  uint32_t chunk_count = 32;
+  /// Sixteen: a default reader queue (8) full, a frame being written and a
+  /// few held by readers still fit, at 16 times the frame size of memory.
+  uint32_t chunk_count = 16;
   /// Rows of the subscriber table.
   uint32_t max_subscribers = 64;
   /// How long `publish` waits for a full `reliable` queue before it reports the reader.

@@ -40,7 +40,7 @@ struct supervisor_state {
   // it quits with this reason when the last child is down.
   std::optional<caf::error> exit_reason;
   bool restart_due = false; // the backoff is over; starts wait for stops
-  runtime::restart_intensity intensity;
+  launch::restart_intensity intensity;
   std::set<std::size_t> pending; // children to start when the backoff ends
   uint64_t restart_epoch = 0;    // delayed sends cannot be cancelled in 0.17
   uint64_t sequence = 0;
@@ -270,7 +270,7 @@ void apply_strategy(supervisor_actor* self, std::size_t index) {
   std::vector<std::size_t> targets;
   for (auto i = first; i < st.children.size(); ++i) {
     auto& slot = st.children[i];
-    bool restartable = slot.spec.restart != runtime::restart_kind::temporary;
+    bool restartable = slot.spec.restart != launch::restart_kind::temporary;
     if (i == index || (slot.current && restartable) || st.pending.count(i) > 0)
       targets.push_back(i);
   }
@@ -288,7 +288,7 @@ void handle_failure(supervisor_actor* self, std::size_t index, const caf::error&
   if (st.exit_reason)
     return; // on the way out: nothing is restarted
   bool abnormal = reason && reason != caf::exit_reason::normal;
-  if (!runtime::should_restart(slot.spec.restart, abnormal))
+  if (!launch::should_restart(slot.spec.restart, abnormal))
     return;
   if (!st.intensity.record_failure(self->clock().now())) {
     escalate(self, slot);
@@ -346,7 +346,7 @@ void on_watch(supervisor_actor* self, std::size_t index, uint64_t generation) {
 caf::behavior supervisor_impl(supervisor_actor* self, supervisor_options options,
                               std::vector<child_spec> specs) {
   auto& st = self->state;
-  st.intensity = runtime::restart_intensity{options.limits};
+  st.intensity = launch::restart_intensity{options.limits};
   st.options = std::move(options);
   for (auto& spec : specs)
     st.children.push_back(child_slot{std::move(spec), {}, {}, 0, 0, {}});

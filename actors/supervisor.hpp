@@ -4,7 +4,7 @@
 // (monitor + optional watchdog), restarts them per strategy with backoff, and
 // gives up (escalates) when they fail too often. OTP's supervisor, in CAF 0.17.
 
-#include "dxhub/runtime/restart_policy.hpp"
+#include "dxhub/launch/restart_policy.hpp"
 #include "dxhub/schemas/event.hpp"
 
 #include <caf/actor.hpp>
@@ -55,7 +55,7 @@ struct child_spec {
   /// Spawns the child with fresh state; called again for every restart.
   /// Returns an invalid handle when the child cannot start (a failure).
   std::function<caf::actor(caf::local_actor* supervisor)> start;
-  runtime::restart_kind restart = runtime::restart_kind::permanent;
+  launch::restart_kind restart = launch::restart_kind::permanent;
   std::optional<watchdog_options> watchdog;
 };
 
@@ -65,7 +65,7 @@ struct supervisor_options {
   std::string name = "supervisor";
   restart_strategy strategy = restart_strategy::one_for_one;
   /// Restart intensity (R restarts in T) and backoff.
-  runtime::restart_limits limits;
+  launch::restart_limits limits;
   /// How long a child asked to stop may take before it is killed; starts
   /// that follow stops wait for them (at most this long).
   std::chrono::milliseconds shutdown_timeout{5000};

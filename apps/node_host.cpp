@@ -11,7 +11,7 @@
 
 namespace dxhub::apps {
 
-expected<runtime::actor_args> actor_args_of(const runtime::actor_spec& spec) {
+expected<runtime::actor_args> actor_args_of(const launch::actor_spec& spec) {
   runtime::actor_args args;
   args.name = spec.name;
   DXHUB_TRY(params, parse_json(spec.params.text));
@@ -37,7 +37,7 @@ bool is_configuration_error(errc code) {
   }
 }
 
-actors::child_spec child_of(caf::actor_system& sys, const runtime::actor_spec& spec,
+actors::child_spec child_of(caf::actor_system& sys, const launch::actor_spec& spec,
                             runtime::actor_args args, start_failure_handler on_failure) {
   actors::child_spec child;
   child.name = spec.name;
@@ -71,7 +71,7 @@ actors::child_spec child_of(caf::actor_system& sys, const runtime::actor_spec& s
 } // namespace
 
 expected<caf::actor> spawn_node_supervisor(caf::actor_system& sys, runtime::node& n,
-                                           const runtime::node_spec& spec,
+                                           const launch::node_spec& spec,
                                            start_failure_handler on_start_failure) {
   actors::supervisor_options options;
   options.name = spec.name;

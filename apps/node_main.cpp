@@ -10,8 +10,8 @@
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
 
-#if __has_include("dxhub/runtime/heartbeat.hpp")
-#include "dxhub/runtime/heartbeat.hpp"
+#if __has_include("dxhub/launch/heartbeat.hpp")
+#include "dxhub/launch/heartbeat.hpp"
 #define DXHUB_NODE_HEARTBEAT 1
 #endif
 
@@ -86,7 +86,7 @@ int run(const node_arguments& args, const sigset_t& signals) {
   actors::register_stock_actors();
   // Only this node's part is checked against this node's types: other nodes
   // may load other plugins or run other programs.
-  auto dep = runtime::load_deployment(args.deployment);
+  auto dep = launch::load_deployment(args.deployment);
   if (!dep) {
     std::cerr << "dxhub-node: " << dep.error().what() << std::endl;
     return config_failure;
@@ -104,10 +104,10 @@ int run(const node_arguments& args, const sigset_t& signals) {
     std::cout << nlohmann::json(runtime::actor_types()).dump() << std::endl;
     return 0;
   }
-  runtime::deployment_checks checks;
+  launch::deployment_checks checks;
   checks.known_actor_type = [](std::string_view t) { return runtime::has_actor_type(t); };
   checks.only_node = args.node;
-  dep = runtime::load_deployment(args.deployment, checks);
+  dep = launch::load_deployment(args.deployment, checks);
   if (!dep) {
     std::cerr << "dxhub-node: " << dep.error().what() << std::endl;
     return config_failure;
@@ -160,7 +160,7 @@ int run(const node_arguments& args, const sigset_t& signals) {
     registry = actors::spawn_registry(sys, ropts);
   }
 #ifdef DXHUB_NODE_HEARTBEAT
-  auto beat = runtime::start_heartbeat_from_env();
+  auto beat = launch::start_heartbeat_from_env();
   if (!beat) {
     std::cerr << "dxhub-node: heartbeat: " << beat.error().what() << std::endl;
     return 1;

@@ -9,7 +9,7 @@ install(TARGETS ${_dxhub_targets}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-foreach(layer schemas transports runtime actors apps)
+foreach(layer schemas launch transports runtime actors apps)
   if(EXISTS "${CMAKE_SOURCE_DIR}/${layer}")
     # apps/cli is the command line's own code, not a library.
     install(DIRECTORY "${CMAKE_SOURCE_DIR}/${layer}/"

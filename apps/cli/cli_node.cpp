@@ -66,8 +66,15 @@ public:
     ::pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
     signal_fd_ = ::signalfd(-1, &signals_, SFD_CLOEXEC);
     stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
-    if (signal_fd_ >= 0 && stop_fd_ >= 0)
+    ready_fd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (signal_fd_ >= 0 && stop_fd_ >= 0 && ready_fd_ >= 0)
       waiter_ = std::thread{[this] { wait(); }};
+  }
+
+  /// The node stands: nothing makes the directory again from now on.
+  void ready() noexcept {
+    uint64_t one = 1;
+    (void)!::write(ready_fd_, &one, sizeof one);
   }
 
   ~signal_cleanup() {
@@ -76,7 +83,7 @@ public:
       (void)!::write(stop_fd_, &one, sizeof one);
       waiter_.join();
     }
-    for (int fd : {signal_fd_, stop_fd_})
+    for (int fd : {signal_fd_, stop_fd_, ready_fd_})
       if (fd >= 0)
         ::close(fd);
     ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
@@ -96,6 +103,12 @@ private:
       signalfd_siginfo info{};
       if ((fds[0].revents & POLLIN) == 0 || ::read(signal_fd_, &info, sizeof info) != sizeof info)
         continue;
+      // A node still being made binds its ipc endpoints in the directory and
+      // would make it again after its removal: wait until it stands (or its
+      // making failed), bounded so that a stuck start cannot keep us alive.
+      pollfd made[2] = {{ready_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
+      while (::poll(made, 2, 5000) < 0 && errno == EINTR) {
+      }
       if (!dir_.empty()) {
         std::error_code ignored;
         std::filesystem::remove_all(dir_, ignored);
@@ -117,12 +130,15 @@ private:
   sigset_t previous_{};
   int signal_fd_ = -1;
   int stop_fd_ = -1;
+  int ready_fd_ = -1;
   std::thread waiter_;
 };
 
 cli_node::cli_node(const std::string& registry)
   : registry_(registry), dir_(own_dir()), cleanup_(std::make_unique<signal_cleanup>(dir_)),
-    sys_(cfg_), node_(sys_, options_of(registry, dir_)) {}
+    sys_(cfg_), node_(sys_, options_of(registry, dir_)) {
+  cleanup_->ready();
+}
 
 cli_node::~cli_node() {
   node_.shutdown();

@@ -4,8 +4,8 @@
 // summary (frames, drops, restarts, command latency, where the log is).
 
 #include "dxhub/apps/registry_host.hpp"
-#include "dxhub/runtime/deployment.hpp"
-#include "dxhub/runtime/launcher.hpp"
+#include "dxhub/launch/deployment.hpp"
+#include "dxhub/launch/launcher.hpp"
 #include "dxhub/runtime/token.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
@@ -40,7 +40,7 @@ struct run_options {
 };
 
 /// The audit log of the deployment: the path of its first audit_logger.
-std::string audit_log_of(const runtime::deployment& dep, const std::string& workdir) {
+std::string audit_log_of(const launch::deployment& dep, const std::string& workdir) {
   for (const auto& n : dep.nodes)
     for (const auto& a : n.actors)
       if (a.type == "audit_logger") {
@@ -97,7 +97,7 @@ struct refusal_queue {
 
 /// The registry endpoint of a run: --registry, else the deployment's, else
 /// an ipc socket in the run's own directory.
-std::string registry_of(const run_options& o, const runtime::deployment& dep,
+std::string registry_of(const run_options& o, const launch::deployment& dep,
                         const std::string& run_dir) {
   if (!o.registry.empty())
     return o.registry;
@@ -166,7 +166,7 @@ struct run_watch {
   }
 };
 
-void on_report(run_watch& w, const runtime::launch_report& r) {
+void on_report(run_watch& w, const launch::launch_report& r) {
   if (r.kind == "start")
     w.nodes_started = true;
   if (r.kind == "restart")
@@ -197,7 +197,7 @@ void report_refusals(run_watch& w) {
   }
 }
 
-void on_tick(run_watch& w, runtime::launcher& l) {
+void on_tick(run_watch& w, launch::launcher& l) {
   report_refusals(w);
   w.status.follow();
   char head[64];
@@ -212,7 +212,7 @@ void on_tick(run_watch& w, runtime::launcher& l) {
 int run_deployment(const run_options& o) {
   // Each node's actor types are checked against what that node will have
   // (its plugins or its own program) by the launcher, before it starts any.
-  auto dep = runtime::load_deployment(o.file);
+  auto dep = launch::load_deployment(o.file);
   if (!dep)
     return report("run", dep.error());
   auto workdir = std::filesystem::absolute(o.workdir.empty() ? "." : o.workdir).string();
@@ -254,22 +254,22 @@ int run_deployment(const run_options& o) {
             << (registry ? " (embedded)" : " (on node " + dep.value().registry.node + ")")
             << "; other shells: export DXHUB_REGISTRY=" << endpoint
             << " DXHUB_SHM_PREFIX=" << dep.value().shm_prefix() << std::endl;
-  runtime::launcher_options lopts;
+  launch::launcher_options lopts;
   lopts.node_program = o.node_program;
   lopts.check_actor_types = true;
   lopts.workdir = workdir;
   lopts.run_dir = run_dir.value(); // removed by the launcher's guard after a kill -9
   lopts.tick = std::chrono::milliseconds{100};
-  lopts.on_report = [&w](const runtime::launch_report& r) { on_report(w, r); };
+  lopts.on_report = [&w](const launch::launch_report& r) { on_report(w, r); };
   // The tick stops the launcher it runs in: known once it is constructed.
-  runtime::launcher* running = nullptr;
+  launch::launcher* running = nullptr;
   lopts.on_tick = [&w, &running] {
     if (running != nullptr)
       on_tick(w, *running);
   };
-  runtime::launcher l{std::move(dep.value()), lopts};
+  launch::launcher l{std::move(dep.value()), lopts};
   running = &l;
-  runtime::launcher::stop_on_signals(l);
+  launch::launcher::stop_on_signals(l);
   int rc = exit_ok;
   std::string stop_reason = o.duration_s > 0 ? "duration" : "signal";
   auto ran = l.run();

@@ -14,6 +14,7 @@
 
 #include "dxhub/apps/registry_host.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
+#include "dxhub/launch/child_process.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/service.hpp"
@@ -25,10 +26,8 @@
 #include <caf/all.hpp>
 
 #include "roles.hpp"
-#include <sys/wait.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -36,14 +35,11 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <spawn.h>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -54,42 +50,36 @@ namespace {
 
 /// A child process whose stdout is read once it has ended.
 struct child {
-  pid_t pid = -1;
+  launch::child_process process;
   int out = -1;
 
   static std::optional<child> start(const std::vector<std::string>& args) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
       return std::nullopt;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    std::vector<char*> argv;
-    for (const auto& a : args)
-      argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    child c;
-    int rc = ::posix_spawnp(&c.pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    launch::process_options options;
+    options.program = args.at(0);
+    options.search_path = true; // the interpreter is named, as on a command line
+    options.args.assign(args.begin() + 1, args.end());
+    options.heartbeat = false;
+    options.stdout_fd = fds[1];
+    auto started = launch::child_process::start(options);
     ::close(fds[1]);
-    if (rc != 0) {
+    if (!started) {
       ::close(fds[0]);
       return std::nullopt;
     }
-    c.out = fds[0];
-    return c;
+    return child{std::move(started).value(), fds[0]};
   }
 
-  bool running() const { return ::waitpid(pid, nullptr, WNOHANG) == 0; }
+  bool running() { return process.running() && !process.try_reap(); }
 
   /// Waits (bounded: killed after `limit`) and returns what it printed.
   std::string finish(std::chrono::seconds limit) {
     auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (::waitpid(pid, &status, WNOHANG) == 0) {
+    while (running()) {
       if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
+        process.kill_and_reap();
         break;
       }
       std::this_thread::sleep_for(5ms);

@@ -1,8 +1,5 @@
 #include "dxhub/benchmarks/runtime/peer_process.hpp"
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -10,6 +7,7 @@
 #include <signal.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace dxhub::bench::runtime {
 
@@ -19,30 +17,6 @@ int64_t ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
                                                                - start)
       .count();
-}
-
-/// This program's file, resolved before the fork: a tool this program runs
-/// under (valgrind) answers for it, where `/proc/self/exe` names the tool.
-std::string this_program() {
-  std::string path(4096, '\0');
-  auto n = readlink("/proc/self/exe", path.data(), path.size() - 1);
-  path.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return path.empty() ? "/proc/self/exe" : path;
-}
-
-[[noreturn]] void become_peer(const std::string& program, const std::vector<std::string>& args,
-                              int in_fd, int out_fd) {
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
-  dup2(in_fd, STDIN_FILENO);
-  dup2(out_fd, STDOUT_FILENO);
-  std::vector<std::string> words{"dxhub-bench-runtime", "peer"};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& w : words)
-    argv.push_back(w.data());
-  argv.push_back(nullptr);
-  execv(program.c_str(), argv.data());
-  _exit(127);
 }
 
 } // namespace
@@ -57,27 +31,31 @@ expected<peer_process> peer_process::start(const std::vector<std::string>& args)
     close(to_peer[1]);
     return last_system_error("pipe for a peer's stdout");
   }
-  auto program = this_program();
-  pid_t pid = fork();
-  if (pid == 0)
-    become_peer(program, args, to_peer[0], from_peer[1]);
+  launch::process_options options;
+  // This program's file, resolved here: a tool this program runs under
+  // (valgrind) answers for it, where `/proc/self/exe` names the tool.
+  options.program = launch::current_executable();
+  if (options.program.empty())
+    options.program = "/proc/self/exe";
+  options.args = {"peer"};
+  options.args.insert(options.args.end(), args.begin(), args.end());
+  options.heartbeat = false;
+  options.stdin_fd = to_peer[0];
+  options.stdout_fd = from_peer[1];
+  auto started = launch::child_process::start(options);
   close(to_peer[0]);
   close(from_peer[1]);
-  if (pid < 0) {
+  if (!started) {
     close(to_peer[1]);
     close(from_peer[0]);
-    return last_system_error("fork of a peer");
+    return started.error();
   }
-  return peer_process{pid, to_peer[1], from_peer[0]};
+  return peer_process{std::move(started).value(), to_peer[1], from_peer[0]};
 }
 
 peer_process::peer_process(peer_process&& other) noexcept
-  : pid_(other.pid_), to_peer_(other.to_peer_), from_peer_(other.from_peer_),
-    buffer_(std::move(other.buffer_)) {
-  other.pid_ = -1;
-  other.to_peer_ = -1;
-  other.from_peer_ = -1;
-}
+  : process_(std::move(other.process_)), to_peer_(std::exchange(other.to_peer_, -1)),
+    from_peer_(std::exchange(other.from_peer_, -1)), buffer_(std::move(other.buffer_)) {}
 
 peer_process::~peer_process() {
   finish();
@@ -112,19 +90,14 @@ void peer_process::finish() {
   if (to_peer_ >= 0)
     close(to_peer_);
   to_peer_ = -1;
-  if (pid_ > 0) {
-    auto start = std::chrono::steady_clock::now();
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) == 0) {
-      if (ms_since(start) > 3000) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto start = std::chrono::steady_clock::now();
+  while (process_.running() && !process_.try_reap()) {
+    if (ms_since(start) > 3000) {
+      process_.kill_and_reap();
+      break;
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  pid_ = -1;
   if (from_peer_ >= 0)
     close(from_peer_);
   from_peer_ = -1;

@@ -1,10 +1,12 @@
 #pragma once
 
 // The other process of a measurement: this very program re-executed as
-// `dxhub-bench-runtime peer ROLE ARGS...`, pinned to its own core. It dies
-// with its parent (PR_SET_PDEATHSIG); its stdin is a pipe whose closing tells
-// it to leave, and its stdout carries "READY ..." / "ERROR ..." lines.
+// `dxhub-bench-runtime peer ROLE ARGS...`, pinned to its own core. Started by
+// launch::child_process, it dies with its parent; its stdin is a pipe whose
+// closing tells it to leave, and its stdout carries "READY ..." / "ERROR ..."
+// lines.
 
+#include "dxhub/launch/child_process.hpp"
 #include "dxhub/schemas/expected.hpp"
 
 #include <sys/types.h>
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dxhub::bench::runtime {
@@ -35,10 +38,10 @@ public:
   void finish();
 
 private:
-  peer_process(pid_t pid, int to_peer, int from_peer) noexcept
-    : pid_(pid), to_peer_(to_peer), from_peer_(from_peer) {}
+  peer_process(launch::child_process process, int to_peer, int from_peer) noexcept
+    : process_(std::move(process)), to_peer_(to_peer), from_peer_(from_peer) {}
 
-  pid_t pid_ = -1;
+  launch::child_process process_;
   int to_peer_ = -1;
   int from_peer_ = -1;
   std::string buffer_;

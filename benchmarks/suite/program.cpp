@@ -1,6 +1,7 @@
 #include "dxhub/benchmarks/suite/program.hpp"
 
-#include <sys/prctl.h>
+#include "dxhub/launch/child_process.hpp"
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -80,34 +81,22 @@ expected<program_output> run_program(const fs::path& program, const std::vector<
   owned_fd reader{ends[0]};
   owned_fd writer{ends[1]};
 
-  std::vector<std::string> argv_text{program.string()};
-  argv_text.insert(argv_text.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_text)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  // fork + exec rather than posix_spawn: the program must die with the suite
-  // (PDEATHSIG - a Ctrl-C does not reach its own process group), and it gets
-  // its own process group so that a timeout ends its children too. Between
-  // fork and exec only async-signal-safe calls.
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0)
-    return last_system_error("fork");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-      _exit(127);
-    setpgid(0, 0);
-    dup2(writer.fd, STDOUT_FILENO);
-    dup2(log_fd.fd, STDERR_FILENO);
-    execve(program.c_str(), argv.data(), environ);
-    _exit(127);
-  }
-  setpgid(pid, pid); // also from here, so that kill(-pid) works at once
+  // launch::child_process: the program dies with the suite (a Ctrl-C does
+  // not reach its own process group) and leads a group of its own, so that
+  // a timeout ends its children too.
+  launch::process_options options;
+  options.program = program.string();
+  options.args = args;
+  options.heartbeat = false;
+  options.stdout_fd = writer.fd;
+  options.stderr_fd = log_fd.fd;
+  auto started = launch::child_process::start(options);
   close(writer.fd);
   writer.fd = -1;
+  if (!started)
+    return started.error();
+  auto child = std::move(started).value();
+  pid_t pid = child.pid();
 
   program_output out;
   std::string pending;
@@ -118,7 +107,7 @@ expected<program_output> run_program(const fs::path& program, const std::vector<
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       out.timed_out = true;
-      kill(-pid, SIGKILL);
+      child.signal(SIGKILL);
       break;
     }
     pollfd p{reader.fd, POLLIN, 0};
@@ -139,9 +128,10 @@ expected<program_output> run_program(const fs::path& program, const std::vector<
   // that closed stdout but hangs from stalling the suite.
   for (int waited_ms = 0; wait4(pid, &status, WNOHANG, &usage) == 0; ++waited_ms) {
     if (waited_ms == 5000 || (out.timed_out && waited_ms == 0))
-      kill(-pid, SIGKILL);
+      child.signal(SIGKILL);
     usleep(1000);
   }
+  child.reaped(launch::exit_status::from_wait(status));
   out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   out.peak_rss_kib = usage.ru_maxrss;
   return out;

@@ -89,7 +89,7 @@ struct supervision_fixture : test_coordinator_fixture<> {
   }
 
   actors::child_spec child(std::string name,
-                           runtime::restart_kind kind = runtime::restart_kind::permanent) {
+                           launch::restart_kind kind = launch::restart_kind::permanent) {
     actors::child_spec spec;
     spec.name = name;
     spec.restart = kind;

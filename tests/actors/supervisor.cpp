@@ -9,7 +9,7 @@ using namespace dxhub;
 using namespace dxhub::test;
 using namespace std::chrono_literals;
 using actors::restart_strategy;
-using runtime::restart_kind;
+using launch::restart_kind;
 using strings = std::vector<std::string>;
 
 namespace {

@@ -1,10 +1,12 @@
 #define CAF_SUITE dashboard.dashboard_overview
 #include "dxhub/actors/detail/dashboard_overview.hpp"
 
+#include "dxhub/launch/child_process.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 
 #include <sys/wait.h>
 
+#include <cerrno>
 #include <unistd.h>
 
 // The nodes of the overview as a person reads them: up, down as soon as
@@ -30,12 +32,14 @@ registry_record node_record(const std::string& name, pid_t pid, const std::strin
 
 /// The pid of a process that existed and is gone (reaped).
 pid_t gone_pid() {
-  auto child = ::fork();
-  if (child == 0)
-    ::_exit(0);
+  auto child = launch::child_process::fork([] { return 0; });
+  CAF_REQUIRE(child.has_value());
+  auto pid = child.value().pid();
   int status = 0;
-  ::waitpid(child, &status, 0);
-  return child;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  child.value().reaped(launch::exit_status::from_wait(status));
+  return pid;
 }
 
 /// The status of node `name` in a snapshot ("" when it is not listed).

@@ -5,8 +5,8 @@
    A unit is a .hpp/.cpp pair named by its path without extension; unit u
    depends on unit v when any file of u includes v's header. A cycle is
    reported as a chain, each link with the line that makes it.
-2. No layer includes a layer above it. Low to high: schemas, transports,
-   launch (runtime/launch/ or launch/; it may include schemas only), runtime,
+2. No layer includes a layer above it. Low to high: schemas, launch (the
+   process launcher; it may include schemas only), transports, runtime,
    actors, apps; python/, benchmarks/ and examples/ sit on top. Tests count:
    tests/<layer>/ may include its own layer and lower ones, and tests/support;
    code outside tests/ includes nothing of tests/.
@@ -21,8 +21,8 @@ import sys
 # Layers from low to high, and what each may include besides itself.
 LOWER = {
     "schemas": set(),
-    "transports": {"schemas"},
     "launch": {"schemas"},
+    "transports": {"schemas", "launch"},
     "runtime": {"schemas", "transports", "launch"},
     "actors": {"schemas", "transports", "launch", "runtime"},
     "apps": {"schemas", "transports", "launch", "runtime", "actors"},
@@ -34,7 +34,6 @@ FOLDERS = {
     "schemas": "schemas",
     "transports": "transports",
     "launch": "launch",
-    "runtime/launch": "launch",
     "runtime": "runtime",
     "actors": "actors",
     "apps": "apps",
@@ -70,19 +69,17 @@ def layer_of(root, rel):
             return "support", True
         if parts[1] in TEST_FOLDERS:
             return TEST_FOLDERS[parts[1]], True
-        # Tests mirror the tree: tests/runtime/launch/ holds the tests of
-        # runtime/launch/ once that folder exists, else of runtime/.
-        sub = pathlib.PurePosixPath(*parts[1:])
-        return folder_layer(sub, lambda p: len(p.parts) == 1 or (root / p).is_dir()), True
+        # Tests mirror the tree: tests/<layer>/ holds the tests of <layer>/.
+        return folder_layer(pathlib.PurePosixPath(*parts[1:])), True
     return folder_layer(rel), False
 
 
-def folder_layer(rel, usable=lambda prefix: True):
+def folder_layer(rel):
     best = None
     for prefix, layer in FOLDERS.items():
         p = pathlib.PurePosixPath(prefix)
         n = len(p.parts)
-        if rel.parts[:n] == p.parts and usable(p) and (best is None or n > best[0]):
+        if rel.parts[:n] == p.parts and (best is None or n > best[0]):
             best = (n, layer)
     return best[1] if best else None
 

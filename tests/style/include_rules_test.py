@@ -13,11 +13,12 @@ import include_rules  # noqa: E402
 
 CLEAN = {
     "schemas/error.hpp": "",
-    "transports/shm/segment.hpp": '#include "dxhub/schemas/error.hpp"\n',
-    "runtime/launch/launcher.hpp": '#include "dxhub/schemas/error.hpp"\n',
+    "transports/shm/segment.hpp": '#include "dxhub/schemas/error.hpp"\n'
+                                  '#include "dxhub/launch/launcher.hpp"\n',
+    "launch/launcher.hpp": '#include "dxhub/schemas/error.hpp"\n',
     "runtime/node.hpp": '#include "dxhub/runtime/channel.hpp"\n',
     "runtime/node.cpp": '#include "dxhub/runtime/node.hpp"\n'
-                        '#include "dxhub/runtime/launch/launcher.hpp"\n'
+                        '#include "dxhub/launch/launcher.hpp"\n'
                         '#include <vector>\n',
     "runtime/channel.hpp": '#include "dxhub/transports/shm/segment.hpp"\n',
     "runtime/channel.cpp": '#include "dxhub/runtime/channel.hpp"\n',
@@ -25,6 +26,8 @@ CLEAN = {
     "apps/main.cpp": '#include "dxhub/actors/registry.hpp"\n#include "local.hpp"\n',
     "apps/local.hpp": "",
     "tests/support/caf_test.hpp": "",
+    "tests/launch/launcher.cpp": '#include "dxhub/launch/launcher.hpp"\n'
+                                 '#include "dxhub/tests/support/caf_test.hpp"\n',
     "tests/runtime/fixture.hpp": '#include "dxhub/runtime/node.hpp"\n',
     "tests/runtime/node.cpp": '#include "dxhub/tests/runtime/fixture.hpp"\n'
                               '#include "dxhub/tests/support/caf_test.hpp"\n',
@@ -77,9 +80,26 @@ class include_rules_test(unittest.TestCase):
 
     def test_launch_includes_schemas_only(self):
         found = self.problems({
-            "runtime/launch/launcher.hpp": '#include "dxhub/transports/shm/segment.hpp"\n'})
+            "launch/launcher.hpp": '#include "dxhub/runtime/node.hpp"\n'})
         self.assertEqual(len(found), 1, found)
-        self.assertIn("'launch' may not include layer 'transports'", found[0])
+        self.assertIn("'launch' may not include layer 'runtime'", found[0])
+
+    def test_launch_is_below_transports(self):
+        found = self.problems({
+            "launch/launcher.cpp": '#include "dxhub/transports/shm/segment.hpp"\n'})
+        self.assertTrue(any("launch/launcher.cpp:1" in p
+                            and "'launch' may not include layer 'transports'" in p
+                            for p in found), found)
+
+    def test_a_launch_test_may_not_include_the_runtime(self):
+        found = self.problems({
+            "tests/launch/launcher.cpp": '#include "dxhub/runtime/node.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("layer 'launch' (tests) may not include layer 'runtime'", found[0])
+
+    def test_tests_support_may_use_launch(self):
+        self.assertEqual(self.problems({
+            "tests/support/child_process.hpp": '#include "dxhub/launch/launcher.hpp"\n'}), [])
 
     def test_a_runtime_test_may_not_include_actors(self):
         found = self.problems({

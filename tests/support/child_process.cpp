@@ -1,6 +1,5 @@
 #include "dxhub/tests/support/child_process.hpp"
 
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -11,10 +10,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
 #include <unistd.h>
-
-extern char** environ;
+#include <utility>
 
 namespace dxhub::test {
 
@@ -37,41 +34,30 @@ child_process::child_process(std::vector<std::string> argv, std::vector<std::str
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0)
     die("pipe2");
-  // fork+exec rather than posix_spawn: the child must set PR_SET_PDEATHSIG
-  // before exec so that it never outlives the test process.
-  pid_t parent = getpid();
-  std::vector<char*> args;
-  for (auto& a : argv)
-    args.push_back(a.data());
-  args.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e)
-    env_storage.emplace_back(*e);
-  for (auto& e : extra_env)
-    env_storage.push_back(e);
-  std::vector<char*> env;
-  for (auto& e : env_storage)
-    env.push_back(e.data());
-  env.push_back(nullptr);
-  pid_ = fork();
-  if (pid_ < 0)
-    die("fork");
-  if (pid_ == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-      _exit(127);
-    dup2(out[1], STDOUT_FILENO);
-    execve(args[0], args.data(), env.data());
-    std::fprintf(stderr, "child_process: exec %s: %s\n", args[0], std::strerror(errno));
-    _exit(127);
+  launch::process_options options;
+  options.program = argv.at(0);
+  options.args.assign(argv.begin() + 1, argv.end());
+  for (auto& e : extra_env) {
+    auto eq = e.find('=');
+    options.env[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
   }
+  options.heartbeat = false;
+  options.stdout_fd = out[1];
+  auto started = launch::child_process::start(options);
   close(out[1]);
+  if (!started) {
+    std::fprintf(stderr, "child_process: %s\n", started.error().what().c_str());
+    std::abort();
+  }
+  process_ = std::move(started).value();
   stdout_fd_ = out[0];
 }
 
 child_process::~child_process() {
-  if (pid_ > 0 && !reaped_) {
-    ::kill(pid_, SIGKILL);
+  // Only the child itself: what it started must end because it ended (the
+  // tests check that), not because the test signalled its whole group.
+  if (running()) {
+    ::kill(pid(), SIGKILL);
     reap_now();
   }
   if (stdout_fd_ >= 0)
@@ -79,11 +65,8 @@ child_process::~child_process() {
 }
 
 child_process::child_process(child_process&& other) noexcept
-  : pid_(other.pid_), stdout_fd_(other.stdout_fd_), reaped_(other.reaped_), status_(other.status_),
-    buffer_(std::move(other.buffer_)) {
-  other.pid_ = -1;
-  other.stdout_fd_ = -1;
-}
+  : process_(std::move(other.process_)), stdout_fd_(std::exchange(other.stdout_fd_, -1)),
+    status_(other.status_), buffer_(std::move(other.buffer_)) {}
 
 child_process& child_process::operator=(child_process&& other) noexcept {
   if (this != &other) {
@@ -94,26 +77,26 @@ child_process& child_process::operator=(child_process&& other) noexcept {
 }
 
 void child_process::kill(int signal) const noexcept {
-  if (pid_ > 0 && !reaped_)
-    ::kill(pid_, signal);
+  if (running())
+    ::kill(pid(), signal);
 }
 
 void child_process::reap_now() noexcept {
-  while (waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+  while (waitpid(pid(), &status_, 0) < 0 && errno == EINTR) {
   }
-  reaped_ = true;
+  process_.reaped(launch::exit_status::from_wait(status_));
 }
 
 std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
-  if (reaped_)
+  if (!running())
     return status_;
   auto deadline = now_ms() + timeout.count();
   for (;;) {
     int status = 0;
-    pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-      reaped_ = true;
+    pid_t r = waitpid(pid(), &status, WNOHANG);
+    if (r == pid()) {
       status_ = status;
+      process_.reaped(launch::exit_status::from_wait(status));
       return status_;
     }
     if (now_ms() >= deadline)

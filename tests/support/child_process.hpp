@@ -1,9 +1,11 @@
 #pragma once
 
 // Real child processes for multi-process tests: spawned with a clean argv,
-// their stdout captured, bounded in time, and never left behind. A child gets
-// PR_SET_PDEATHSIG(SIGKILL), so it dies with the test even when the test is
-// killed; the destructor kills and reaps it.
+// their stdout captured, bounded in time, and never left behind. Started by
+// launch::child_process, so a child dies with the test even when the test is
+// killed (PR_SET_PDEATHSIG); the destructor kills and reaps it.
+
+#include "dxhub/launch/child_process.hpp"
 
 #include <sys/types.h>
 
@@ -26,7 +28,7 @@ public:
   child_process(child_process&& other) noexcept;
   child_process& operator=(child_process&& other) noexcept;
 
-  pid_t pid() const noexcept { return pid_; }
+  pid_t pid() const noexcept { return process_.pid(); }
 
   /// Sends `signal` (SIGKILL by default); no-op once the child is reaped.
   void kill(int signal = 9) const noexcept;
@@ -45,14 +47,13 @@ public:
   /// Reads one line of stdout (without '\n'), or nullopt on timeout/EOF.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
 
-  bool running() const noexcept { return pid_ > 0 && !reaped_; }
+  bool running() const noexcept { return process_.running(); }
 
 private:
   void reap_now() noexcept;
 
-  pid_t pid_ = -1;
+  launch::child_process process_;
   int stdout_fd_ = -1;
-  bool reaped_ = false;
   int status_ = 0;
   std::string buffer_;
 };

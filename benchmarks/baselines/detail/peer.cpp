@@ -1,12 +1,11 @@
 #include "dxhub/benchmarks/baselines/detail/peer.hpp"
 
 #include "dxhub/benchmarks/support/report.hpp"
+#include "dxhub/launch/child_process.hpp"
 
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
-#include <csignal>
 #include <pthread.h>
 #include <thread>
 #include <unistd.h>
@@ -39,41 +38,21 @@ scoped_pin::~scoped_pin() {
 }
 
 expected<peer> peer::start(int cpu, const std::function<int()>& body) {
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0)
-    return last_system_error("fork");
-  if (pid == 0) {
-    // The child: never outlive the measurement, never return into the caller.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-      _exit(3);
+  // The child never outlives the measurement and never returns into the caller.
+  auto child = launch::child_process::fork([&] {
     pin_to_cpu(cpu);
-    int rc = 2;
-    try {
-      rc = body();
-    } catch (...) {
-      rc = 2;
-    }
-    _exit(rc);
-  }
-  return peer{pid};
+    return body();
+  });
+  if (!child)
+    return child.error();
+  return peer{std::move(child).value()};
 }
-
-peer::~peer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status_, 0);
-  }
-}
-
-peer::peer(peer&& other) noexcept : pid_(std::exchange(other.pid_, -1)), status_(other.status_) {}
 
 bool peer::alive() noexcept {
-  if (pid_ <= 0)
+  if (!process_.running())
     return false;
-  if (waitpid(pid_, &status_, WNOHANG) == pid_) {
-    pid_ = -1;
+  if (waitpid(process_.pid(), &status_, WNOHANG) == process_.pid()) {
+    process_.reaped(launch::exit_status::from_wait(status_));
     return false;
   }
   return true;
@@ -83,10 +62,8 @@ expected<void> peer::join(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (alive() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status_, 0);
-    pid_ = -1;
+  if (process_.running()) {
+    process_.kill_and_reap();
     return error{errc::timeout, "the baseline's child process did not finish in time"};
   }
   if (!WIFEXITED(status_) || WEXITSTATUS(status_) != 0)

@@ -3,6 +3,7 @@
 // The second process of a baseline: a forked child pinned to its own core,
 // memory both processes share, and waits that give up when the peer is gone.
 
+#include "dxhub/launch/child_process.hpp"
 #include "dxhub/schemas/expected.hpp"
 
 #include <sys/types.h>
@@ -12,6 +13,7 @@
 #include <functional>
 #include <new>
 #include <sched.h>
+#include <utility>
 
 namespace dxhub::bench::baselines::detail {
 
@@ -52,16 +54,16 @@ private:
   bool restore_ = false;
 };
 
-/// A forked child running one function on its own core. The child dies with
-/// its parent (PDEATHSIG); the destructor kills and reaps a child still running.
+/// A forked child running one function on its own core
+/// (launch::child_process::fork). The child dies with its parent; the
+/// destructor kills and reaps a child still running.
 class peer {
 public:
   /// Forks; the child pins itself to `cpu`, runs `body` and exits with its
   /// result (0 = success). `body` must only touch memory, fds and syscalls.
   static expected<peer> start(int cpu, const std::function<int()>& body);
 
-  ~peer();
-  peer(peer&& other) noexcept;
+  peer(peer&& other) noexcept = default;
   peer& operator=(peer&&) = delete;
   peer(const peer&) = delete;
 
@@ -72,8 +74,8 @@ public:
   expected<void> join(std::chrono::milliseconds timeout);
 
 private:
-  explicit peer(pid_t pid) : pid_(pid) {}
-  pid_t pid_ = -1;
+  explicit peer(launch::child_process process) : process_(std::move(process)) {}
+  launch::child_process process_; // killed and reaped when still running at the end
   int status_ = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include "dxhub/benchmarks/support/pipe_io.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
+#include "dxhub/launch/child_process.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 #include "dxhub/transports/shm/subscriber.hpp"
@@ -46,23 +47,25 @@ frame_schema schema_for(std::size_t bytes) {
   return raw_bytes_schema(bytes, "dxhub.bench.frame");
 }
 
-// A forked child: pinned, runs `body`, leaves with _exit (the parent's
-// publisher objects copied by fork must never run their destructors here).
+// A forked child (launch::child_process::fork): pinned, runs `body`, leaves
+// with _exit (the parent's publisher objects copied by fork must never run
+// their destructors here). A child that cannot be forked is one not running.
 template <class F>
-pid_t spawn(int cpu, int out_fd, F body) {
-  pid_t pid = fork();
-  if (pid == 0) {
+launch::child_process spawn(int cpu, int out_fd, F body) {
+  auto child = launch::child_process::fork([&] {
     pin_to_cpu(cpu);
-    int code = body(out_fd);
-    _exit(code);
-  }
-  return pid;
+    return body(out_fd);
+  });
+  return child ? std::move(child).value() : launch::child_process{};
 }
 
-int reap(pid_t pid) {
+int reap(launch::child_process& child) {
+  if (!child.running())
+    return 128;
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(child.pid(), &status, 0) < 0 && errno == EINTR) {
   }
+  child.reaped(launch::exit_status::from_wait(status));
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
@@ -131,7 +134,7 @@ expected<std::vector<double>> pingpong_latency(const run_options& o) {
   pin_to_cpu(o.cpu_a);
   auto in = attach_retry(pong, 64, so);
   if (!in || !wait_for_subscribers(pub, 1)) {
-    kill(child, SIGKILL);
+    child.signal(SIGKILL);
     reap(child);
     return error{errc::timeout, "ping-pong peer did not attach"};
   }
@@ -170,7 +173,7 @@ expected<throughput_result> throughput(const run_options& o, bool fill) {
   });
   pin_to_cpu(o.cpu_a);
   if (!wait_for_subscribers(pub, 1)) {
-    kill(child, SIGKILL);
+    child.signal(SIGKILL);
     reap(child);
     return error{errc::timeout, "throughput peer did not attach"};
   }
@@ -222,13 +225,13 @@ expected<std::vector<double>> fanout_latency(const run_options& o, int readers) 
   so.mode = policy::reliable;
   so.queue_depth = 4;
   so.busy_poll = o.busy_poll;
-  std::vector<std::pair<pid_t, int>> children;
+  std::vector<std::pair<launch::child_process, int>> children;
   auto total = o.warmup + o.iterations;
   for (int r = 0; r < readers; ++r) {
     int fds[2];
     if (pipe(fds) != 0)
       return last_system_error("pipe");
-    auto pid = spawn(o.cpu_b, fds[1], [&](int out) {
+    auto reader = spawn(o.cpu_b, fds[1], [&](int out) {
       close(fds[0]);
       auto in = attach_retry(channel, o.bytes, so);
       if (!in)
@@ -247,7 +250,7 @@ expected<std::vector<double>> fanout_latency(const run_options& o, int readers) 
       return 0;
     });
     close(fds[1]);
-    children.emplace_back(pid, fds[0]);
+    children.emplace_back(std::move(reader), fds[0]);
   }
   pin_to_cpu(o.cpu_a);
   if (!wait_for_subscribers(pub, static_cast<std::size_t>(readers)))
@@ -262,7 +265,7 @@ expected<std::vector<double>> fanout_latency(const run_options& o, int readers) 
   }
   { auto done = std::move(pub); }
   std::vector<double> all;
-  for (auto& [pid, fd] : children) {
+  for (auto& [reader, fd] : children) {
     uint64_t n = 0;
     if (read_all(fd, &n, sizeof n)) {
       std::vector<double> samples(n);
@@ -271,7 +274,7 @@ expected<std::vector<double>> fanout_latency(const run_options& o, int readers) 
                    samples.end());
     }
     close(fd);
-    reap(pid);
+    reap(reader);
   }
   return all;
 }

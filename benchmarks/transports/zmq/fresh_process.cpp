@@ -1,6 +1,7 @@
 #include "dxhub/benchmarks/transports/zmq/fresh_process.hpp"
 
 #include "dxhub/benchmarks/support/pipe_io.hpp"
+#include "dxhub/launch/child_process.hpp"
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -19,13 +20,8 @@ std::vector<double> in_fresh_process(const std::function<std::vector<double>()>&
   int fds[2];
   if (::pipe(fds) != 0)
     return {};
-  pid_t child = ::fork();
-  if (child < 0) {
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return {};
-  }
-  if (child == 0) {
+  // launch::child_process::fork: the child dies with this process.
+  auto child = launch::child_process::fork([&] {
     ::close(fds[0]);
     if (mode == malloc_mode::steady) {
       // 32 MiB is the largest mmap threshold glibc accepts (half its heap size).
@@ -45,7 +41,12 @@ std::vector<double> in_fresh_process(const std::function<std::vector<double>()>&
     uint64_t n = values.size();
     bool sent =
         write_all(fds[1], &n, sizeof n) && write_all(fds[1], values.data(), n * sizeof(double));
-    ::_exit(sent ? 0 : 1);
+    return sent ? 0 : 1;
+  });
+  if (!child) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return {};
   }
   ::close(fds[1]);
   std::vector<double> values;
@@ -57,8 +58,9 @@ std::vector<double> in_fresh_process(const std::function<std::vector<double>()>&
   }
   ::close(fds[0]);
   int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  while (::waitpid(child.value().pid(), &status, 0) < 0 && errno == EINTR) {
   }
+  child.value().reaped(launch::exit_status::from_wait(status));
   return values;
 }
 

@@ -2,6 +2,7 @@
 // Issue 18 in one process: segments made by someone else, frames that
 // outlive their subscriber, rows taken over, identities that repeat, the
 // eviction race and the interrupt hand-shake.
+#include "dxhub/launch/child_process.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/detail/layout.hpp"
@@ -13,7 +14,6 @@
 
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
@@ -293,15 +293,14 @@ CAF_TEST(a publisher that forked and closed is gone although its child holds its
   auto sub = subscriber::attach("lab/forked", tests::test_schema(256).id(), so);
   CAF_REQUIRE(sub.has_value());
   // The child shares the publisher's open file description, hence its lock.
-  pid_t child = fork();
-  if (child == 0) {
+  auto child = launch::child_process::fork([] {
     pause();
-    _exit(0);
-  }
+    return 0;
+  });
+  CAF_REQUIRE(child.has_value());
   { auto closing = std::move(pub).value(); }
   auto taken = sub.value().take(10s);
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  child.value().kill_and_reap();
   CAF_REQUIRE(!taken.has_value());
   CAF_CHECK_EQUAL(taken.error().code, errc::publisher_gone);
   CAF_CHECK(contains(taken.error(), "left"));

@@ -7,8 +7,8 @@
 // and a message naming node and endpoint; the launcher does not restart it
 // but stops the run, which exits 1 with that message.
 
-#define CAF_SUITE runtime.run_membership
-#include "dxhub/tests/runtime/launch/dxhub_run.hpp"
+#define CAF_SUITE launch.run_membership
+#include "dxhub/tests/launch/dxhub_run.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,4 +1,4 @@
-#include "dxhub/runtime/child_process.hpp"
+#include "dxhub/launch/child_process.hpp"
 
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,7 +14,7 @@
 
 extern char** environ;
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 exit_status exit_status::from_wait(int status) noexcept {
   if (WIFSIGNALED(status))
@@ -53,9 +54,35 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   return out;
 }
 
-// In the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, int stdout_fd, int err_fd,
-                             const char* workdir, char** argv, char** envp) {
+// The descriptors the child gets as 0, 1 and 2 (-1: inherited).
+struct standard_fds {
+  int in = -1;
+  int out = -1;
+  int err = -1;
+};
+
+// `name` looked up in PATH as a shell would; `name` itself when not found
+// (the exec then reports why).
+std::string in_path(const std::string& name) {
+  if (name.find('/') != std::string::npos)
+    return name;
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (std::size_t start = 0; start <= dirs.size();) {
+    auto end = dirs.find(':', start);
+    if (end == std::string::npos)
+      end = dirs.size();
+    auto dir = dirs.substr(start, end - start);
+    auto candidate = (dir.empty() ? std::string{"."} : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    start = end + 1;
+  }
+  return name;
+}
+
+// In the child right after the fork: async-signal-safe calls only.
+void become_child(pid_t parent) noexcept {
   // Dies with the launcher, even when the launcher is killed with -9; the
   // check after the call closes the race with a launcher that died first.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -69,12 +96,21 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGTERM, SIG_DFL);
   ::signal(SIGPIPE, SIG_DFL);
+}
+
+// In the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, standard_fds fds,
+                             const char* workdir, char** argv, char** envp) {
+  become_child(parent);
   if (beat_fd >= 0)
     ::fcntl(beat_fd, F_SETFD, 0); // inherited across exec
-  if (stdout_fd >= 0 && ::dup2(stdout_fd, STDOUT_FILENO) < 0)
+  // The copies dup2 makes are not close-on-exec.
+  if (fds.in >= 0 && ::dup2(fds.in, STDIN_FILENO) < 0)
     ::_exit(127);
-  if (err_fd >= 0)
-    ::dup2(err_fd, STDERR_FILENO); // the copy is not close-on-exec
+  if (fds.out >= 0 && ::dup2(fds.out, STDOUT_FILENO) < 0)
+    ::_exit(127);
+  if (fds.err >= 0)
+    ::dup2(fds.err, STDERR_FILENO);
   if (*workdir == '\0' || ::chdir(workdir) == 0)
     ::execve(argv[0], argv, envp);
   int err = errno;
@@ -111,15 +147,16 @@ expected<child_process> child_process::start(const process_options& options) {
   if (options.heartbeat)
     env_vars["DXHUB_HEARTBEAT_FD"] = std::to_string(beat[1]);
   auto env = child_environment(env_vars);
-  std::vector<std::string> args{options.program};
+  std::vector<std::string> args{options.search_path ? in_path(options.program) : options.program};
   args.insert(args.end(), options.args.begin(), options.args.end());
   auto argv = pointers(args);
   auto envp = pointers(env);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0)
-    exec_child(parent, beat[1], report[1], options.stdout_fd, err[1], options.workdir.c_str(),
-               argv.data(), envp.data());
+    exec_child(parent, beat[1], report[1],
+               {options.stdin_fd, options.stdout_fd, err[1] >= 0 ? err[1] : options.stderr_fd},
+               options.workdir.c_str(), argv.data(), envp.data());
   int fork_errno = errno;
   ::close(report[1]);
   for (int fd : {beat[1], err[1]})
@@ -157,6 +194,26 @@ expected<child_process> child_process::start(const process_options& options) {
   }
   if (beat[0] >= 0)
     ::fcntl(beat[0], F_SETFL, O_NONBLOCK);
+  return child;
+}
+
+expected<child_process> child_process::fork(const std::function<int()>& body) {
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0)
+    return last_system_error("fork");
+  if (pid == 0) {
+    become_child(parent);
+    int code = 2;
+    try {
+      code = body();
+    } catch (...) {
+    }
+    ::_exit(code);
+  }
+  ::setpgid(pid, pid); // as in start: the group can be signalled at once
+  child_process child;
+  child.pid_ = pid;
   return child;
 }
 
@@ -284,4 +341,4 @@ std::string current_executable() {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -1,10 +1,10 @@
-#define CAF_SUITE actors.restart_policy
-#include "dxhub/runtime/restart_policy.hpp"
+#define CAF_SUITE launch.restart_policy
+#include "dxhub/launch/restart_policy.hpp"
 
 #include "dxhub/tests/support/caf_test.hpp"
 
 using namespace dxhub;
-using namespace dxhub::runtime;
+using namespace dxhub::launch;
 using namespace std::chrono_literals;
 
 CAF_TEST(restart kinds decide which exits are restarted) {

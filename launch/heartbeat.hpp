@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 /// The environment variable naming the heartbeat descriptor of a node.
 inline constexpr const char* heartbeat_fd_env = "DXHUB_HEARTBEAT_FD";
@@ -52,4 +52,4 @@ private:
 expected<std::unique_ptr<heartbeat>>
 start_heartbeat_from_env(std::chrono::milliseconds period = default_heartbeat_period);
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -13,7 +13,7 @@
 #include <deque>
 #include <string_view>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 /// Which exits of a child lead to a restart (OTP's restart types).
 enum class restart_kind : uint8_t {
@@ -71,4 +71,4 @@ private:
   std::deque<clock::time_point> failures_;
 };
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

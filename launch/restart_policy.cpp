@@ -1,9 +1,9 @@
-#include "dxhub/runtime/restart_policy.hpp"
+#include "dxhub/launch/restart_policy.hpp"
 
 #include <algorithm>
 #include <string>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 std::string_view to_string(restart_kind kind) noexcept {
   switch (kind) {
@@ -54,4 +54,4 @@ std::chrono::milliseconds restart_intensity::backoff() const noexcept {
   return std::min(wait, limits_.backoff_max);
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

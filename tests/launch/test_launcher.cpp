@@ -2,8 +2,8 @@
 // stdout as progress lines, errors to stderr; exit codes 0 (stopped or all
 // nodes done), 2 (bad deployment), 3 (restart limit), 1 (other).
 
-#include "dxhub/runtime/deployment.hpp"
-#include "dxhub/runtime/launcher.hpp"
+#include "dxhub/launch/deployment.hpp"
+#include "dxhub/launch/launcher.hpp"
 
 #include <cstdio>
 
@@ -14,18 +14,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s DEPLOYMENT.toml\n", argv[0]);
     return 2;
   }
-  auto plan = runtime::load_deployment(argv[1]);
+  auto plan = launch::load_deployment(argv[1]);
   if (!plan) {
     std::fprintf(stderr, "dxhub run: %s\n", plan.error().context.c_str());
     return 2;
   }
-  runtime::launcher_options options;
-  options.on_report = [](const runtime::launch_report& r) {
+  launch::launcher_options options;
+  options.on_report = [](const launch::launch_report& r) {
     std::printf("%s\n", r.line().c_str());
     std::fflush(stdout);
   };
-  runtime::launcher launcher{std::move(plan.value()), options};
-  runtime::launcher::stop_on_signals(launcher);
+  launch::launcher launcher{std::move(plan.value()), options};
+  launch::launcher::stop_on_signals(launcher);
   auto done = launcher.run();
   if (!done) {
     std::fprintf(stderr, "dxhub run: %s\n", done.error().context.c_str());

@@ -7,7 +7,7 @@
 // reads its own part. The format is documented in docs/deployment.md and in
 // examples/deployments/lab.toml.
 
-#include "dxhub/runtime/restart_policy.hpp"
+#include "dxhub/launch/restart_policy.hpp"
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/json_text.hpp"
 
@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 /// How a node process is restarted and watched by the launcher.
 struct node_restart {
@@ -134,4 +134,4 @@ expected<deployment> load_deployment(const std::string& path, const deployment_c
 expected<deployment> parse_deployment(std::string_view text, const std::string& file,
                                       const deployment_checks& checks = {});
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

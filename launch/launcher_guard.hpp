@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 struct launcher_guard {
   /// The launcher's end of the socket; closing it releases the guard.
@@ -36,4 +36,4 @@ void guard_forget(const launcher_guard& guard, pid_t pgid) noexcept;
 /// Removes the segments "/dev/shm/<prefix>*"; returns their names.
 std::vector<std::string> remove_shm_segments(const std::string& prefix);
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

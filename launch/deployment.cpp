@@ -1,4 +1,4 @@
-#include "dxhub/runtime/deployment.hpp"
+#include "dxhub/launch/deployment.hpp"
 
 #include "dxhub/schemas/name.hpp"
 
@@ -15,7 +15,7 @@
 #include <sstream>
 #include <variant>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 namespace {
 
@@ -551,4 +551,4 @@ expected<deployment> load_deployment(const std::string& path, const deployment_c
   return parse_deployment(text.str(), path, checks);
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -1,5 +1,5 @@
-#define CAF_SUITE runtime.deployment
-#include "dxhub/runtime/deployment.hpp"
+#define CAF_SUITE launch.deployment
+#include "dxhub/launch/deployment.hpp"
 
 #include "dxhub/tests/support/caf_test.hpp"
 
@@ -9,7 +9,7 @@
 #include <string>
 
 using namespace dxhub;
-using namespace dxhub::runtime;
+using namespace dxhub::launch;
 using namespace std::chrono_literals;
 
 namespace {

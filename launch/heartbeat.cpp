@@ -1,4 +1,4 @@
-#include "dxhub/runtime/heartbeat.hpp"
+#include "dxhub/launch/heartbeat.hpp"
 
 #include <sys/socket.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <unistd.h>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 namespace {
 
@@ -89,4 +89,4 @@ expected<std::unique_ptr<heartbeat>> start_heartbeat_from_env(std::chrono::milli
   return std::make_unique<heartbeat>(fd, period);
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -1,22 +1,25 @@
 #pragma once
 
-// A node process started by the launcher: fork + exec with the guarantees a
-// deployment needs. The child dies with the launcher (PR_SET_PDEATHSIG is set
-// before exec), leads its own process group (so that signals reach anything
-// it starts, and a terminal's Ctrl-C reaches only the launcher, which then
-// stops the nodes in order), and inherits one end of a socket pair as its
-// heartbeat descriptor.
+// A process started by the launcher, and by every test and benchmark that
+// runs another program: fork + exec with the guarantees a deployment needs.
+// The child dies with its starter (PR_SET_PDEATHSIG is set before exec),
+// leads its own process group (so that signals reach anything it starts, and
+// a terminal's Ctrl-C reaches only the launcher, which then stops the nodes
+// in order), and may inherit one end of a socket pair as its heartbeat
+// descriptor. `fork` gives the same guarantees to a function run in a forked
+// copy of the caller (a benchmark's second process).
 
 #include "dxhub/schemas/expected.hpp"
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 /// How a process ended.
 struct exit_status {
@@ -35,8 +38,10 @@ struct exit_status {
 };
 
 struct process_options {
-  /// Path of the program (not searched in PATH).
+  /// Path of the program (searched in PATH only with `search_path`).
   std::string program;
+  /// A `program` without '/' is looked up in PATH (before the fork).
+  bool search_path = false;
   /// argv[1..].
   std::vector<std::string> args;
   /// Added to (or replacing in) the launcher's environment.
@@ -45,9 +50,15 @@ struct process_options {
   bool heartbeat = true;
   /// The child's working directory; empty means the launcher's.
   std::string workdir;
+  /// A descriptor of the caller's that becomes the child's standard input
+  /// (e.g. a pipe whose closing tells the child to leave); -1 keeps the caller's.
+  int stdin_fd = -1;
   /// A descriptor of the caller's that becomes the child's standard output
   /// (e.g. a file to read its answer from); -1 keeps the caller's.
   int stdout_fd = -1;
+  /// A descriptor of the caller's that becomes the child's standard error
+  /// (e.g. a log file); -1 keeps the caller's. Ignored with `capture_stderr`.
+  int stderr_fd = -1;
   /// The child's stderr goes to a pipe read through `stderr_fd()` (the
   /// launcher passes it on and keeps the last line); false: inherited.
   bool capture_stderr = false;
@@ -60,6 +71,14 @@ public:
   /// Starts `options.program`. Fails (and starts nothing) when the program
   /// cannot be executed; the error names the program and the reason.
   static expected<child_process> start(const process_options& options);
+
+  /// Runs `body` in a forked copy of this process, without exec, with the
+  /// same guarantees as `start` (dies with this process, leads its own
+  /// process group, default signal dispositions). The child leaves with
+  /// `_exit(body())` (2 if it throws), so that nothing of the parent's
+  /// (destructors, atexit handlers) runs twice; `body` must keep to what is
+  /// safe in a forked copy of a process that may have had threads.
+  static expected<child_process> fork(const std::function<int()>& body);
 
   child_process() = default;
   ~child_process();
@@ -112,4 +131,4 @@ private:
 /// The path of this program's executable (/proc/self/exe).
 std::string current_executable();
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -9,8 +9,8 @@
 // Everything is observed from outside, as an operator would: the audit log
 // the logger actor writes, /proc for the node processes, /dev/shm.
 
-#define CAF_SUITE runtime.run_three_nodes
-#include "dxhub/tests/runtime/launch/dxhub_run.hpp"
+#define CAF_SUITE launch.run_three_nodes
+#include "dxhub/tests/launch/dxhub_run.hpp"
 
 #include <csignal>
 #include <set>

@@ -1,4 +1,4 @@
-#include "dxhub/runtime/launcher_guard.hpp"
+#include "dxhub/launch/launcher_guard.hpp"
 
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -13,7 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 namespace {
 
@@ -197,4 +197,4 @@ std::vector<std::string> remove_shm_segments(const std::string& prefix) {
   return removed;
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -7,7 +7,7 @@
 // before it starts anything, and refuses a deployment that names a type its
 // node will not have.
 
-#include "dxhub/runtime/deployment.hpp"
+#include "dxhub/launch/deployment.hpp"
 #include "dxhub/schemas/expected.hpp"
 
 #include <chrono>
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 /// The program that hosts `node`: its own `program` (relative to the
 /// deployment file), else `default_program`.
@@ -40,4 +40,4 @@ using node_types_source = std::function<expected<std::vector<std::string>>(const
 expected<void> check_actor_types(const deployment& d, const node_types_source& types_of,
                                  const std::function<bool(const node_spec&)>& is_local);
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

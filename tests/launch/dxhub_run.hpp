@@ -1,11 +1,10 @@
 #pragma once
 
 // `dxhub run` as a real child process for the launch suites: a deployment
-// file from tests/runtime/launch/deployments with a unique name, the audit
+// file from tests/launch/deployments with a unique name, the audit
 // log the logger actor writes, the node processes found in /proc.
 
-#include "dxhub/runtime/node_options.hpp"
-#include "dxhub/tests/runtime/launch/processes.hpp"
+#include "dxhub/tests/launch/processes.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/support/wait.hpp"
@@ -22,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace dxhub::test {
@@ -34,6 +34,15 @@ inline std::string text_of(const std::filesystem::path& file) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+/// The runtime directory a node uses when none is configured. The same rule as
+/// runtime::with_defaults, written out here because the launcher's tests sit
+/// below the runtime and may not include it.
+inline std::string default_runtime_dir() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  return xdg != nullptr && *xdg != '\0' ? std::string{xdg} + "/dxhub"
+                                        : "/tmp/dxhub-" + std::to_string(getuid());
 }
 
 /// The `dxhub-node` children of `dxhub run`, by node name.
@@ -78,7 +87,7 @@ struct run_fixture {
   /// default runtime directory) that still exist.
   std::vector<std::string> run_dirs() const {
     std::vector<std::string> found;
-    auto base = dxhub::runtime::with_defaults(dxhub::runtime::node_options{}).runtime_dir;
+    auto base = default_runtime_dir();
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(base, ec))
       if (entry.path().filename().string().rfind(name + "-", 0) == 0)
@@ -90,7 +99,7 @@ struct run_fixture {
   std::string deployment_text() const {
     const char* root = std::getenv("DXHUB_SOURCE_DIR");
     auto toml = text_of(std::string{root != nullptr ? root : "."}
-                        + "/tests/runtime/launch/deployments/three_nodes.toml");
+                        + "/tests/launch/deployments/three_nodes.toml");
     for (auto at = toml.find("@NAME@"); at != std::string::npos; at = toml.find("@NAME@", at))
       toml.replace(at, 6, name);
     return toml;

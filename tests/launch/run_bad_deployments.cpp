@@ -1,11 +1,11 @@
 // `dxhub run` refuses every kind of deployment-file error before it starts
 // anything: the message names the file, the line and the field; the exit code
 // is 2 (bad input); no node was started, no audit log written, no segment
-// created. Each case breaks one line of tests/runtime/launch/deployments/
+// created. Each case breaks one line of tests/launch/deployments/
 // three_nodes.toml.
 
-#define CAF_SUITE runtime.run_bad_deployments
-#include "dxhub/tests/runtime/launch/dxhub_run.hpp"
+#define CAF_SUITE launch.run_bad_deployments
+#include "dxhub/tests/launch/dxhub_run.hpp"
 
 #include <algorithm>
 #include <string>

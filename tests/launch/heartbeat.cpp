@@ -1,5 +1,5 @@
-#define CAF_SUITE runtime.heartbeat
-#include "dxhub/runtime/heartbeat.hpp"
+#define CAF_SUITE launch.heartbeat
+#include "dxhub/launch/heartbeat.hpp"
 
 #include "dxhub/tests/support/caf_test.hpp"
 
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 using namespace dxhub;
-using namespace dxhub::runtime;
+using namespace dxhub::launch;
 using namespace std::chrono_literals;
 
 namespace {

@@ -4,8 +4,8 @@
 // announced themselves) and 11 camera sessions (every session, also one
 // killed before its first stats event).
 
-#define CAF_SUITE runtime.run_accounting
-#include "dxhub/tests/runtime/launch/dxhub_run.hpp"
+#define CAF_SUITE launch.run_accounting
+#include "dxhub/tests/launch/dxhub_run.hpp"
 
 #include <csignal>
 #include <set>

@@ -1,6 +1,6 @@
-#include "dxhub/runtime/node_types.hpp"
+#include "dxhub/launch/node_types.hpp"
 
-#include "dxhub/runtime/child_process.hpp"
+#include "dxhub/launch/child_process.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -11,7 +11,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 namespace {
 
@@ -118,4 +118,4 @@ expected<void> check_actor_types(const deployment& d, const node_types_source& t
   return ok();
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

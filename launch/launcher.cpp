@@ -1,8 +1,8 @@
-#include "dxhub/runtime/launcher.hpp"
+#include "dxhub/launch/launcher.hpp"
 
-#include "dxhub/runtime/heartbeat.hpp"
-#include "dxhub/runtime/launcher_guard.hpp"
-#include "dxhub/runtime/node_types.hpp"
+#include "dxhub/launch/heartbeat.hpp"
+#include "dxhub/launch/launcher_guard.hpp"
+#include "dxhub/launch/node_types.hpp"
 #include "dxhub/schemas/clock.hpp"
 
 #include <nlohmann/json.hpp>
@@ -22,7 +22,7 @@
 #include <thread>
 #include <unistd.h>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 namespace {
 
@@ -183,7 +183,7 @@ expected<void> launcher::check_programs() const {
   if (stop_pipe_[0] < 0)
     return last_system_error("pipe2");
   if (options_.check_actor_types)
-    DXHUB_TRYV(runtime::check_actor_types(
+    DXHUB_TRYV(launch::check_actor_types(
         plan_,
         [this](const node_spec& spec) {
           return ask_actor_types(program_of(spec), plan_.file, spec.name,
@@ -487,4 +487,4 @@ expected<void> launcher::run() {
   return ok();
 }
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

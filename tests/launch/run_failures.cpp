@@ -1,10 +1,10 @@
 // `dxhub run` when things go badly: a node that crashes in a loop stops the
 // deployment with a clear message and a non-zero exit code; `kill -9` of
 // `dxhub run` itself leaves no node alive within 2 s and no segment behind.
-// The deployment is tests/runtime/launch/deployments/three_nodes.toml.
+// The deployment is tests/launch/deployments/three_nodes.toml.
 
-#define CAF_SUITE runtime.run_failures
-#include "dxhub/tests/runtime/launch/dxhub_run.hpp"
+#define CAF_SUITE launch.run_failures
+#include "dxhub/tests/launch/dxhub_run.hpp"
 
 #include <algorithm>
 #include <csignal>

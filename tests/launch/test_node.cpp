@@ -9,7 +9,7 @@
 //
 // It exits 0 on SIGTERM (unless stubborn).
 
-#include "dxhub/runtime/heartbeat.hpp"
+#include "dxhub/launch/heartbeat.hpp"
 
 #include <sys/mman.h>
 
@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
 
   std::signal(SIGTERM, what == "stubborn" ? SIG_IGN : on_term);
   leave_segment(node);
-  auto beating = dxhub::runtime::start_heartbeat_from_env(std::chrono::milliseconds{100});
+  auto beating = dxhub::launch::start_heartbeat_from_env(std::chrono::milliseconds{100});
   if (!beating) {
     std::fprintf(stderr, "test_node %s: %s\n", node.c_str(), beating.error().context.c_str());
     return 2;

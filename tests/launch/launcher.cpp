@@ -1,7 +1,7 @@
-#define CAF_SUITE runtime.launcher
-#include "dxhub/runtime/launcher.hpp"
+#define CAF_SUITE launch.launcher
+#include "dxhub/launch/launcher.hpp"
 
-#include "dxhub/tests/runtime/launch/processes.hpp"
+#include "dxhub/tests/launch/processes.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/support/wait.hpp"
@@ -73,7 +73,7 @@ struct launch_fixture {
         << restart << "\n";
     for (auto& n : nodes) {
       out << "[[nodes]]\nname = \"" << n.name << "\"\nprogram = \""
-          << built_program("tests/runtime/launch/test_node") << "\"\n"
+          << built_program("tests/launch/test_node") << "\"\n"
           << "env = { TEST_NODE_MODE = \"" << n.mode << "\", TEST_NODE_TIMES = \"" << n.times
           << "\" }\n";
       if (!n.restart.empty())
@@ -85,7 +85,7 @@ struct launch_fixture {
 
   void launch() {
     launcher = std::make_unique<dxhub::test::child_process>(
-        std::vector<std::string>{built_program("tests/runtime/launch/test_launcher"), file});
+        std::vector<std::string>{built_program("tests/launch/test_launcher"), file});
   }
 
   // Reads progress lines until one contains `needle`; nullopt after `limit`.
@@ -262,15 +262,15 @@ CAF_TEST(a node program that cannot be executed starts nothing) {
 
 CAF_TEST(stop from the tick callback stops nodes that ran in the working directory) {
   write({{"camera"}});
-  auto plan = runtime::load_deployment(file);
+  auto plan = launch::load_deployment(file);
   CAF_REQUIRE(plan);
-  runtime::launcher* running = nullptr;
+  launch::launcher* running = nullptr;
   std::vector<std::string> kinds;
   pid_t pid = 0;
   std::filesystem::path cwd;
-  runtime::launcher_options options;
+  launch::launcher_options options;
   options.workdir = dir.string();
-  options.on_report = [&](const runtime::launch_report& r) {
+  options.on_report = [&](const launch::launch_report& r) {
     CAF_MESSAGE("report: " << r.line());
     kinds.push_back(r.kind);
     auto e = r.as_event("lab");
@@ -286,7 +286,7 @@ CAF_TEST(stop from the tick callback stops nodes that ran in the working directo
     cwd = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec);
     running->stop();
   };
-  runtime::launcher launcher{std::move(plan.value()), options};
+  launch::launcher launcher{std::move(plan.value()), options};
   running = &launcher;
   auto done = launcher.run();
   CAF_CHECK(done);

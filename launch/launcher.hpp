@@ -2,14 +2,14 @@
 
 // The launcher behind `dxhub run FILE.toml`: starts each node of a deployment
 // as a child process, watches exit status and heartbeat, restarts failed
-// nodes per policy (intensity and backoff as in runtime/restart_policy.hpp),
+// nodes per policy (intensity and backoff as in launch/restart_policy.hpp),
 // and stops the whole deployment on request (SIGTERM, grace period, SIGKILL),
 // leaving no process and no shared-memory segment of the deployment behind,
 // also when the launcher itself is killed with -9.
 
-#include "dxhub/runtime/child_process.hpp"
-#include "dxhub/runtime/deployment.hpp"
-#include "dxhub/runtime/restart_policy.hpp"
+#include "dxhub/launch/child_process.hpp"
+#include "dxhub/launch/deployment.hpp"
+#include "dxhub/launch/restart_policy.hpp"
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/expected.hpp"
 
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace dxhub::runtime {
+namespace dxhub::launch {
 
 /// Something the launcher did or saw, for progress lines and the event bus.
 struct launch_report {
@@ -136,4 +136,4 @@ private:
   error failure_;
 };
 
-} // namespace dxhub::runtime
+} // namespace dxhub::launch

@@ -27,6 +27,8 @@ void bind_errors(py::module_& m) {
         py::list out;
         for (uint8_t i = 1; i < errc_count; ++i) {
           auto code = static_cast<errc>(i);
+          if (name(code).starts_with("reserved_"))
+            continue; // a placeholder that nothing raises: no exception class
           out.append(py::make_tuple(std::string{name(code)}, class_name(code),
                                     std::string{message(code)}));
         }

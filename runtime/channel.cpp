@@ -232,6 +232,7 @@ struct remote_source {
   std::shared_ptr<detail::delivery> out;
   std::shared_ptr<detail::subscription_state> state;
   std::optional<schema_id> expect;
+  runtime::policy policy = policy::latest;
   std::string own_host;
   bool forced = false;
   std::function<void()> leave_other_path; // stops the shared-memory reader
@@ -247,6 +248,12 @@ struct remote_source {
   bool accept(const registry_record& rec) {
     if (!forced && rec.host == own_host)
       return false; // same host: shared memory carries the frames
+    // Known only now that the publisher turned up on another host.
+    if (auto fits = check_policy(policy, transport::zmq); !fits) {
+      tell(channel_status::state::refused, fits.error().code,
+           "channel '" + *channel + "' from node '" + rec.node + "': " + fits.error().context);
+      return false;
+    }
     auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
     auto described = props.is_object() && props.contains("frame_schema")
                          ? decode_json<frame_schema>(props["frame_schema"].dump())
@@ -305,6 +312,7 @@ void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
   src->out = state->out;
   src->state = state;
   src->expect = options.expect;
+  src->policy = options.policy;
   src->own_host = n.host_id();
   src->forced = options.force == transport::zmq;
   src->leave_other_path = std::move(leave_other_path);
@@ -372,6 +380,13 @@ expected<subscription> subscribe(caf::local_actor* self, const std::string& chan
   if (options.policy == policy::work)
     DXHUB_TRYV(validate_name(options.group, "work group"));
   DXHUB_TRY(n, node::require(self->home_system()));
+  // The transport known now; one found later (a publisher on another host)
+  // is checked by `remote_source::accept`.
+  auto via = options.force != transport::automatic ? options.force
+             : n->options().shared_memory          ? transport::shm
+                                                   : transport::in_process;
+  if (auto fits = check_policy(options.policy, via); !fits)
+    return error{fits.error().code, "channel '" + channel + "': " + fits.error().context};
   if (options.force == transport::zmq)
     return subscribe_remote(*n, self, channel, options);
   if (n->options().shared_memory)

@@ -14,6 +14,23 @@ std::string_view name(policy p) noexcept {
   return "invalid";
 }
 
+expected<void> check_policy(policy p, transport via) {
+  if (via != transport::zmq || p == policy::latest)
+    return ok();
+  auto what = "policy '" + to_string(p) + "' over transport '" + to_string(via) + "': ";
+  if (p == policy::work)
+    return error{errc::policy_conflict,
+                 what
+                     + "there is no claim table across hosts, so no member could know that "
+                       "another one took a frame; subscribe on the publisher's host, or with "
+                       "'latest'"};
+  return error{errc::policy_conflict,
+               what
+                   + "a publisher on another host cannot wait for this reader (ZeroMQ "
+                     "publish/subscribe has no back-pressure), so no reliable_timeout could "
+                     "be honoured; subscribe on the publisher's host, or with 'latest'"};
+}
+
 std::string to_string(policy p) {
   return std::string{name(p)};
 }

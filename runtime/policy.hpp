@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dxhub/runtime/transport.hpp"
+#include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/schema_id.hpp"
 
 #include <chrono>
@@ -27,6 +28,12 @@ enum class policy : uint8_t {
 };
 
 std::string_view name(policy p) noexcept;
+
+/// Whether frames of a channel can reach a subscriber of policy `p` over
+/// transport `via` as the policy promises (the table in docs/runtime.md).
+/// Unsupported: `policy_conflict` naming both and why; `automatic` is
+/// always fine (the transport is checked again once it is known).
+expected<void> check_policy(policy p, transport via);
 std::string to_string(policy p);
 bool parse_policy(std::string_view text, policy& out) noexcept;
 

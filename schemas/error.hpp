@@ -12,6 +12,8 @@ namespace dxhub {
 ///
 /// Value 0 means "no error". Every value has a stable snake_case name (used on
 /// the wire and in JSON) and a one-line message; see `name()` and `message()`.
+/// The numbers are on the wire: a value nothing raises any more becomes a
+/// `reserved_N` placeholder instead of being removed (docs/protocol.md, section 7).
 enum class errc : uint8_t {
   none = 0,
   // -- generic ----------------------------------------------------------------
@@ -22,7 +24,7 @@ enum class errc : uint8_t {
   // -- names and schemas -------------------------------------------------------
   invalid_name,    ///< A channel, service or node name breaks the naming rules.
   schema_mismatch, ///< Two schema identities differ; the context names both.
-  unknown_schema,  ///< No schema is known under this identity.
+  reserved_7,      ///< Was `unknown_schema` (never raised); kept so later values stay.
   unknown_channel, ///< No channel of that name exists.
   unknown_service, ///< No service of that name exists.
   unknown_command, ///< The service does not know the command.
@@ -38,7 +40,7 @@ enum class errc : uint8_t {
   frame_too_large,   ///< The frame does not fit in a chunk or message limit.
   slow_subscriber,   ///< A reliable subscriber did not keep up within the timeout.
   publisher_gone,    ///< The channel's publisher died or left.
-  policy_conflict,   ///< The requested policies cannot be combined.
+  policy_conflict,   ///< The transport cannot keep the policy's promise (context names both).
   // -- messages on the wire -------------------------------------------------------
   malformed_message,   ///< The message structure is wrong (frames, fields).
   truncated_message,   ///< The message is shorter than its header says.
@@ -51,7 +53,7 @@ enum class errc : uint8_t {
   peer_down,     ///< The peer process, node or actor is gone.
   service_error, ///< The service reported a failure (details in context).
   no_registry,   ///< The registry cannot be reached.
-  lease_expired, ///< A registration's lease ran out.
+  reserved_33,   ///< Was `lease_expired` (never raised: a lapsed lease is re-registered).
   // -- deployment -----------------------------------------------------------------
   config_error,       ///< A configuration or deployment file is invalid.
   unknown_actor_type, ///< No actor type of that name is registered.

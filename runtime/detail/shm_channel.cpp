@@ -60,18 +60,11 @@ public:
     // could reuse it, and it holds the lock.
     const auto& header = chunk->header();
     auto bytes = chunk->payload();
-    auto seq = pub_.publish(std::move(chunk->raw()));
-    if (seq || seq.error().code == errc::slow_subscriber)
-      links_.send_to_other_hosts(pub_.channel(), pub_.schema(), header, bytes);
+    DXHUB_TRY(outcome, pub_.publish_and_report(std::move(chunk->raw())));
+    links_.send_to_other_hosts(pub_.channel(), pub_.schema(), header, bytes);
     publish_report report;
-    if (!seq) {
-      if (seq.error().code != errc::slow_subscriber)
-        return seq.error();
-      report.sequence = pub_.sequence() - 1;
-      report.slow.push_back(seq.error().context);
-    } else {
-      report.sequence = seq.value();
-    }
+    report.sequence = outcome.sequence;
+    report.slow = std::move(outcome.slow);
     return report;
   }
 
@@ -204,6 +197,7 @@ void shm_reader::run() {
     shm::subscriber_options opts;
     opts.mode = shm_policy(st.options.policy);
     opts.queue_depth = st.options.queue_depth;
+    opts.reliable_timeout = st.options.reliable_timeout;
     opts.busy_poll = st.options.busy_poll;
     auto sub = shm::subscriber::attach(*st.channel, info.value().schema, opts);
     if (!sub) {

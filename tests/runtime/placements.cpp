@@ -183,7 +183,8 @@ CAF_TEST(two_hosts_send_frames_over_tcp_with_curve) {
                                                 "registry=" + registry,
                                                 "secret=" + at("b.key"),
                                                 "receive=lab/far/raw",
-                                                "count=200"};
+                                                "count=200",
+                                                "policy=latest"}; // reliable: refused over zmq
   receiver_args.insert(receiver_args.end(), curve.begin(), curve.end());
   auto receiver = new_host(receiver_args, "dxvb" + tag, "169.254.77.2");
   CAF_REQUIRE(link_hosts(registry_node, receiver, tag));

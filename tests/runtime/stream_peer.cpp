@@ -5,7 +5,7 @@
 //               [host=ID] [shared_memory=0|1] [networked=0|1] [allow_remote=1]
 //               [secret=KEYFILE] [allow=FILE] [registry_pub=FILE]
 //               [publish=CHANNEL] [interval_ms=2] [receive=CHANNEL] [count=200]
-//               [timeout_ms=20000] [force=zmq]
+//               [timeout_ms=20000] [force=zmq] [policy=reliable|latest]
 // The receiver prints "RECEIVED <count> <transport>" once `count` frames came
 // intact and in order, "BAD <why>" at the first bad one, or "TIMEOUT <n>".
 
@@ -60,9 +60,9 @@ runtime::node_options node_of(const arguments& a) {
 
 /// The test body of every placement: frames intact, consecutive, then done.
 caf::behavior receiver(caf::event_based_actor* self, std::string channel, int count,
-                       runtime::transport force) {
+                       runtime::transport force, runtime::policy policy) {
   runtime::subscription_options opts;
-  opts.policy = runtime::policy::reliable;
+  opts.policy = policy;
   opts.queue_depth = 64;
   opts.force = force;
   if (auto sub = runtime::subscribe(self, channel, opts); !sub) {
@@ -139,7 +139,12 @@ int main(int argc, char** argv) {
   if (auto ch = arg(args, "receive"); !ch.empty()) {
     auto force =
         arg(args, "force") == "zmq" ? runtime::transport::zmq : runtime::transport::automatic;
-    sys.spawn(receiver, ch, std::stoi(arg(args, "count", "200")), force);
+    auto policy = runtime::policy::reliable; // over zmq refused: another host passes latest
+    if (!runtime::parse_policy(arg(args, "policy", "reliable"), policy)) {
+      say("BAD policy " + arg(args, "policy"));
+      return 1;
+    }
+    sys.spawn(receiver, ch, std::stoi(arg(args, "count", "200")), force, policy);
     say("RECEIVING");
   }
   auto timeout = std::chrono::milliseconds{std::stoi(arg(args, "timeout_ms", "20000"))};

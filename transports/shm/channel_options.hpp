@@ -25,7 +25,8 @@ struct channel_options {
   uint32_t chunk_count = 16;
   /// Rows of the subscriber table.
   uint32_t max_subscribers = 64;
-  /// How long `publish` waits for a full `reliable` queue before it reports the reader.
+  /// How long `publish` waits for a full `reliable` queue before it reports the
+  /// reader, for readers that do not ask for their own (`subscriber_options`).
   std::chrono::milliseconds reliable_timeout{1000};
   /// Permission bits of the segment (owner only by default). An existing
   /// segment is adopted only if it belongs to our effective uid (and `group`,
@@ -42,6 +43,9 @@ struct subscriber_options {
   policy mode = policy::latest;
   /// Frames queued for this subscriber at most (at most `channel_options::max_queue_depth`).
   uint32_t queue_depth = 8;
+  /// How long the publisher waits for this `reliable` subscriber before it
+  /// reports it slow; unset: the channel's `channel_options::reliable_timeout`.
+  std::optional<std::chrono::milliseconds> reliable_timeout;
   /// `take` spins instead of sleeping on a futex: lowest latency, one busy core.
   bool busy_poll = false;
   /// The user the segment file must belong to (our effective uid if unset):

@@ -199,6 +199,15 @@ expected<uint64_t> publisher::publish(loan&& chunk) {
   return core_->publish(&chunk, 1);
 }
 
+expected<publish_outcome> publisher::publish_and_report(loan&& chunk) {
+  if (!chunk || chunk.core_ != core_.get())
+    return error{errc::invalid_argument, "publish: the loan is empty or from another publisher"};
+  publish_outcome out;
+  DXHUB_TRY(sequence, core_->publish(&chunk, 1, &out.slow));
+  out.sequence = sequence;
+  return out;
+}
+
 expected<uint64_t> publisher::publish(std::span<loan> chunks) {
   for (auto& chunk : chunks)
     if (!chunk || chunk.core_ != core_.get())

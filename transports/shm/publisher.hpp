@@ -5,6 +5,7 @@
 #include "dxhub/schemas/metadata.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
 #include "dxhub/transports/shm/loan.hpp"
+#include "dxhub/transports/shm/publish_outcome.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,11 @@ public:
   /// sequence. `slow_subscriber` (naming the pid) when a reliable reader did
   /// not make room within the timeout: the others got the frame, it did not.
   expected<uint64_t> publish(loan&& chunk);
+
+  /// Publishes like `publish`, but a reliable reader that makes no room within
+  /// its timeout is no error: the frame went out to everyone else, and the
+  /// outcome names the slow readers beside the frame's sequence.
+  expected<publish_outcome> publish_and_report(loan&& chunk);
 
   /// Publishes several loans in their order as consecutive frames and returns
   /// the first one's sequence. Cheaper per frame than one publish each: every

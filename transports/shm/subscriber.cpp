@@ -5,6 +5,7 @@
 #include "dxhub/transports/shm/detail/subscriber_core.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 
+#include <limits>
 #include <unistd.h>
 
 namespace dxhub::shm {
@@ -25,6 +26,9 @@ uint64_t set_up_row(segment& seg, uint32_t i, const subscriber_options& options)
   row.policy.store(static_cast<uint32_t>(options.mode), std::memory_order_relaxed);
   row.depth.store(options.queue_depth, std::memory_order_relaxed);
   row.flags.store(options.busy_poll ? detail::reader_never_sleeps : 0u, std::memory_order_relaxed);
+  row.reliable_timeout.store(
+      options.reliable_timeout ? static_cast<uint32_t>(options.reliable_timeout->count()) + 1 : 0u,
+      std::memory_order_relaxed);
   row.delivered.store(0, std::memory_order_relaxed);
   row.dropped.store(0, std::memory_order_relaxed);
   row.wake.store(0, std::memory_order_relaxed);
@@ -110,6 +114,13 @@ expected<subscriber> subscriber::attach(std::string_view channel, const schema_i
     return error{errc::invalid_argument, "queue depth " + std::to_string(options.queue_depth)
                                              + " outside 1.." + std::to_string(seg->ring_capacity())
                                              + " of channel '" + std::string{channel} + "'"};
+  if (options.reliable_timeout
+      && (options.reliable_timeout->count() < 0
+          || options.reliable_timeout->count() >= std::numeric_limits<uint32_t>::max()))
+    return error{errc::invalid_argument,
+                 "reliable timeout " + std::to_string(options.reliable_timeout->count())
+                     + " ms outside 0.." + std::to_string(std::numeric_limits<uint32_t>::max() - 1)
+                     + " of channel '" + std::string{channel} + "'"};
   DXHUB_TRY(schema, seg->schema());
   DXHUB_TRY(lock, detail::slot_lock::open(name, seg->device(), seg->inode(), true));
   auto me = process_identity::current().pack();

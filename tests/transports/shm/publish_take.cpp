@@ -449,3 +449,43 @@ CAF_TEST(inspection shows publisher and chunks and every subscriber) {
   // Inspection changed nothing.
   CAF_CHECK(a.try_take().value().header().sequence == 1u);
 }
+
+CAF_TEST(a reader with its own reliable timeout gets it and is reported slow beside the sequence) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();
+  subscriber_options o;
+  o.mode = policy::reliable;
+  o.queue_depth = 1;
+  o.reliable_timeout = 0ms; // do not wait for me (the channel would wait 200 ms)
+  auto stalled = subscriber::attach("lab/cam", tests::test_schema(1024).id(), o);
+  CAF_REQUIRE(stalled.has_value());
+  auto other = attach("lab/cam", policy::reliable, 4);
+  for (uint64_t want = 0; want < 3; ++want) {
+    auto chunk = pub.loan_chunk();
+    CAF_REQUIRE(chunk.has_value());
+    auto out = pub.publish_and_report(std::move(chunk).value());
+    CAF_REQUIRE(out.has_value()); // slow is no error: the frame went out
+    CAF_CHECK_EQUAL(out.value().sequence, want);
+    if (want == 0) {
+      CAF_CHECK(out.value().slow.empty());
+      continue;
+    }
+    CAF_REQUIRE_EQUAL(out.value().slow.size(), 1u);
+    CAF_CHECK(out.value().slow[0].find("within 0 ms; it misses frame " + std::to_string(want))
+              != std::string::npos);
+  }
+  CAF_CHECK_EQUAL(stalled.value().dropped(), 2u);
+  for (uint64_t want = 0; want < 3; ++want)
+    CAF_CHECK_EQUAL(other.take(1s).value().header().sequence, want);
+}
+
+CAF_TEST(a reliable timeout beyond what a row can hold is refused) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
+  subscriber_options o;
+  o.mode = policy::reliable;
+  o.reliable_timeout = std::chrono::milliseconds{-1};
+  auto sub = subscriber::attach("lab/cam", tests::test_schema(1024).id(), o);
+  CAF_REQUIRE(!sub.has_value());
+  CAF_CHECK(sub.error() == errc::invalid_argument);
+}

@@ -23,7 +23,8 @@
 namespace dxhub::shm::detail {
 
 inline constexpr uint64_t segment_magic = 0x314d485342555844ULL; // "DXUBSHM1"
-inline constexpr uint32_t layout_version = 3;
+// 4: subscriber rows carry their reader's own reliable timeout.
+inline constexpr uint32_t layout_version = 4;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::size_t schema_blob_capacity = 8192;
 inline constexpr std::size_t schema_name_capacity = 128;
@@ -73,7 +74,11 @@ struct subscriber_row {
   std::atomic<uint32_t> state;                     // row_state
   std::atomic<uint32_t> policy;
   std::atomic<uint32_t> depth;
-  std::atomic<uint32_t> flags;      // row_flags, set before the row is ready
+  std::atomic<uint32_t> flags; // row_flags, set before the row is ready
+  // How long the publisher waits for this reliable reader, set before the row
+  // is ready: 1 + milliseconds, so that 0 (a row of an older reader, or no
+  // wish) means the channel's `reliable_timeout_ms` and 1 means "do not wait".
+  std::atomic<uint32_t> reliable_timeout;
   std::atomic<uint64_t> generation; // bumped on every claim; the reader checks it on every take
 };
 

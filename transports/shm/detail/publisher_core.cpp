@@ -3,6 +3,7 @@
 #include "dxhub/transports/shm/detail/futex.hpp"
 #include "dxhub/transports/shm/detail/pool_scan.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <random>
 #include <sched.h>
@@ -246,15 +247,22 @@ bool publisher_core::evict_oldest_latest() {
   return evicted;
 }
 
-bool publisher_core::reliable_backlog() const noexcept {
+int64_t publisher_core::row_timeout_ns(uint32_t i) const noexcept {
+  auto wish = seg_->row(i).reliable_timeout.load(std::memory_order_relaxed);
+  return wish == 0 ? static_cast<int64_t>(reliable_timeout_.count())
+                   : static_cast<int64_t>(wish - 1) * 1'000'000;
+}
+
+std::optional<int64_t> publisher_core::reliable_backlog() const noexcept {
+  std::optional<int64_t> longest;
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
     auto& row = seg_->row(i);
     if (row.state.load(std::memory_order_acquire) == static_cast<uint32_t>(row_state::ready)
         && row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::reliable)
         && queued_in_row(*seg_, i) > 0)
-      return true;
+      longest = std::max(longest.value_or(0), row_timeout_ns(i));
   }
-  return false;
+  return longest;
 }
 
 error publisher_core::exhausted() const {
@@ -312,8 +320,9 @@ expected<loan> publisher_core::loan_chunk() {
     while (free_.empty() && evict_oldest_latest())
       rescan();
   }
-  if (free_.empty() && reliable_backlog()) {
-    auto deadline = now + reliable_timeout_.count();
+  // Waits as long as the most patient reliable reader that holds up the pool.
+  if (auto wait = free_.empty() ? reliable_backlog() : std::nullopt) {
+    auto deadline = now + *wait;
     unsigned round = 0;
     auto last_liveness = now;
     while (free_.empty()) {
@@ -481,7 +490,8 @@ publisher_core::push_result publisher_core::push(uint32_t i, const uint32_t* chu
   return result;
 }
 
-expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
+expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
+                                           std::vector<std::string>* slow_readers) {
   if (truncated_ || seg_->cut())
     return error{errc::segment_too_small, "channel '" + channel_
                                               + "': the segment file was cut short by another "
@@ -505,25 +515,31 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n) {
     chunks[k].core_ = nullptr;
     batch_.push_back(c);
   }
-  auto deadline = now + reliable_timeout_.count();
   std::optional<error> slow;
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
     auto& row = seg_->row(i);
     if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready)
         || skipped(i))
       continue;
+    // Each reader's own timeout, all counted from this publish: the call
+    // waits at most as long as the most patient stalled reader allows.
+    auto timeout = row_timeout_ns(i);
     std::size_t missed = 0;
-    if (push(i, batch_.data(), n, deadline, missed) == push_result::slow && !slow) {
-      auto pid = process_identity::unpack(row.owner.load(std::memory_order_relaxed)).pid;
-      auto from = first + (n - missed);
-      slow = error{errc::slow_subscriber,
-                   "channel '" + channel_ + "': reliable subscriber pid " + std::to_string(pid)
-                       + " (row " + std::to_string(i) + ") made no room within "
-                       + std::to_string(reliable_timeout_.count() / 1'000'000) + " ms; it misses "
-                       + (missed == 1 ? "frame " + std::to_string(from)
-                                      : "frames " + std::to_string(from) + ".."
-                                            + std::to_string(first + n - 1))};
-    }
+    if (push(i, batch_.data(), n, now + timeout, missed) != push_result::slow
+        || (slow && !slow_readers))
+      continue;
+    auto pid = process_identity::unpack(row.owner.load(std::memory_order_relaxed)).pid;
+    auto from = first + (n - missed);
+    auto what =
+        "channel '" + channel_ + "': reliable subscriber pid " + std::to_string(pid) + " (row "
+        + std::to_string(i) + ") made no room within " + std::to_string(timeout / 1'000'000)
+        + " ms; it misses "
+        + (missed == 1 ? "frame " + std::to_string(from)
+                       : "frames " + std::to_string(from) + ".." + std::to_string(first + n - 1));
+    if (slow_readers)
+      slow_readers->push_back(std::move(what));
+    else
+      slow = error{errc::slow_subscriber, std::move(what)};
   }
   sequence_ += n;
   published_ += n;

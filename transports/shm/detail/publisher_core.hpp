@@ -37,8 +37,11 @@ public:
   expected<loan> loan_chunk();
   void give_back(uint32_t c) noexcept;
   /// Publishes `n` loans in order with one `tail` store per reader; returns
-  /// the first frame's sequence.
-  expected<uint64_t> publish(loan* chunks, std::size_t n);
+  /// the first frame's sequence. A reliable reader that makes no room within
+  /// its timeout misses the frames: named in `slow_readers` when given, else
+  /// the first one is the `slow_subscriber` error.
+  expected<uint64_t> publish(loan* chunks, std::size_t n,
+                             std::vector<std::string>* slow_readers = nullptr);
   /// Frees the rows of proven-dead or departed readers, refreshes the
   /// heartbeat and checks that the segment file was not cut short.
   void maintain(int64_t now_ns);
@@ -57,7 +60,10 @@ private:
   void rescan();
   loan hand_out();
   bool evict_oldest_latest();
-  bool reliable_backlog() const noexcept;
+  /// How long row `i`'s reader lets us wait for room (its own wish, else the channel's).
+  int64_t row_timeout_ns(uint32_t i) const noexcept;
+  /// The longest timeout of the reliable readers with frames queued; none without.
+  std::optional<int64_t> reliable_backlog() const noexcept;
   /// Frees row `i` if its reader is gone (leaving, or its lock is free);
   /// returns whether it did.
   bool reap_row(uint32_t i) noexcept;

@@ -1,5 +1,6 @@
 #include "dxhub/benchmarks/runtime/frame_latency.hpp"
 
+#include "dxhub/benchmarks/runtime/bench_channel.hpp"
 #include "dxhub/benchmarks/runtime/peer_process.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 #include "dxhub/runtime/channel.hpp"
@@ -32,16 +33,6 @@ using namespace std::chrono_literals;
 
 // -- what both paths share ------------------------------------------------------------
 
-frame_schema schema_for(std::size_t bytes) {
-  return raw_bytes_schema(bytes, "dxhub.bench.frame");
-}
-
-std::string unique_channel(const char* what) {
-  static std::atomic<int> n{0};
-  return std::string{"bench/runtime/"} + what + "p" + std::to_string(getpid()) + "n"
-         + std::to_string(n++);
-}
-
 /// The publisher's clock, written just before publish.
 void stamp(std::span<std::byte> payload) {
   auto t = now_ns();
@@ -62,12 +53,6 @@ void pause_for(std::chrono::microseconds d) {
   }
 }
 
-/// Removes the channel's segment when a measurement ends, however it ends.
-struct channel_cleanup {
-  std::string channel;
-  ~channel_cleanup() { (void)shm::remove_channel(channel); }
-};
-
 std::vector<std::string> peer_args(const char* role, const std::string& channel,
                                    const frame_run& run) {
   return {role,
@@ -76,18 +61,6 @@ std::vector<std::string> peer_args(const char* role, const std::string& channel,
           std::to_string(run.warmup + run.frames),
           std::to_string(run.spacing.count()),
           std::to_string(run.peer_cpu)};
-}
-
-/// Why a peer gave up, if it said so.
-error peer_failure(peer_process& peer, errc code, std::string what) {
-  for (int i = 0; i < 4; ++i) {
-    auto line = peer.read_line(200ms);
-    if (!line)
-      break;
-    if (line->rfind("ERROR", 0) == 0)
-      return error{code, what + "; publisher: " + *line};
-  }
-  return error{code, std::move(what)};
 }
 
 // -- the actor path, this side ------------------------------------------------------
@@ -137,14 +110,6 @@ caf::behavior receiving(caf::event_based_actor* self, std::string channel,
   };
 }
 
-dxr::node_options subscriber_node() {
-  dxr::node_options opts;
-  opts.name = "bench-subscriber-" + std::to_string(getpid());
-  opts.networked = false;
-  opts.shared_memory = true;
-  return opts;
-}
-
 // -- the publishing peer ----------------------------------------------------------
 
 struct publish_args {
@@ -154,22 +119,6 @@ struct publish_args {
   std::chrono::microseconds spacing{0};
   int cpu = 1;
 };
-
-bool wait_for_reader(const std::function<bool()>& attached) {
-  auto deadline = now_ns() + 10'000'000'000LL;
-  while (!attached())
-    if (now_ns() > deadline)
-      return false;
-    else
-      std::this_thread::sleep_for(1ms);
-  return true;
-}
-
-bool say(const std::string& line) {
-  std::printf("%s\n", line.c_str());
-  std::fflush(stdout);
-  return false;
-}
 
 /// The body of the publisher actor: waits for the subscriber, then publishes
 /// spaced, stamped frames; "" or why it stopped.

@@ -4,10 +4,13 @@
 //   - one-way frame latency, publisher actor -> subscriber actor in another
 //     process over shared memory, next to shm::publisher -> blocking take;
 //   - request round trip, actor `call` to a service in another process found
-//     through the registry, next to raw cppzmq DEALER -> ROUTER echo.
+//     through the registry, next to raw cppzmq DEALER -> ROUTER echo;
+//   - 64 B frame rate, publisher actor -> reliable subscriber actor in
+//     another process, and the publisher's CPU per published frame.
 // Run as `dxhub-bench-runtime peer ROLE ...` it is the other process.
 
 #include "dxhub/benchmarks/runtime/frame_latency.hpp"
+#include "dxhub/benchmarks/runtime/frame_rate.hpp"
 #include "dxhub/benchmarks/runtime/request_latency.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
@@ -32,7 +35,7 @@ struct settings {
   bool results = false;
   int cpu_a = 0;
   int cpu_b = 1;
-  std::string parts = "frames,calls";
+  std::string parts = "frames,calls,rate";
   bool has(const char* part) const { return parts.find(part) != std::string::npos; }
 };
 
@@ -79,6 +82,28 @@ bool measure_frames(report& r, const settings& s) {
   return ok;
 }
 
+bool measure_rate(report& r, const settings& s) {
+  br::rate_run run;
+  run.frames = s.quick ? 20000 : 200000;
+  run.warmup = s.quick ? 1000 : 5000;
+  run.peer_cpu = s.cpu_b;
+  auto got = br::actor_frame_rate(run);
+  if (!got) {
+    std::fprintf(stderr, "frame rate: %s\n", got.error().what().c_str());
+    return false;
+  }
+  auto size = size_label(run.bytes);
+  auto add_figure = [&](const char* metric, double value, const char* unit) {
+    r.add({"thr", "actor_shm", "reliable", size, metric, value, unit});
+  };
+  add_figure("rate_published", got.value().published_per_s, "1/s");
+  add_figure("rate_received", got.value().received_per_s, "1/s");
+  add_figure("cpu_publish_thread", got.value().publish_thread_cpu_ns, "ns/frame");
+  add_figure("cpu_publisher", got.value().publisher_cpu_ns, "ns/frame");
+  std::fprintf(stderr, "  actor_shm rate %s done\n", size.c_str());
+  return true;
+}
+
 bool measure_calls(report& r, const settings& s, const std::string& dir) {
   bool ok = true;
   for (auto bytes : call_sizes) {
@@ -121,6 +146,8 @@ int run_peer(int argc, char** argv) {
   std::vector<std::string> args(argv + std::min(argc, 3), argv + argc);
   if (role == "actor-publish" || role == "shm-publish")
     return br::run_frame_peer(role, args);
+  if (role == "actor-flood")
+    return br::run_rate_peer(args);
   return br::run_call_peer(role, args);
 }
 
@@ -143,15 +170,16 @@ int main(int argc, char** argv) {
   settings s;
   CLI::App app{"dxhub-bench-runtime: the actor layer against the raw transports in the same run "
                "- one-way frame latency publisher actor -> subscriber actor in another process "
-               "(shared memory) vs raw shm, and request round trips actor call -> service in "
-               "another process (through the registry) vs raw cppzmq"};
+               "(shared memory) vs raw shm, request round trips actor call -> service in "
+               "another process (through the registry) vs raw cppzmq, and the 64 B frame rate "
+               "actor -> reliable actor with the publisher's CPU per frame"};
   app.add_flag("--quick", s.quick, "fewer samples (a smoke run, < 20 s)");
   app.add_flag("--results", s.results, "also print tab-separated RESULT lines");
   app.add_option("--cpu-a", s.cpu_a, "core of this process (subscriber, caller)")
       ->capture_default_str();
   app.add_option("--cpu-b", s.cpu_b, "core of the peer process (publisher, service)")
       ->capture_default_str();
-  app.add_option("--parts", s.parts, "what to measure: frames,calls")->capture_default_str();
+  app.add_option("--parts", s.parts, "what to measure: frames,calls,rate")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Segments of this run live under their own prefix (peers inherit it).
   setenv("DXHUB_SHM_PREFIX", ("dxbench-rt." + std::to_string(getpid()) + ".").c_str(), 0);
@@ -170,6 +198,8 @@ int main(int argc, char** argv) {
     ok &= measure_frames(r, s);
   if (s.has("calls"))
     ok &= measure_calls(r, s, dir.path);
+  if (s.has("rate"))
+    ok &= measure_rate(r, s);
   add_ratios(r);
   for (const auto& channel : dxhub::shm::list_channels())
     (void)dxhub::shm::remove_channel(channel);

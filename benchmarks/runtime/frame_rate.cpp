@@ -1,0 +1,217 @@
+#include "dxhub/benchmarks/runtime/frame_rate.hpp"
+
+#include "dxhub/benchmarks/runtime/bench_channel.hpp"
+#include "dxhub/benchmarks/runtime/peer_process.hpp"
+#include "dxhub/benchmarks/support/report.hpp"
+#include "dxhub/runtime/channel.hpp"
+#include "dxhub/runtime/channel_status.hpp"
+#include "dxhub/runtime/node.hpp"
+#include "dxhub/runtime/node_config.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+
+#include <cstdio>
+#include <future>
+#include <sstream>
+#include <time.h>
+#include <unistd.h>
+
+namespace dxhub::bench::runtime {
+
+namespace {
+
+namespace dxr = dxhub::runtime;
+using namespace std::chrono_literals;
+
+int64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+// -- this side: the reliable subscriber --------------------------------------------
+
+/// What the subscriber actor saw, handed over once the last frame came.
+struct tally {
+  std::size_t warmup = 0;
+  std::size_t total = 0;
+  std::size_t seen = 0;
+  uint64_t next_sequence = 0;
+  int64_t first_measured_ns = 0;
+  int64_t last_ns = 0;
+  std::promise<std::string> done; // "" or why it failed
+  bool finished = false;
+
+  void count(uint64_t sequence) {
+    if (finished)
+      return;
+    if (seen > 0 && sequence != next_sequence)
+      return finish("frame " + std::to_string(sequence) + " after "
+                    + std::to_string(next_sequence - 1) + ": a reliable subscriber lost frames");
+    next_sequence = sequence + 1;
+    if (seen++ == warmup)
+      first_measured_ns = now_ns();
+    if (seen == total) {
+      last_ns = now_ns();
+      finish("");
+    }
+  }
+  void finish(std::string why) {
+    if (finished)
+      return;
+    finished = true;
+    done.set_value(std::move(why));
+  }
+};
+
+caf::behavior counting(caf::event_based_actor* self, std::string channel,
+                       std::shared_ptr<tally> out) {
+  dxr::subscription_options opts;
+  opts.policy = dxr::policy::reliable;
+  if (auto sub = dxr::subscribe(self, channel, opts); !sub)
+    out->finish("subscribe: " + sub.error().what());
+  return {
+      [=](const dxr::frame& f) {
+        if (f.transport() != dxr::transport::shm)
+          out->finish("frames came through " + dxr::to_string(f.transport()) + ", not shm");
+        out->count(f.header().sequence);
+      },
+      [=](const dxr::channel_status& s) {
+        if (s.what == dxr::channel_status::state::refused)
+          out->finish("subscription refused: " + s.detail);
+      },
+  };
+}
+
+// -- the publishing peer -------------------------------------------------------------
+
+struct flood_args {
+  std::string channel;
+  std::size_t bytes = 0;
+  std::size_t warmup = 0;
+  std::size_t frames = 0;
+};
+
+/// "DONE <wall ns> <thread cpu ns> <process cpu ns>" of the measured frames, or "ERROR ...".
+std::string flood(dxr::publisher& pub, const flood_args& a) {
+  if (pub.transport() != dxr::transport::shm)
+    return "ERROR the runtime publishes through " + dxr::to_string(pub.transport());
+  auto attached = [&] {
+    auto info = shm::inspect(a.channel);
+    return info && !info.value().subscribers.empty();
+  };
+  if (!wait_for_reader(attached))
+    return "ERROR no subscriber attached within 10 s";
+  auto publish_one = [&]() -> std::string {
+    auto loan = pub.loan();
+    if (!loan)
+      return "loan: " + loan.error().what();
+    if (auto sent = pub.publish(std::move(loan).value()); !sent)
+      return "publish: " + sent.error().what();
+    return "";
+  };
+  for (std::size_t i = 0; i < a.warmup; ++i)
+    if (auto why = publish_one(); !why.empty())
+      return "ERROR " + why;
+  auto wall = now_ns();
+  auto thread_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  auto process_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+  for (std::size_t i = 0; i < a.frames; ++i)
+    if (auto why = publish_one(); !why.empty())
+      return "ERROR " + why;
+  return "DONE " + std::to_string(now_ns() - wall) + " "
+         + std::to_string(clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread_cpu) + " "
+         + std::to_string(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - process_cpu);
+}
+
+caf::behavior flooding(caf::event_based_actor* self, flood_args a,
+                       std::shared_ptr<std::promise<std::string>> done) {
+  auto pub = dxr::publish(self, a.channel, schema_for(a.bytes));
+  if (!pub) {
+    done->set_value("ERROR publish: " + pub.error().what());
+  } else {
+    done->set_value(flood(pub.value(), a));
+    // Keep the channel open until the parent has every frame.
+    while (!parent_says_stop(1000ms)) {
+    }
+  }
+  self->quit();
+  return {};
+}
+
+} // namespace
+
+expected<rate_figures> actor_frame_rate(const rate_run& run) {
+  auto channel = unique_channel("rate");
+  channel_cleanup cleanup{channel};
+  dxr::node_config cfg;
+  caf::actor_system sys{cfg};
+  dxr::node node{sys, subscriber_node()};
+  auto out = std::make_shared<tally>();
+  out->warmup = run.warmup;
+  out->total = run.warmup + run.frames;
+  auto outcome = out->done.get_future();
+  auto subscriber = sys.spawn(counting, channel, out);
+  DXHUB_TRY(peer, peer_process::start({"actor-flood", channel, std::to_string(run.bytes),
+                                       std::to_string(run.warmup), std::to_string(run.frames),
+                                       std::to_string(run.peer_cpu)}));
+  bool complete = outcome.wait_for(60s) == std::future_status::ready;
+  caf::anon_send_exit(subscriber, caf::exit_reason::kill);
+  if (!complete)
+    return peer_failure(peer, errc::timeout,
+                        "frame rate: only " + std::to_string(out->seen) + " of "
+                            + std::to_string(out->total) + " frames arrived within 60 s");
+  if (auto why = outcome.get(); !why.empty())
+    return peer_failure(peer, errc::invalid_argument, "frame rate: " + why);
+  auto line = peer.read_line(10s);
+  if (!line || line->rfind("DONE ", 0) != 0)
+    return error{errc::invalid_argument,
+                 "frame rate: the publisher said '" + line.value_or("nothing") + "'"};
+  peer.finish();
+  std::istringstream in{line->substr(5)};
+  double wall = 0;
+  double thread_cpu = 0;
+  double process_cpu = 0;
+  in >> wall >> thread_cpu >> process_cpu;
+  auto n = static_cast<double>(run.frames);
+  rate_figures r;
+  r.published_per_s = n / (wall / 1e9);
+  r.received_per_s = (n - 1) / (static_cast<double>(out->last_ns - out->first_measured_ns) / 1e9);
+  r.publish_thread_cpu_ns = thread_cpu / n;
+  r.publisher_cpu_ns = process_cpu / n;
+  return r;
+}
+
+int run_rate_peer(const std::vector<std::string>& args) {
+  if (args.size() != 5) {
+    std::fprintf(stderr, "peer actor-flood: CHANNEL BYTES WARMUP FRAMES CPU\n");
+    return 2;
+  }
+  flood_args a;
+  a.channel = args[0];
+  a.bytes = std::stoull(args[1]);
+  a.warmup = std::stoull(args[2]);
+  a.frames = std::stoull(args[3]);
+  // Before any thread starts: the actor system's threads inherit the core.
+  pin_to_cpu(std::stoi(args[4]));
+  dxr::node_config cfg;
+  caf::actor_system sys{cfg};
+  dxr::node_options opts;
+  opts.name = "bench-flood-" + std::to_string(getpid());
+  opts.networked = false;
+  dxr::node node{sys, opts};
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto outcome = done->get_future();
+  sys.spawn<caf::detached>(flooding, a, done);
+  auto line = outcome.get();
+  say(line);
+  while (!parent_says_stop(1000ms)) {
+  }
+  // As the latency peer: nothing left to measure, the parent removes the segment.
+  _exit(line.rfind("DONE", 0) == 0 ? 0 : 1);
+}
+
+} // namespace dxhub::bench::runtime

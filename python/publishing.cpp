@@ -4,6 +4,7 @@
 // exception), `pub.publish_copy(...)` copies arrays or bytes in.
 
 #include "dxhub/runtime/channel.hpp"
+#include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 
 #include "bindings.hpp"
@@ -215,6 +216,16 @@ void bind_publishing(py::module_& m) {
   m.def("schema", &make_schema, py::arg("name") = "python", py::arg("version") = 1,
         "A frame schema from fields given as name=(dtype, shape), e.g. "
         "dxhub.schema(image=(\"u16\", (480, 640)), stamps=(\"f64\", (4,))).");
+
+  m.def(
+      "schema_of",
+      [](const std::string& channel) {
+        return schema_object{value_or_raise(shm::inspect_schema(channel))};
+      },
+      py::arg("channel"),
+      "The schema of an existing channel of this host, read from its shared-memory segment "
+      "(its publisher need not be alive); raises errors.UnknownChannel naming it when there is "
+      "none.");
 
   py::class_<python_loan>(m, "Loan",
                           "A chunk loaned to write one frame in place: `loan[name]` is a "

@@ -19,11 +19,11 @@ import atexit as _atexit
 from . import _dxhub
 from . import errors
 from ._dxhub import (Frame, Loan, Publisher, Schema, Service, Subscription, Watch, call,
-                     emit, init, node_name, schema)
+                     emit, init, node_name, schema, schema_of)
 from .errors import Error
 
-__all__ = ["subscribe", "publish", "schema", "call", "serve", "serve_forever", "emit",
-           "watch", "init", "node_name", "shutdown", "errors", "Error", "Frame", "Loan",
+__all__ = ["subscribe", "publish", "schema", "schema_of", "call", "serve", "serve_forever",
+           "emit", "watch", "init", "node_name", "shutdown", "errors", "Error", "Frame", "Loan",
            "Publisher", "Schema", "Service", "Subscription", "Watch"]
 
 # Services run until closed or the process ends, whether or not the caller

@@ -164,30 +164,159 @@ def test_zero_copy_the_subscriber_reads_the_publishers_chunk(channel):
     pub.close()
 
 
+def mappings_of(segment):
+    """The address ranges (lo, hi, file offset) at which /dev/shm/`segment` is
+    mapped into this process, from /proc/self/maps."""
+    out = []
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            parts = line.split()
+            if len(parts) >= 6 and parts[5] == "/dev/shm/" + segment.lstrip("/"):
+                lo, hi = (int(x, 16) for x in parts[0].split("-"))
+                out.append((lo, hi, int(parts[2], 16)))
+    return out
+
+
+def file_offset(array, segment):
+    """Where `array`'s bytes lie in the segment file, if they lie wholly
+    inside one mapping of it (None if not: a copy)."""
+    start = array.__array_interface__["data"][0]
+    end = start + array.nbytes
+    for lo, hi, offset in mappings_of(segment):
+        if lo <= start and end <= hi:
+            return offset + (start - lo)
+    return None
+
+
 def test_held_arrays_never_change_while_the_publisher_runs_flat_out(channel, children):
+    """Zero copy against a C++ publisher (`dxhub write`, another process,
+    publishing as fast as it can), and the contract of a published frame
+    (docs/python.md, "Frames from a camera"): its array's memory is the
+    publisher's chunk, inside this process's mapping of the channel's
+    segment; the chunk stays pinned while any array of it is alive, so the
+    publisher never loans it again: no write of the C++ publisher is ever
+    visible through a held array (its bytes and its chunk index are never
+    seen again until it is released). Released out of order."""
     size = 4096
     writer = children.dxhub("write", channel, "--frames", "1000000000", "--size", str(size),
                             "--pattern", "counter", "--wait-subscribers", "1", "--timeout-ms",
                             "60000")
     rng = random.Random(7)
-    held = []  # (array, copy) pairs, released in random order
+    held = []  # (array, copy, chunk index), released in random order
     checked = 0
     with dxhub.subscribe(channel, policy="latest", window=8, queue_depth=4) as sub:
         while checked < 3000:
             frame = sub.take(timeout=30)
             assert frame is not None, "frames flow"
+            assert frame.transport == "shm"
             data = frame["data"]
             index = int(data[:8].view(np.uint64)[0])
             assert np.array_equal(data, raw_frame(index, size)), "a frame is whole"
-            held.append((data, data.copy()))
+            where = file_offset(data, frame.segment)
+            assert where is not None, "the array lies inside the mapped segment"
+            if checked < 64:
+                # The publisher's chunk: the same bytes at that place of the file.
+                with open("/dev/shm/" + frame.segment, "rb") as f:
+                    f.seek(where)
+                    assert f.read(size) == data.tobytes()
+            chunk = frame.chunk_index
+            assert chunk not in [c for _, _, c in held], "a held chunk was published again"
+            held.append((data, data.copy(), chunk))
             del frame, data
             if len(held) > 6:
                 # Release one at random: out of order, while others stay held.
                 held.pop(rng.randrange(len(held)))
-            for array, copy in held:
+            for array, copy, _ in held:
                 assert np.array_equal(array, copy), "a held array changed"
             checked += 1
         held.clear()
+    writer.kill()
+    children.finish(writer, timeout=30)
+
+
+def test_a_loan_is_the_chunk_and_is_written_in_place_until_published(channel):
+    """The one case where writes into a chunk are visible through an array
+    the process holds (docs/python.md, "Publishing"): a loan, before it is
+    published. Its arrays are the chunk itself (inside the segment's
+    mapping), so a write into that chunk through another mapping of the
+    segment file is visible through the loan's array, and a write through
+    the array is visible in the file; once published the arrays are
+    read-only and a subscriber reads those very bytes from the same chunk."""
+    import mmap
+    schema = dxhub.schema(name="lab.loan", data=("u8", (4096,)))
+    pub = dxhub.publish(channel, schema)
+    with dxhub.subscribe(channel, schema=schema, window=2) as sub:
+        frame = None
+        for _ in range(200):
+            pub.publish_copy(data=np.zeros(4096, np.uint8))
+            frame = sub.take(timeout=0.05)
+            if frame is not None:
+                break
+        assert frame is not None, "the subscriber attached"
+        segment = frame.segment
+        del frame
+        loan = pub.loan()
+        array = loan["data"]
+        assert array.flags.writeable
+        where = file_offset(array, segment)
+        assert where is not None, "the loan's array lies inside the mapped segment"
+        fd = os.open("/dev/shm/" + segment, os.O_RDWR)
+        try:
+            other = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)
+        try:
+            array[:] = 7
+            assert other[where:where + 4096] == bytes([7]) * 4096, "the array is the chunk"
+            other[where:where + 4] = bytes([1, 2, 3, 4])
+            assert list(array[:5]) == [1, 2, 3, 4, 7], "a write into the chunk shows in the loan"
+            chunk = loan.chunk_index
+            loan.publish()
+            assert not array.flags.writeable, "a published frame is immutable"
+            with pytest.raises(ValueError):
+                array[0] = 9
+            got = sub.take(timeout=5)
+            while got is not None and got.chunk_index != chunk:
+                got = sub.take(timeout=5)
+            assert got is not None and got.chunk_index == chunk
+            assert list(got["data"][:5]) == [1, 2, 3, 4, 7]
+            assert file_offset(got["data"], segment) == where
+            del got, array, loan
+        finally:
+            other.close()
+    pub.close()
+
+
+def test_a_schema_is_taken_from_an_existing_channel(channel, children):
+    """`dxhub.schema_of` reads a channel's whole schema from its segment: a
+    C++ publisher's (`dxhub write`), reused to subscribe with `schema=` and to
+    publish a channel of the same frames."""
+    writer = children.dxhub("write", channel, "--frames", "1000000000", "--size", "4096",
+                            "--pattern", "counter", "--delay-ms", "1", "--timeout-ms", "60000")
+
+    def written():
+        try:
+            return dxhub.schema_of(channel)
+        except dxhub.errors.UnknownChannel:
+            return None
+
+    schema = wait_until(written, 20, "dxhub write's channel")
+    assert schema.fields == {"data": ("u8", (4096,))}
+    assert schema.payload_size == 4096
+    copy = channel.replace("/raw", "/copy")
+    pub = dxhub.publish(copy, schema)
+    assert dxhub.schema_of(copy).id == schema.id
+    with dxhub.subscribe(channel, schema=schema) as sub:
+        frame = sub.take(timeout=30)
+        assert frame is not None and frame.schema.id == schema.id
+        pub.publish_copy(data=frame["data"])
+        del frame
+    pub.close()
+    with pytest.raises(dxhub.errors.UnknownChannel) as caught:
+        dxhub.schema_of("py/nobody/raw")
+    assert "py/nobody/raw" in str(caught.value)
+    with pytest.raises(dxhub.errors.InvalidName):
+        dxhub.schema_of("../etc/passwd")
     writer.kill()
     children.finish(writer, timeout=30)
 

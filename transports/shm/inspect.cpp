@@ -95,4 +95,17 @@ expected<channel_info> inspect(std::string_view channel) {
   return info;
 }
 
+expected<frame_schema> inspect_schema(std::string_view channel) {
+  DXHUB_TRYV(validate_name(channel, "channel"));
+  auto seg = detail::segment::open(segment_name(channel), false);
+  if (!seg) {
+    if (seg.error().code == errc::segment_not_found)
+      return error{errc::unknown_channel, "no channel '" + std::string{channel}
+                                              + "' on this host (no segment "
+                                              + segment_name(channel) + ")"};
+    return seg.error();
+  }
+  return seg.value()->schema();
+}
+
 } // namespace dxhub::shm

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "dxhub/schemas/expected.hpp"
+#include "dxhub/schemas/frame_schema.hpp"
 #include "dxhub/schemas/schema_id.hpp"
 #include "dxhub/transports/shm/channel_options.hpp"
 #include "dxhub/transports/shm/liveness.hpp"
@@ -67,5 +68,10 @@ struct channel_info {
 
 /// Reads the state of `channel` from a read-only mapping of its segment.
 expected<channel_info> inspect(std::string_view channel);
+
+/// The whole schema (fields, types, shapes) the channel's publisher wrote
+/// into its segment, from a read-only mapping; `unknown_channel` naming it
+/// when no segment of that channel exists on this host.
+expected<frame_schema> inspect_schema(std::string_view channel);
 
 } // namespace dxhub::shm

@@ -65,6 +65,59 @@ def test_ctrl_c_interrupts_a_blocking_take(children):
     assert "interrupted" in out
 
 
+# A service whose "hang" command answers only when its stdin closes.
+HANGING_SERVICE = textwrap.dedent("""
+    import sys, threading
+    import dxhub
+    stop = threading.Event()
+
+    def hang():
+        print("handling", flush=True)
+        stop.wait(120)
+        return "late"
+
+    svc = dxhub.serve(sys.argv[1], {"hang": hang, "ping": lambda: "pong"})
+    print("serving", flush=True)
+    sys.stdin.read()
+    stop.set()
+    svc.close()
+""")
+
+# Calls "hang" with a timeout far beyond the test's bounds, then reports.
+CALL_FOR_EVER = textwrap.dedent("""
+    import sys
+    import dxhub
+    print(dxhub.call(sys.argv[1], "ping", timeout=20), flush=True)
+    try:
+        dxhub.call(sys.argv[1], "hang", timeout=600)
+        print("answered", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+""")
+
+
+def test_ctrl_c_interrupts_a_blocking_call(children):
+    import subprocess
+    prefix = "dxpycall%s." % uuid.uuid4().hex[:6]
+    env = dict(os.environ, DXHUB_SHM_PREFIX=prefix)
+    name = "py/hang%s" % uuid.uuid4().hex[:6]
+    service = children.python(HANGING_SERVICE, name, env=env, stdin=subprocess.PIPE)
+    assert service.stdout.readline().startswith("serving"), service.stderr.read()
+    caller = children.python(CALL_FOR_EVER, name, env=env)
+    assert caller.stdout.readline().startswith("pong"), caller.stderr.read()
+    # The call is in flight: the service runs its handler.
+    assert service.stdout.readline().startswith("handling")
+    caller.send_signal(signal.SIGINT)
+    # Far below the call's 600 s: the wait ended, and so did interpreter exit.
+    rc, out, err = children.finish(caller, timeout=30)
+    assert rc == 0, err
+    assert "interrupted" in out and "answered" not in out
+    # communicate() closes its stdin: the handler answers, the service ends.
+    rc, out, err = children.finish(service, timeout=30)
+    assert rc == 0, err
+    assert segments(prefix) == []
+
+
 def test_a_blocked_take_lets_other_threads_run():
     sub = dxhub.subscribe("py/quiet%s/raw" % uuid.uuid4().hex[:6])
     waiter = threading.Thread(target=sub.take, args=(1.0,))

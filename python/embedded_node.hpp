@@ -37,6 +37,9 @@ public:
   lent_actor& operator=(lent_actor&&) = delete;
   caf::scoped_actor& operator*() noexcept { return *actor_; }
   caf::scoped_actor* operator->() noexcept { return actor_.get(); }
+  /// Ends the actor instead of handing it back: an answer it still awaits
+  /// (an interrupted request) must not reach the next borrower.
+  void drop() noexcept { actor_.reset(); }
 
 private:
   std::unique_ptr<caf::scoped_actor> actor_;

@@ -18,7 +18,6 @@
 #include <pybind11/stl.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
@@ -79,70 +78,48 @@ service_cache& cache() {
   return *c;
 }
 
-/// Where a call's answer lands: the caller's actor fills it, the Python
-/// thread waits on it in slices (Ctrl-C) and may leave before it is filled.
-struct call_outcome {
-  std::mutex mutex;
-  std::condition_variable filled;
-  std::optional<expected<std::string>> result;
-
-  void fill(expected<std::string> r) {
-    {
-      std::lock_guard lock{mutex};
-      result = std::move(r);
-    }
-    filled.notify_all();
+/// Waits for the answer to request `h` of `self`, in slices without the GIL
+/// so that Ctrl-C ends the wait (KeyboardInterrupt). The request's own
+/// timeout bounds it: an error answer ends it too. An interrupted actor is
+/// dropped, not pooled, since the answer may still come to it.
+template <class Answer, class Handle, class OnAnswer, class OnError>
+void receive_interruptibly(lent_actor& self, const Handle& h, OnAnswer on_answer,
+                           OnError on_error) {
+  bool done = false;
+  try {
+    wait_interruptibly(std::nullopt, [&](std::chrono::milliseconds limit) {
+      caf::blocking_actor::accept_one_cond once;
+      self->ptr()->varargs_receive(
+          once, h.id(),
+          [&](const Answer& answer) {
+            on_answer(answer);
+            done = true;
+          },
+          [&](caf::error& e) {
+            on_error(e);
+            done = true;
+          },
+          caf::after(limit) >> [] {});
+      return done;
+    });
+  } catch (...) {
+    self.drop();
+    throw;
   }
-};
+}
 
-/// Finds the service (in the cache or at the registry), calls it and fills
-/// `out`. An actor of its own, not a blocking one: a call interrupted by
-/// Ctrl-C kills it, which drops the pending request at once, where a blocked
-/// thread would hold the actor system (and interpreter exit) until the
-/// call's timeout.
-caf::behavior caller(caf::event_based_actor* self, std::string service_name, std::string command,
-                     std::string args, std::chrono::milliseconds timeout,
-                     std::shared_ptr<call_outcome> out) {
-  // An actor that ends without an answer (the system stopping) still ends the wait.
-  self->attach_functor([out] {
-    std::lock_guard lock{out->mutex};
-    if (!out->result) {
-      out->result = expected<std::string>{error{errc::peer_down, "the call was cut off"}};
-      out->filled.notify_all();
-    }
-  });
-  auto finish = [self, out, service_name](expected<std::string> r) {
-    // A service that went away may come back elsewhere: look it up again.
-    if (!r
-        && (r.error().code == errc::peer_down || r.error().code == errc::timeout
-            || r.error().code == errc::unknown_service))
-      cache().forget(service_name);
-    out->fill(std::move(r));
-    self->quit();
-  };
-  auto call_it = [self, finish, command, args, timeout](const runtime::service& svc) {
-    runtime::call_json(self, svc, command, json_text{args}, timeout)
-        .then(
-            [finish](const reply& r) {
-              if (r.ok())
-                finish(r.result.text);
-              else
-                finish(error{r.code, r.error_context});
-            },
-            [finish](caf::error& e) { finish(from_caf_error(e)); });
-  };
-  if (auto s = cache().get(service_name)) {
-    call_it(*s);
-  } else {
-    runtime::lookup(self, service_name, timeout)
-        .then(
-            [call_it](const runtime::service& s) {
-              cache().put(s);
-              call_it(s);
-            },
-            [finish](caf::error& e) { finish(from_caf_error(e)); });
-  }
-  return {};
+expected<runtime::service> find(lent_actor& self, const std::string& name,
+                                std::chrono::milliseconds timeout) {
+  if (auto s = cache().get(name))
+    return *s;
+  expected<runtime::service> found = error{errc::unknown_service, name};
+  receive_interruptibly<runtime::service>(
+      self, runtime::lookup(self->ptr(), name, timeout),
+      [&](const runtime::service& s) { found = s; },
+      [&](caf::error& e) { found = from_caf_error(e); });
+  if (found)
+    cache().put(found.value());
+  return found;
 }
 
 py::object call(const std::string& service_name, const std::string& command,
@@ -151,20 +128,27 @@ py::object call(const std::string& service_name, const std::string& command,
   auto text = json.attr("dumps")(args).cast<std::string>();
   auto timeout = to_ms(timeout_s);
   auto& n = embedded_node::get();
-  cache(); // made here, with the GIL, before an actor thread uses it
-  auto out = std::make_shared<call_outcome>();
-  auto a = n.system().spawn(caller, service_name, command, std::move(text), timeout, out);
-  try {
-    // The caller's actor ends by itself (at the call's timeout at the latest).
-    wait_interruptibly(std::nullopt, [&](std::chrono::milliseconds limit) {
-      std::unique_lock lock{out->mutex};
-      return out->filled.wait_for(lock, limit, [&] { return out->result.has_value(); });
-    });
-  } catch (...) {
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    throw;
+  expected<std::string> result = error{errc::timeout};
+  auto self = n.lend();
+  auto svc = find(self, service_name, timeout);
+  if (!svc) {
+    result = svc.error();
+  } else {
+    receive_interruptibly<reply>(
+        self, runtime::call_json(self->ptr(), svc.value(), command, json_text{text}, timeout),
+        [&](const reply& r) {
+          if (r.ok())
+            result = r.result.text;
+          else
+            result = error{r.code, r.error_context};
+        },
+        [&](caf::error& e) { result = from_caf_error(e); });
+    // A service that went away may come back elsewhere: look it up again.
+    if (!result
+        && (result.error().code == errc::peer_down || result.error().code == errc::timeout
+            || result.error().code == errc::unknown_service))
+      cache().forget(service_name);
   }
-  auto result = std::move(*out->result);
   if (!result)
     raise(result.error());
   return json.attr("loads")(result.value());

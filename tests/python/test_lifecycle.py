@@ -93,6 +93,9 @@ CALL_FOR_EVER = textwrap.dedent("""
         print("answered", flush=True)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
+    # Calls still work after one was cut off (its actor is not reused).
+    dxhub.serve(sys.argv[1] + "b", {"ping": lambda: "pong again"})
+    print(dxhub.call(sys.argv[1] + "b", "ping", timeout=20), flush=True)
 """)
 
 
@@ -112,6 +115,7 @@ def test_ctrl_c_interrupts_a_blocking_call(children):
     rc, out, err = children.finish(caller, timeout=30)
     assert rc == 0, err
     assert "interrupted" in out and "answered" not in out
+    assert "pong again" in out
     # communicate() closes its stdin: the handler answers, the service ends.
     rc, out, err = children.finish(service, timeout=30)
     assert rc == 0, err

@@ -11,10 +11,12 @@ install(TARGETS ${_dxhub_targets}
 
 foreach(layer schemas launch transports runtime actors apps)
   if(EXISTS "${CMAKE_SOURCE_DIR}/${layer}")
-    # apps/cli is the command line's own code, not a library.
+    # apps/cli is the command line's own code, not a library; a detail/
+    # folder (of any layer) is the code behind a layer's headers, which no
+    # installed header includes (tests/style/include_rules.py, rule 3).
     install(DIRECTORY "${CMAKE_SOURCE_DIR}/${layer}/"
             DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/dxhub/${layer}"
-            FILES_MATCHING PATTERN "*.hpp" PATTERN "cli" EXCLUDE)
+            FILES_MATCHING PATTERN "*.hpp" PATTERN "cli" EXCLUDE PATTERN "detail" EXCLUDE)
   endif()
 endforeach()
 
@@ -36,5 +38,10 @@ foreach(t IN LISTS _dxhub_targets)
   get_target_property(_out ${t} OUTPUT_NAME)
   string(PREPEND DXHUB_PC_LIBS "-l${_out} ")
 endforeach()
+# The prefix relative to the .pc file itself: the package can be installed
+# elsewhere than CMAKE_INSTALL_PREFIX (cmake --install --prefix) and still
+# point at its own headers and libraries.
+file(RELATIVE_PATH DXHUB_PC_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+string(REGEX REPLACE "/$" "" DXHUB_PC_PREFIX "${DXHUB_PC_PREFIX}")
 configure_file("${CMAKE_SOURCE_DIR}/cmake/dxhub.pc.in" "${CMAKE_BINARY_DIR}/dxhub.pc" @ONLY)
 install(FILES "${CMAKE_BINARY_DIR}/dxhub.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")

@@ -3,6 +3,7 @@
 #include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/detail/channel_hub.hpp"
 #include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_access.hpp"
 #include "dxhub/runtime/detail/shm_channel.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/clock.hpp"
@@ -181,16 +182,18 @@ expected<publisher> publish(node& n, const std::string& channel, const frame_sch
   auto session = new_session_id();
   std::shared_ptr<detail::channel_writer> writer;
   if (n.options().shared_memory) {
-    DXHUB_TRY(w, detail::open_shm_writer(n.publisher_links(), channel, schema, options, session));
+    DXHUB_TRY(w, detail::open_shm_writer(detail::node_access::links(n), channel, schema, options,
+                                         session));
     writer = std::move(w);
   } else {
     auto shared_schema = std::make_shared<const frame_schema>(schema);
-    auto local = n.channels().get(channel);
+    auto local = detail::node_access::channels(n).get(channel);
     DXHUB_TRYV(local->attach_publisher(shared_schema, session));
-    writer =
-        std::make_shared<in_process_writer>(n.publisher_links(), local, shared_schema, session);
+    writer = std::make_shared<in_process_writer>(detail::node_access::links(n), local,
+                                                 shared_schema, session);
   }
-  caf::anon_send(n.directory(), detail::channel_atom::value, channel_record(n, channel, schema));
+  caf::anon_send(detail::node_access::directory(n), detail::channel_atom::value,
+                 channel_record(n, channel, schema));
   return publisher{std::move(writer)};
 }
 
@@ -303,7 +306,7 @@ void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
                   const subscription_options& options,
                   const std::shared_ptr<detail::subscription_state>& state,
                   std::function<void()> leave_other_path) {
-  auto* net = n.network();
+  auto* net = detail::node_access::net(n);
   if (net == nullptr || !net->has_registry())
     return;
   auto src = std::make_shared<remote_source>();
@@ -327,7 +330,7 @@ void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
     if (previous)
       previous();
     node::with_node(*sys, [id](node& owner) {
-      if (auto* network = owner.network())
+      if (auto* network = detail::node_access::net(owner))
         network->unwatch_channel(id);
     });
   };
@@ -335,7 +338,7 @@ void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
 
 expected<subscription> subscribe_remote(node& n, caf::local_actor* self, const std::string& channel,
                                         const subscription_options& options) {
-  if (n.network() == nullptr || !n.network()->has_registry())
+  if (detail::node_access::net(n) == nullptr || !detail::node_access::net(n)->has_registry())
     return error{errc::no_registry, "channel '" + channel
                                         + "': frames over ZeroMQ need a networked node with a "
                                           "registry"};
@@ -366,7 +369,7 @@ expected<subscription> subscribe_shm(node& n, caf::local_actor* self, const std:
       r->stop();
   };
   auto leave = state->on_cancel;
-  n.readers().add(std::move(reader));
+  detail::node_access::readers(n).add(std::move(reader));
   watch_remote(n, self, channel, options, state, leave);
   self->attach_functor([state] { state->cancel(); });
   return subscription{std::move(state)};
@@ -391,7 +394,7 @@ expected<subscription> subscribe(caf::local_actor* self, const std::string& chan
     return subscribe_remote(*n, self, channel, options);
   if (n->options().shared_memory)
     return subscribe_shm(*n, self, channel, options);
-  auto local = n->channels().get(channel);
+  auto local = detail::node_access::channels(*n).get(channel);
   DXHUB_TRY(out, local->add(caf::actor_cast<caf::actor>(self), options));
   auto state = std::make_shared<detail::subscription_state>();
   state->channel = channel;

@@ -1,6 +1,7 @@
 #include "dxhub/runtime/events.hpp"
 
 #include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/node_access.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/name.hpp"
@@ -28,14 +29,14 @@ expected<void> subscribe_events(caf::local_actor* self, const std::string& prefi
   if (!prefix.empty())
     DXHUB_TRYV(validate_name(prefix, "topic prefix"));
   DXHUB_TRY(n, node::require(self->home_system()));
-  caf::anon_send(n->event_bus(), detail::join_atom::value, prefix,
+  caf::anon_send(detail::node_access::event_bus(*n), detail::join_atom::value, prefix,
                  caf::actor_cast<caf::actor>(self));
   return ok();
 }
 
 void unsubscribe_events(caf::local_actor* self, const std::string& prefix) {
   if (auto* n = node::of(self->home_system()))
-    caf::anon_send(n->event_bus(), detail::leave_atom::value, prefix,
+    caf::anon_send(detail::node_access::event_bus(*n), detail::leave_atom::value, prefix,
                    caf::actor_cast<caf::actor>(self));
 }
 

@@ -163,27 +163,6 @@ uint64_t node::next_command_id() noexcept {
   return parts_->next_command_id();
 }
 
-const caf::actor& node::directory() const noexcept {
-  return parts_->directory;
-}
-
-const caf::actor& node::event_bus() const noexcept {
-  return parts_->event_bus;
-}
-
-const caf::actor& node::router() const noexcept {
-  return parts_->router;
-}
-
-detail::publisher_links node::publisher_links() const {
-  return {parts_->directory.address(), network_};
-}
-
-void node::watch_events(const std::string& prefix) {
-  if (network_)
-    network_->watch_events(prefix);
-}
-
 std::string node::endpoint() const {
   return network_ ? network_->endpoint() : std::string{};
 }

@@ -23,8 +23,8 @@ namespace detail {
 class audit_trail;
 class channel_hub;
 class network;
+struct node_access;
 struct node_parts;
-class publisher_links;
 class remote_calls;
 class shm_readers;
 class service_table;
@@ -79,26 +79,11 @@ public:
   /// Stops the runtime's actors and threads (the destructor does it too).
   void shutdown();
 
-  // -- for the runtime's own API functions ------------------------------------
-
-  detail::channel_hub& channels() noexcept { return *channels_; }
-  detail::service_table& services() noexcept { return *services_; }
-  detail::shm_readers& readers() noexcept { return *readers_; }
-  /// Audit records of commands waiting for the event bus to publish them.
-  detail::audit_trail& audit() noexcept { return *audit_; }
-  const caf::actor& directory() const noexcept;
-  const caf::actor& event_bus() const noexcept;
-  const caf::actor& router() const noexcept;
-  /// Calls to and from services of other nodes.
-  detail::remote_calls& calls() noexcept { return *calls_; }
-  /// The ZeroMQ side of the node; nullptr when not networked.
-  detail::network* network() noexcept { return network_.get(); }
-  /// Asks the other nodes for events under `prefix` (no-op when not networked).
-  void watch_events(const std::string& prefix);
-  /// What a channel's writer reaches of this node (it may outlive the node).
-  detail::publisher_links publisher_links() const;
-
 private:
+  // The runtime's own functions reach the parts below through it
+  // (runtime/detail/node_access.hpp); users of a node never see them.
+  friend struct detail::node_access;
+
   caf::actor_system& sys_;
   // First: the parts below hold a reference to it.
   std::unique_ptr<detail::node_parts> parts_;

@@ -1,5 +1,7 @@
 #include "dxhub/runtime/service.hpp"
 
+#include "dxhub/runtime/detail/atoms.hpp"
+#include "dxhub/runtime/detail/node_access.hpp"
 #include "dxhub/runtime/detail/remote_calls.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/events.hpp"
@@ -157,15 +159,15 @@ expected<void> serve(caf::local_actor* self, const std::string& name,
   rec.lease_ms = n->options().lease.count();
   rec.properties.text = nlohmann::json{{"commands", commands.names()}}.dump();
   auto handle = caf::actor_cast<caf::actor>(self);
-  DXHUB_TRYV(n->services().add(name, handle, rec));
+  DXHUB_TRYV(detail::node_access::services(*n).add(name, handle, rec));
   commands.answered_by(self);
   if (n->label(self->id()).empty())
     n->set_label(self->id(), name);
-  caf::anon_send(n->directory(), detail::serve_atom::value, rec);
+  caf::anon_send(detail::node_access::directory(*n), detail::serve_atom::value, rec);
   self->attach_functor([sys = &self->home_system(), name, addr = handle.address()] {
     node::with_node(*sys, [&](node& owner) {
-      owner.services().remove(name, addr);
-      caf::anon_send(owner.directory(), detail::unserve_atom::value, name);
+      detail::node_access::services(owner).remove(name, addr);
+      caf::anon_send(detail::node_access::directory(owner), detail::unserve_atom::value, name);
     });
   });
   return ok();
@@ -175,14 +177,27 @@ namespace detail {
 
 caf::actor directory_of(caf::local_actor* self) {
   auto* n = node::of(self->home_system());
-  return n != nullptr ? n->directory() : caf::actor{};
+  return n != nullptr ? detail::node_access::directory(*n) : caf::actor{};
 }
 
 caf::actor call_target(caf::local_actor* self, const service& svc) {
   auto* n = node::of(self->home_system());
   if (n == nullptr)
     return {};
-  return svc.via == transport::zmq ? n->calls().gate() : n->router();
+  return svc.via == transport::zmq ? detail::node_access::calls(*n).gate()
+                                   : detail::node_access::router(*n);
+}
+
+caf::message lookup_message(const std::string& name) {
+  return caf::make_message(lookup_atom::value, name);
+}
+
+caf::message lookup_message(const std::string& name, const schema_id& want) {
+  return caf::make_message(lookup_atom::value, name, want);
+}
+
+caf::message call_message(const service& svc, command cmd) {
+  return caf::make_message(call_atom::value, svc, std::move(cmd));
 }
 
 caf::duration caller_wait(const service& svc, std::chrono::milliseconds t) {

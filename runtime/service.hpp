@@ -2,7 +2,6 @@
 
 #include "dxhub/runtime/call_timeout.hpp"
 #include "dxhub/runtime/deferred_reply.hpp"
-#include "dxhub/runtime/detail/atoms.hpp"
 #include "dxhub/runtime/found_service.hpp"
 #include "dxhub/runtime/transport.hpp"
 #include "dxhub/schemas/arguments.hpp"
@@ -18,6 +17,7 @@
 #include <caf/actor.hpp>
 #include <caf/duration.hpp>
 #include <caf/fwd.hpp>
+#include <caf/message.hpp>
 #include <caf/result.hpp>
 
 #include <chrono>
@@ -191,6 +191,12 @@ command make_command(caf::local_actor* self, const service& svc, const std::stri
 // timeout would wake the CAF clock thread on every call.
 caf::duration caller_wait(const service& svc, std::chrono::milliseconds t);
 
+// The messages the templates below send, made where the runtime's message
+// tags are known: the tags are the runtime's own protocol, not its API.
+caf::message lookup_message(const std::string& name);
+caf::message lookup_message(const std::string& name, const schema_id& want);
+caf::message call_message(const service& svc, command cmd);
+
 } // namespace detail
 
 /// Finds service `name`; the answer is a `service` or an error
@@ -199,7 +205,7 @@ caf::duration caller_wait(const service& svc, std::chrono::milliseconds t);
 template <class Self>
 auto lookup(Self* self, const std::string& name,
             std::chrono::milliseconds timeout = default_call_timeout) {
-  return self->request(detail::directory_of(self), timeout, detail::lookup_atom::value, name);
+  return self->request(detail::directory_of(self), timeout, detail::lookup_message(name));
 }
 
 /// Finds service `name` and checks that its interface is `want`; a different
@@ -207,7 +213,7 @@ auto lookup(Self* self, const std::string& name,
 template <class Self>
 auto lookup(Self* self, const std::string& name, const schema_id& want,
             std::chrono::milliseconds timeout = default_call_timeout) {
-  return self->request(detail::directory_of(self), timeout, detail::lookup_atom::value, name, want);
+  return self->request(detail::directory_of(self), timeout, detail::lookup_message(name, want));
 }
 
 /// Sends command `name` with typed arguments to `svc`; the answer is a
@@ -219,7 +225,7 @@ auto call(Self* self, const service& svc, const std::string& name, const Args& a
   auto cmd = detail::make_command(self, svc, name, json_text{"null"}, schema_of<Args>(), timeout);
   cmd.packed_args = pack(args);
   return self->request(detail::call_target(self, svc), detail::caller_wait(svc, timeout),
-                       detail::call_atom::value, svc, std::move(cmd));
+                       detail::call_message(svc, std::move(cmd)));
 }
 
 /// Sends command `name` without arguments.
@@ -236,7 +242,7 @@ auto call_json(Self* self, const service& svc, const std::string& name, json_tex
                std::chrono::milliseconds timeout = default_call_timeout) {
   auto cmd = detail::make_command(self, svc, name, std::move(args), schema_id{}, timeout);
   return self->request(detail::call_target(self, svc), detail::caller_wait(svc, timeout),
-                       detail::call_atom::value, svc, std::move(cmd));
+                       detail::call_message(svc, std::move(cmd)));
 }
 
 /// Decodes the result of a reply into `T`, or returns the reply's error.

@@ -10,6 +10,11 @@
    actors, apps; python/, benchmarks/ and examples/ sit on top. Tests count:
    tests/<layer>/ may include its own layer and lower ones, and tests/support;
    code outside tests/ includes nothing of tests/.
+3. No installed header includes a detail/ header. The headers of schemas/,
+   launch/, transports/, runtime/, actors/ and apps/ are installed except
+   those in a detail/ folder (the code behind a layer, not installed) and
+   apps/cli/ (cmake/dxhub_install.cmake); an installed header that included
+   one would not compile in a user's project.
 
 Usage: include_rules.py ROOT   (exit 0: clean, 1: problems, listed on stdout)
 """
@@ -51,6 +56,11 @@ TEST_FOLDERS = {
     "package": "top",  # a consumer of the installed package
     "style": "top",
 }
+
+# Folders whose headers are installed (cmake/dxhub_install.cmake), and the
+# folders inside them that are not.
+INSTALLED = ("schemas", "launch", "transports", "runtime", "actors", "apps")
+NOT_INSTALLED = ("detail", "cli")
 
 # Folders whose units must not include each other in a cycle.
 CYCLE_ROOTS = ("runtime", "transports", "launch")
@@ -240,10 +250,31 @@ def cycle_problems(graph):
     return problems
 
 
+def installed(rel):
+    """Whether a header of the tree is installed."""
+    if rel.parts[0] not in INSTALLED or rel.suffix not in (".hpp", ".h"):
+        return False
+    if "detail" in rel.parts[1:-1]:
+        return False
+    return not (rel.parts[0] == "apps" and "cli" in rel.parts[1:-1])
+
+
+def installed_problems(graph):
+    problems = []
+    for rel, edges in graph.items():
+        if not installed(rel):
+            continue
+        for number, target in edges:
+            if not installed(target):
+                problems.append(f"{rel}:{number}: includes {target}: an installed header"
+                                " may include only installed headers (not detail/)")
+    return problems
+
+
 def check(root):
     root = pathlib.Path(root)
     graph = {rel: list(includes(root, rel)) for rel in sources(root)}
-    return cycle_problems(graph) + layer_problems(root, graph)
+    return cycle_problems(graph) + layer_problems(root, graph) + installed_problems(graph)
 
 
 def main():

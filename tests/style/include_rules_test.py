@@ -124,6 +124,29 @@ class include_rules_test(unittest.TestCase):
         self.assertEqual(len(found), 1, found)
         self.assertIn("gadgets/", found[0])
 
+    def test_an_installed_header_may_not_include_a_detail_header(self):
+        found = self.problems({
+            "runtime/detail/atoms.hpp": "",
+            "runtime/node.hpp": '#include "dxhub/runtime/detail/atoms.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("runtime/node.hpp:1: includes runtime/detail/atoms.hpp", found[0])
+
+    def test_nor_a_detail_header_of_a_lower_layer(self):
+        found = self.problems({
+            "transports/shm/detail/core.hpp": "",
+            "runtime/channel.hpp": '#include "dxhub/transports/shm/detail/core.hpp"\n'})
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("installed header", found[0])
+
+    def test_detail_and_cli_code_and_sources_may_include_detail_headers(self):
+        self.assertEqual(self.problems({
+            "runtime/detail/atoms.hpp": "",
+            "runtime/detail/router.hpp": '#include "dxhub/runtime/detail/atoms.hpp"\n',
+            "runtime/node.cpp": '#include "dxhub/runtime/node.hpp"\n'
+                                '#include "dxhub/runtime/detail/atoms.hpp"\n',
+            "apps/cli/command.hpp": '#include "dxhub/runtime/detail/atoms.hpp"\n',
+            "tests/runtime/fixture.hpp": '#include "dxhub/runtime/detail/atoms.hpp"\n'}), [])
+
     def test_the_program_exits_1_on_problems_and_0_on_a_clean_tree(self):
         script = pathlib.Path(include_rules.__file__)
         with tempfile.TemporaryDirectory() as root:

@@ -6,8 +6,8 @@
 #include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/schemas/name.hpp"
-#include "dxhub/schemas/serialization.hpp"
 #include "dxhub/transports/zmq/client.hpp"
+#include "dxhub/transports/zmq/frame_message.hpp"
 #include "dxhub/transports/zmq/io_loop.hpp"
 #include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/publisher.hpp"
@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -56,11 +55,6 @@ std::string frames_endpoint_for(const std::string& endpoint) {
   auto colon = endpoint.rfind(':');
   auto port = std::strtoul(endpoint.c_str() + colon + 1, nullptr, 10);
   return endpoint.substr(0, colon) + ":" + (port == 0 ? "0" : std::to_string(port + 1));
-}
-
-/// A channel's topic: a terminator, so that "a/b" does not match "a/bc".
-std::string frames_topic(const std::string& channel) {
-  return channel + "|";
 }
 
 std::string source_node(const std::string& source) {
@@ -489,25 +483,20 @@ void network::connect_events() {
 
 // -- frames between hosts ---------------------------------------------------------
 //
-// A frame message's payload: a 4-byte little-endian length, the frame header
-// in cereal portable binary, then the frame's bytes.
+// The frame message (topic, envelope, body) is zmq::frame_message's; the
+// frames sockets use the default limits, so both ends check against those.
 
 void network::publish_frame(const std::string& channel, const schema_id& schema,
                             const frame_header& h, std::span<const std::byte> payload) {
   if (closed_ || !frames_ || frames_->subscriptions() == 0)
     return;
-  auto head = encode_binary(h);
-  ::zmq::message_t msg(4 + head.size() + payload.size());
-  auto* out = static_cast<std::byte*>(msg.data());
-  auto length = static_cast<uint32_t>(head.size());
-  for (int i = 0; i < 4; ++i)
-    out[i] = static_cast<std::byte>(length >> (8 * i));
-  std::memcpy(out + 4, head.data(), head.size());
-  std::memcpy(out + 4 + head.size(), payload.data(), payload.size());
-  zmq::envelope_header eh;
-  eh.kind = zmq::message_kind::frame;
-  eh.schema = schema;
-  frames_->publish(frames_topic(channel), eh, std::move(msg));
+  auto msg = zmq::encode_frame_message(channel, schema, h, payload, zmq::limits{});
+  // A frame above the message limit would be refused by every receiver: it
+  // is not sent at all.
+  if (!msg)
+    return;
+  auto& out = msg.value();
+  frames_->publish(std::move(out.topic), out.header, std::move(out.body));
 }
 
 uint64_t network::watch_channel(std::string channel, remote_frames sink) {
@@ -545,27 +534,6 @@ void network::resolve_channel(uint64_t id) {
                 });
 }
 
-namespace {
-
-/// Splits a frame message into its header and bytes; an error names what is wrong.
-expected<std::pair<frame_header, std::span<const std::byte>>>
-decode_frame(std::span<const std::byte> bytes) {
-  if (bytes.size() < 4)
-    return error{errc::malformed_message, "frame message shorter than its length field"};
-  uint32_t length = 0;
-  for (int i = 0; i < 4; ++i)
-    length |= static_cast<uint32_t>(bytes[i]) << (8 * i);
-  if (length > bytes.size() - 4)
-    return error{errc::malformed_message,
-                 "frame header length " + std::to_string(length) + " exceeds the message"};
-  auto head = bytes.subspan(4, length);
-  DXHUB_TRY(h, decode_binary<frame_header>(
-                   std::string_view{reinterpret_cast<const char*>(head.data()), head.size()}));
-  return std::pair{h, bytes.subspan(4 + length)};
-}
-
-} // namespace
-
 void network::on_channel_record(uint64_t id, expected<registry_record> rec) {
   auto it = watches_.find(id);
   if (it == watches_.end() || closed_)
@@ -574,16 +542,19 @@ void network::on_channel_record(uint64_t id, expected<registry_record> rec) {
   if (rec && rec.value().kind == entry_kind::channel && rec.value().endpoints.size() > 1) {
     if (!w.sink.accept(rec.value()))
       return; // served another way
-    auto on_message = [this, id](std::string_view, zmq::wire_message msg) {
+    // Frames of another schema than the record announces are dropped.
+    auto on_message = [this, id, schema = rec.value().schema](std::string_view topic,
+                                                              zmq::wire_message msg) {
       auto found = watches_.find(id);
       if (found == watches_.end())
         return;
-      auto frame = decode_frame(msg.bytes());
-      if (frame)
-        found->second.sink.on_frame(frame.value().first, frame.value().second);
+      auto frame = zmq::decode_frame_message(topic, std::move(msg), zmq::limits{}, &schema);
+      if (frame && frame.value().channel == found->second.channel)
+        found->second.sink.on_frame(frame.value().header, frame.value().payload());
     };
-    auto sub = zmq::subscriber::connect(*loop_, rec.value().endpoints[1], {frames_topic(w.channel)},
-                                        on_message, client_options(curve_key_of(rec.value())));
+    auto sub =
+        zmq::subscriber::connect(*loop_, rec.value().endpoints[1], {zmq::frame_topic(w.channel)},
+                                 on_message, client_options(curve_key_of(rec.value())));
     if (sub) {
       w.frames = std::move(sub).value();
       return;

@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 
 namespace dxhub::runtime::detail {
 
@@ -88,99 +87,10 @@ void network::stop() {
 
 expected<std::unique_ptr<network>> network::start(node_parts& n, command_handler serve) {
   std::unique_ptr<network> net{new network(n, std::move(serve))};
-  DXHUB_TRYV(net->load_security());
+  DXHUB_TRY(keys, node_keys::load(n.options, net->name_, net->endpoint_));
+  net->keys_ = std::move(keys);
   DXHUB_TRYV(net->bind());
   return net;
-}
-
-namespace {
-
-bool loopback_or_local(const std::string& text) {
-  auto ep = zmq::parse_endpoint(text);
-  if (!ep || ep.value().kind != zmq::endpoint::transport::tcp)
-    return true;
-  const auto& host = ep.value().host;
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
-
-expected<std::vector<std::string>> read_allowed_keys(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    return error{errc::config_error, "CURVE allow-list '" + path + "' cannot be read"};
-  std::vector<std::string> keys;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#')
-      continue;
-    auto key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-    if (auto valid = zmq::validate_key(key); !valid)
-      return error{errc::invalid_argument,
-                   path + ":" + std::to_string(number) + ": " + valid.error().context};
-    keys.push_back(std::move(key));
-  }
-  return keys;
-}
-
-} // namespace
-
-expected<void> network::load_security() {
-  const auto& o = node_.options;
-  if (!o.curve_secret_file.empty()) {
-    DXHUB_TRY(keys, zmq::load_keypair(o.curve_secret_file));
-    if (keys.secret_key.empty())
-      return error{errc::invalid_argument,
-                   "'" + o.curve_secret_file + "' holds no secret key (a .pub file?)"};
-    keys_ = std::move(keys);
-  }
-  if (!o.curve_allow_file.empty()) {
-    DXHUB_TRY(allowed, read_allowed_keys(o.curve_allow_file));
-    allowed_ = std::move(allowed);
-  }
-  if (!o.registry_public_file.empty()) {
-    DXHUB_TRY(registry, zmq::load_keypair(o.registry_public_file));
-    registry_key_ = registry.public_key;
-  }
-  // Security by default: beyond this host only when allowed, and with CURVE.
-  if (!loopback_or_local(endpoint_) && !(o.allow_remote && keys_))
-    return error{errc::permission_denied,
-                 "node '" + name_ + "': endpoint " + endpoint_
-                     + " is not loopback; that needs allow_remote and CURVE keys (curve-secret)"};
-  return ok();
-}
-
-zmq::socket_options network::listening_options() const {
-  zmq::socket_options opts;
-  if (keys_)
-    opts.curve_server = zmq::server_security{*keys_, allowed_};
-  return opts;
-}
-
-zmq::socket_options network::client_options(const std::string& server_key) const {
-  zmq::socket_options opts;
-  if (keys_ && !server_key.empty())
-    opts.curve_client = zmq::client_security{*keys_, server_key};
-  return opts;
-}
-
-std::string curve_key_of(const registry_record& rec) {
-  // Asked on every remote call: parsing the properties each time would cost
-  // more than encoding the call. Most records carry no key; a caller calls
-  // the same service again and again.
-  const auto& text = rec.properties.text;
-  if (text.find("curve_public") == std::string::npos)
-    return {};
-  thread_local std::string last_text;
-  thread_local std::string last_key;
-  if (text == last_text)
-    return last_key;
-  auto props = nlohmann::json::parse(text, nullptr, false);
-  std::string key;
-  if (props.is_object() && props.contains("curve_public") && props["curve_public"].is_string())
-    key = props["curve_public"].get<std::string>();
-  last_text = text;
-  last_key = key;
-  return key;
 }
 
 expected<void> network::bind() {
@@ -190,18 +100,18 @@ expected<void> network::bind() {
       on_request(std::move(req), std::move(answer));
     };
     zmq::server_options served;
-    static_cast<zmq::socket_options&>(served) = listening_options();
+    static_cast<zmq::socket_options&>(served) = keys_.listening_options();
     DXHUB_TRY(srv, zmq::server::bind(*loop_, endpoint_, handler, served));
     server_ = std::move(srv);
     endpoint_ = server_->endpoint();
-    DXHUB_TRY(frames,
-              zmq::publisher::bind(*loop_, frames_endpoint_for(endpoint_), listening_options()));
+    DXHUB_TRY(frames, zmq::publisher::bind(*loop_, frames_endpoint_for(endpoint_),
+                                           keys_.listening_options()));
     frames_ = std::move(frames);
     frames_endpoint_ = frames_->endpoint();
     if (!registry_.empty() && registry_ == node_.options.endpoint) {
       // This node hosts the registry: it relays events between the nodes.
-      DXHUB_TRY(pub,
-                zmq::publisher::bind(*loop_, relay_endpoint_for(endpoint_), listening_options()));
+      DXHUB_TRY(pub, zmq::publisher::bind(*loop_, relay_endpoint_for(endpoint_),
+                                          keys_.listening_options()));
       relay_ = std::move(pub);
     }
     return ok();
@@ -317,7 +227,7 @@ zmq::client* network::client_for(const std::string& endpoint, const std::string&
   if (auto it = clients_.find(endpoint); it != clients_.end())
     return it->second.get();
   zmq::client_options opts;
-  static_cast<zmq::socket_options&>(opts) = client_options(server_key);
+  static_cast<zmq::socket_options&>(opts) = keys_.client_options(server_key);
   opts.heartbeat_interval = node_.options.timing.peer_heartbeat_interval;
   opts.heartbeat_timeout = node_.options.timing.peer_heartbeat_timeout;
   auto made = zmq::client::connect(*loop_, endpoint, opts);
@@ -348,7 +258,7 @@ expected<reply> reply_of(expected<zmq::wire_message> answer) {
 void network::call(const std::string& endpoint, const command& cmd,
                    std::chrono::milliseconds timeout, reply_callback done, std::string server_key) {
   if (server_key.empty() && endpoint == registry_)
-    server_key = registry_key_;
+    server_key = keys_.registry_key();
   if (closed_) {
     done(stopping(name_));
     return;
@@ -475,7 +385,7 @@ void network::connect_events() {
     };
     std::vector<std::string> prefixes{prefixes_.begin(), prefixes_.end()};
     auto sub = zmq::subscriber::connect(*loop_, where.value().endpoint, prefixes, handler,
-                                        client_options(registry_key_));
+                                        keys_.client_options(keys_.registry_key()));
     if (sub)
       events_ = std::move(sub).value();
   });
@@ -554,7 +464,7 @@ void network::on_channel_record(uint64_t id, expected<registry_record> rec) {
     };
     auto sub =
         zmq::subscriber::connect(*loop_, rec.value().endpoints[1], {zmq::frame_topic(w.channel)},
-                                 on_message, client_options(curve_key_of(rec.value())));
+                                 on_message, keys_.client_options(curve_key_of(rec.value())));
     if (sub) {
       w.frames = std::move(sub).value();
       return;

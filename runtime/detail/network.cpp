@@ -6,8 +6,8 @@
 #include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/schemas/name.hpp"
-#include "dxhub/schemas/serialization.hpp"
 #include "dxhub/transports/zmq/client.hpp"
+#include "dxhub/transports/zmq/frame_message.hpp"
 #include "dxhub/transports/zmq/io_loop.hpp"
 #include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/publisher.hpp"
@@ -19,9 +19,7 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace dxhub::runtime::detail {
 
@@ -58,11 +56,6 @@ std::string frames_endpoint_for(const std::string& endpoint) {
   return endpoint.substr(0, colon) + ":" + (port == 0 ? "0" : std::to_string(port + 1));
 }
 
-/// A channel's topic: a terminator, so that "a/b" does not match "a/bc".
-std::string frames_topic(const std::string& channel) {
-  return channel + "|";
-}
-
 std::string source_node(const std::string& source) {
   return source.substr(0, source.find('/'));
 }
@@ -94,99 +87,10 @@ void network::stop() {
 
 expected<std::unique_ptr<network>> network::start(node_parts& n, command_handler serve) {
   std::unique_ptr<network> net{new network(n, std::move(serve))};
-  DXHUB_TRYV(net->load_security());
+  DXHUB_TRY(keys, node_keys::load(n.options, net->name_, net->endpoint_));
+  net->keys_ = std::move(keys);
   DXHUB_TRYV(net->bind());
   return net;
-}
-
-namespace {
-
-bool loopback_or_local(const std::string& text) {
-  auto ep = zmq::parse_endpoint(text);
-  if (!ep || ep.value().kind != zmq::endpoint::transport::tcp)
-    return true;
-  const auto& host = ep.value().host;
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
-
-expected<std::vector<std::string>> read_allowed_keys(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    return error{errc::config_error, "CURVE allow-list '" + path + "' cannot be read"};
-  std::vector<std::string> keys;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#')
-      continue;
-    auto key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-    if (auto valid = zmq::validate_key(key); !valid)
-      return error{errc::invalid_argument,
-                   path + ":" + std::to_string(number) + ": " + valid.error().context};
-    keys.push_back(std::move(key));
-  }
-  return keys;
-}
-
-} // namespace
-
-expected<void> network::load_security() {
-  const auto& o = node_.options;
-  if (!o.curve_secret_file.empty()) {
-    DXHUB_TRY(keys, zmq::load_keypair(o.curve_secret_file));
-    if (keys.secret_key.empty())
-      return error{errc::invalid_argument,
-                   "'" + o.curve_secret_file + "' holds no secret key (a .pub file?)"};
-    keys_ = std::move(keys);
-  }
-  if (!o.curve_allow_file.empty()) {
-    DXHUB_TRY(allowed, read_allowed_keys(o.curve_allow_file));
-    allowed_ = std::move(allowed);
-  }
-  if (!o.registry_public_file.empty()) {
-    DXHUB_TRY(registry, zmq::load_keypair(o.registry_public_file));
-    registry_key_ = registry.public_key;
-  }
-  // Security by default: beyond this host only when allowed, and with CURVE.
-  if (!loopback_or_local(endpoint_) && !(o.allow_remote && keys_))
-    return error{errc::permission_denied,
-                 "node '" + name_ + "': endpoint " + endpoint_
-                     + " is not loopback; that needs allow_remote and CURVE keys (curve-secret)"};
-  return ok();
-}
-
-zmq::socket_options network::listening_options() const {
-  zmq::socket_options opts;
-  if (keys_)
-    opts.curve_server = zmq::server_security{*keys_, allowed_};
-  return opts;
-}
-
-zmq::socket_options network::client_options(const std::string& server_key) const {
-  zmq::socket_options opts;
-  if (keys_ && !server_key.empty())
-    opts.curve_client = zmq::client_security{*keys_, server_key};
-  return opts;
-}
-
-std::string curve_key_of(const registry_record& rec) {
-  // Asked on every remote call: parsing the properties each time would cost
-  // more than encoding the call. Most records carry no key; a caller calls
-  // the same service again and again.
-  const auto& text = rec.properties.text;
-  if (text.find("curve_public") == std::string::npos)
-    return {};
-  thread_local std::string last_text;
-  thread_local std::string last_key;
-  if (text == last_text)
-    return last_key;
-  auto props = nlohmann::json::parse(text, nullptr, false);
-  std::string key;
-  if (props.is_object() && props.contains("curve_public") && props["curve_public"].is_string())
-    key = props["curve_public"].get<std::string>();
-  last_text = text;
-  last_key = key;
-  return key;
 }
 
 expected<void> network::bind() {
@@ -196,18 +100,18 @@ expected<void> network::bind() {
       on_request(std::move(req), std::move(answer));
     };
     zmq::server_options served;
-    static_cast<zmq::socket_options&>(served) = listening_options();
+    static_cast<zmq::socket_options&>(served) = keys_.listening_options();
     DXHUB_TRY(srv, zmq::server::bind(*loop_, endpoint_, handler, served));
     server_ = std::move(srv);
     endpoint_ = server_->endpoint();
-    DXHUB_TRY(frames,
-              zmq::publisher::bind(*loop_, frames_endpoint_for(endpoint_), listening_options()));
+    DXHUB_TRY(frames, zmq::publisher::bind(*loop_, frames_endpoint_for(endpoint_),
+                                           keys_.listening_options()));
     frames_ = std::move(frames);
     frames_endpoint_ = frames_->endpoint();
     if (!registry_.empty() && registry_ == node_.options.endpoint) {
       // This node hosts the registry: it relays events between the nodes.
-      DXHUB_TRY(pub,
-                zmq::publisher::bind(*loop_, relay_endpoint_for(endpoint_), listening_options()));
+      DXHUB_TRY(pub, zmq::publisher::bind(*loop_, relay_endpoint_for(endpoint_),
+                                          keys_.listening_options()));
       relay_ = std::move(pub);
     }
     return ok();
@@ -323,7 +227,7 @@ zmq::client* network::client_for(const std::string& endpoint, const std::string&
   if (auto it = clients_.find(endpoint); it != clients_.end())
     return it->second.get();
   zmq::client_options opts;
-  static_cast<zmq::socket_options&>(opts) = client_options(server_key);
+  static_cast<zmq::socket_options&>(opts) = keys_.client_options(server_key);
   opts.heartbeat_interval = node_.options.timing.peer_heartbeat_interval;
   opts.heartbeat_timeout = node_.options.timing.peer_heartbeat_timeout;
   auto made = zmq::client::connect(*loop_, endpoint, opts);
@@ -354,7 +258,7 @@ expected<reply> reply_of(expected<zmq::wire_message> answer) {
 void network::call(const std::string& endpoint, const command& cmd,
                    std::chrono::milliseconds timeout, reply_callback done, std::string server_key) {
   if (server_key.empty() && endpoint == registry_)
-    server_key = registry_key_;
+    server_key = keys_.registry_key();
   if (closed_) {
     done(stopping(name_));
     return;
@@ -481,7 +385,7 @@ void network::connect_events() {
     };
     std::vector<std::string> prefixes{prefixes_.begin(), prefixes_.end()};
     auto sub = zmq::subscriber::connect(*loop_, where.value().endpoint, prefixes, handler,
-                                        client_options(registry_key_));
+                                        keys_.client_options(keys_.registry_key()));
     if (sub)
       events_ = std::move(sub).value();
   });
@@ -489,25 +393,20 @@ void network::connect_events() {
 
 // -- frames between hosts ---------------------------------------------------------
 //
-// A frame message's payload: a 4-byte little-endian length, the frame header
-// in cereal portable binary, then the frame's bytes.
+// The frame message (topic, envelope, body) is zmq::frame_message's; the
+// frames sockets use the default limits, so both ends check against those.
 
 void network::publish_frame(const std::string& channel, const schema_id& schema,
                             const frame_header& h, std::span<const std::byte> payload) {
   if (closed_ || !frames_ || frames_->subscriptions() == 0)
     return;
-  auto head = encode_binary(h);
-  ::zmq::message_t msg(4 + head.size() + payload.size());
-  auto* out = static_cast<std::byte*>(msg.data());
-  auto length = static_cast<uint32_t>(head.size());
-  for (int i = 0; i < 4; ++i)
-    out[i] = static_cast<std::byte>(length >> (8 * i));
-  std::memcpy(out + 4, head.data(), head.size());
-  std::memcpy(out + 4 + head.size(), payload.data(), payload.size());
-  zmq::envelope_header eh;
-  eh.kind = zmq::message_kind::frame;
-  eh.schema = schema;
-  frames_->publish(frames_topic(channel), eh, std::move(msg));
+  auto msg = zmq::encode_frame_message(channel, schema, h, payload, zmq::limits{});
+  // A frame above the message limit would be refused by every receiver: it
+  // is not sent at all.
+  if (!msg)
+    return;
+  auto& out = msg.value();
+  frames_->publish(std::move(out.topic), out.header, std::move(out.body));
 }
 
 uint64_t network::watch_channel(std::string channel, remote_frames sink) {
@@ -545,27 +444,6 @@ void network::resolve_channel(uint64_t id) {
                 });
 }
 
-namespace {
-
-/// Splits a frame message into its header and bytes; an error names what is wrong.
-expected<std::pair<frame_header, std::span<const std::byte>>>
-decode_frame(std::span<const std::byte> bytes) {
-  if (bytes.size() < 4)
-    return error{errc::malformed_message, "frame message shorter than its length field"};
-  uint32_t length = 0;
-  for (int i = 0; i < 4; ++i)
-    length |= static_cast<uint32_t>(bytes[i]) << (8 * i);
-  if (length > bytes.size() - 4)
-    return error{errc::malformed_message,
-                 "frame header length " + std::to_string(length) + " exceeds the message"};
-  auto head = bytes.subspan(4, length);
-  DXHUB_TRY(h, decode_binary<frame_header>(
-                   std::string_view{reinterpret_cast<const char*>(head.data()), head.size()}));
-  return std::pair{h, bytes.subspan(4 + length)};
-}
-
-} // namespace
-
 void network::on_channel_record(uint64_t id, expected<registry_record> rec) {
   auto it = watches_.find(id);
   if (it == watches_.end() || closed_)
@@ -574,16 +452,19 @@ void network::on_channel_record(uint64_t id, expected<registry_record> rec) {
   if (rec && rec.value().kind == entry_kind::channel && rec.value().endpoints.size() > 1) {
     if (!w.sink.accept(rec.value()))
       return; // served another way
-    auto on_message = [this, id](std::string_view, zmq::wire_message msg) {
+    // Frames of another schema than the record announces are dropped.
+    auto on_message = [this, id, schema = rec.value().schema](std::string_view topic,
+                                                              zmq::wire_message msg) {
       auto found = watches_.find(id);
       if (found == watches_.end())
         return;
-      auto frame = decode_frame(msg.bytes());
-      if (frame)
-        found->second.sink.on_frame(frame.value().first, frame.value().second);
+      auto frame = zmq::decode_frame_message(topic, std::move(msg), zmq::limits{}, &schema);
+      if (frame && frame.value().channel == found->second.channel)
+        found->second.sink.on_frame(frame.value().header, frame.value().payload());
     };
-    auto sub = zmq::subscriber::connect(*loop_, rec.value().endpoints[1], {frames_topic(w.channel)},
-                                        on_message, client_options(curve_key_of(rec.value())));
+    auto sub =
+        zmq::subscriber::connect(*loop_, rec.value().endpoints[1], {zmq::frame_topic(w.channel)},
+                                 on_message, keys_.client_options(curve_key_of(rec.value())));
     if (sub) {
       w.frames = std::move(sub).value();
       return;

@@ -6,22 +6,20 @@
 // and get answers back as messages.
 
 #include "dxhub/runtime/detail/large_requests.hpp"
+#include "dxhub/runtime/detail/node_keys.hpp"
 #include "dxhub/schemas/command.hpp"
 #include "dxhub/schemas/event.hpp"
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/frame_header.hpp"
 #include "dxhub/schemas/registry_record.hpp"
 #include "dxhub/schemas/reply.hpp"
-#include "dxhub/transports/zmq/security.hpp"
 #include "dxhub/transports/zmq/server.hpp"
-#include "dxhub/transports/zmq/socket_options.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -39,9 +37,6 @@ struct node_parts;
 
 /// Gets the reply of a remote call; runs on the network thread.
 using reply_callback = std::function<void(expected<reply>)>;
-
-/// The CURVE public key a node announces in its registry records ("" if none).
-std::string curve_key_of(const registry_record& rec);
 
 /// Where the frames of a channel published on another node go; every
 /// function runs on the network thread.
@@ -66,7 +61,7 @@ public:
   network& operator=(const network&) = delete;
 
   /// This node's CURVE public key ("" without CURVE).
-  std::string public_key() const { return keys_ ? keys_->public_key : std::string{}; }
+  std::string public_key() const { return keys_.public_key(); }
 
   /// Where this node answers (the resolved address).
   const std::string& endpoint() const noexcept { return endpoint_; }
@@ -122,9 +117,6 @@ private:
   void on_request(zmq::request req, zmq::responder answer);
   void on_relay_command(const command& cmd, zmq::responder answer);
   void on_remote_event(const event& e);
-  expected<void> load_security();
-  zmq::socket_options listening_options() const;
-  zmq::socket_options client_options(const std::string& server_key) const;
   zmq::client* client_for(const std::string& endpoint, const std::string& server_key,
                           error& failure);
   void connect_events();
@@ -158,9 +150,7 @@ private:
   std::atomic<uint64_t> next_watch_{1};
   std::string frames_endpoint_;
   // CURVE: this node's keys, the peers it lets in, the registry's key.
-  std::optional<zmq::curve_keypair> keys_;
-  std::vector<std::string> allowed_;
-  std::string registry_key_;
+  node_keys keys_;
   // Any thread may publish; it lives until the network is destroyed.
   std::unique_ptr<zmq::publisher> frames_;
   // Last: its thread, which posts to the loop, stops first.

@@ -34,11 +34,13 @@ int64_t clock_ns(clockid_t clock) {
 
 // -- this side: the reliable subscriber --------------------------------------------
 
-/// What the subscriber actor saw, handed over once the last frame came.
+/// What the subscriber actor saw, handed over once the last frame came (a
+/// `latest` subscriber may miss others, never the newest).
 struct tally {
   std::size_t warmup = 0;
   std::size_t total = 0;
-  std::size_t seen = 0;
+  bool lossless = true;
+  std::size_t measured = 0; ///< frames of sequence >= warmup
   uint64_t next_sequence = 0;
   int64_t first_measured_ns = 0;
   int64_t last_ns = 0;
@@ -48,13 +50,13 @@ struct tally {
   void count(uint64_t sequence) {
     if (finished)
       return;
-    if (seen > 0 && sequence != next_sequence)
-      return finish("frame " + std::to_string(sequence) + " after "
-                    + std::to_string(next_sequence - 1) + ": a reliable subscriber lost frames");
+    if (lossless && sequence != next_sequence)
+      return finish("frame " + std::to_string(sequence) + " when " + std::to_string(next_sequence)
+                    + " was due: a reliable subscriber lost frames");
     next_sequence = sequence + 1;
-    if (seen++ == warmup)
+    if (sequence >= warmup && measured++ == 0)
       first_measured_ns = now_ns();
-    if (seen == total) {
+    if (sequence + 1 == total) {
       last_ns = now_ns();
       finish("");
     }
@@ -67,10 +69,10 @@ struct tally {
   }
 };
 
-caf::behavior counting(caf::event_based_actor* self, std::string channel,
+caf::behavior counting(caf::event_based_actor* self, std::string channel, dxr::policy policy,
                        std::shared_ptr<tally> out) {
   dxr::subscription_options opts;
-  opts.policy = dxr::policy::reliable;
+  opts.policy = policy;
   if (auto sub = dxr::subscribe(self, channel, opts); !sub)
     out->finish("subscribe: " + sub.error().what());
   return {
@@ -153,8 +155,9 @@ expected<rate_figures> actor_frame_rate(const rate_run& run) {
   auto out = std::make_shared<tally>();
   out->warmup = run.warmup;
   out->total = run.warmup + run.frames;
+  out->lossless = run.policy != dxr::policy::latest;
   auto outcome = out->done.get_future();
-  auto subscriber = sys.spawn(counting, channel, out);
+  auto subscriber = sys.spawn(counting, channel, run.policy, out);
   DXHUB_TRY(peer, peer_process::start({"actor-flood", channel, std::to_string(run.bytes),
                                        std::to_string(run.warmup), std::to_string(run.frames),
                                        std::to_string(run.peer_cpu)}));
@@ -162,8 +165,8 @@ expected<rate_figures> actor_frame_rate(const rate_run& run) {
   caf::anon_send_exit(subscriber, caf::exit_reason::kill);
   if (!complete)
     return peer_failure(peer, errc::timeout,
-                        "frame rate: only " + std::to_string(out->seen) + " of "
-                            + std::to_string(out->total) + " frames arrived within 60 s");
+                        "frame rate: the last of " + std::to_string(out->total)
+                            + " frames did not arrive within 60 s");
   if (auto why = outcome.get(); !why.empty())
     return peer_failure(peer, errc::invalid_argument, "frame rate: " + why);
   auto line = peer.read_line(10s);
@@ -179,7 +182,9 @@ expected<rate_figures> actor_frame_rate(const rate_run& run) {
   auto n = static_cast<double>(run.frames);
   rate_figures r;
   r.published_per_s = n / (wall / 1e9);
-  r.received_per_s = (n - 1) / (static_cast<double>(out->last_ns - out->first_measured_ns) / 1e9);
+  auto got = static_cast<double>(out->measured);
+  r.received_per_s = (got - 1) / (static_cast<double>(out->last_ns - out->first_measured_ns) / 1e9);
+  r.delivered = got / n;
   r.publish_thread_cpu_ns = thread_cpu / n;
   r.publisher_cpu_ns = process_cpu / n;
   return r;

@@ -5,8 +5,8 @@
 //     process over shared memory, next to shm::publisher -> blocking take;
 //   - request round trip, actor `call` to a service in another process found
 //     through the registry, next to raw cppzmq DEALER -> ROUTER echo;
-//   - 64 B frame rate, publisher actor -> reliable subscriber actor in
-//     another process, and the publisher's CPU per published frame.
+//   - 64 B frame rate, publisher actor -> reliable and latest subscriber
+//     actors in another process, and the publisher's CPU per published frame.
 // Run as `dxhub-bench-runtime peer ROLE ...` it is the other process.
 
 #include "dxhub/benchmarks/runtime/frame_latency.hpp"
@@ -83,25 +83,32 @@ bool measure_frames(report& r, const settings& s) {
 }
 
 bool measure_rate(report& r, const settings& s) {
-  br::rate_run run;
-  run.frames = s.quick ? 20000 : 200000;
-  run.warmup = s.quick ? 1000 : 5000;
-  run.peer_cpu = s.cpu_b;
-  auto got = br::actor_frame_rate(run);
-  if (!got) {
-    std::fprintf(stderr, "frame rate: %s\n", got.error().what().c_str());
-    return false;
+  bool ok = true;
+  for (auto policy : {dxhub::runtime::policy::reliable, dxhub::runtime::policy::latest}) {
+    br::rate_run run;
+    run.frames = s.quick ? 20000 : 200000;
+    run.warmup = s.quick ? 1000 : 5000;
+    run.peer_cpu = s.cpu_b;
+    run.policy = policy;
+    auto variant = dxhub::runtime::to_string(policy);
+    auto got = br::actor_frame_rate(run);
+    if (!got) {
+      std::fprintf(stderr, "frame rate %s: %s\n", variant.c_str(), got.error().what().c_str());
+      ok = false;
+      continue;
+    }
+    auto size = size_label(run.bytes);
+    auto add_figure = [&](const char* metric, double value, const char* unit) {
+      r.add({"thr", "actor_shm", variant, size, metric, value, unit});
+    };
+    add_figure("rate_published", got.value().published_per_s, "1/s");
+    add_figure("rate_received", got.value().received_per_s, "1/s");
+    add_figure("delivered", got.value().delivered, "share");
+    add_figure("cpu_publish_thread", got.value().publish_thread_cpu_ns, "ns/frame");
+    add_figure("cpu_publisher", got.value().publisher_cpu_ns, "ns/frame");
+    std::fprintf(stderr, "  actor_shm rate %s %s done\n", variant.c_str(), size.c_str());
   }
-  auto size = size_label(run.bytes);
-  auto add_figure = [&](const char* metric, double value, const char* unit) {
-    r.add({"thr", "actor_shm", "reliable", size, metric, value, unit});
-  };
-  add_figure("rate_published", got.value().published_per_s, "1/s");
-  add_figure("rate_received", got.value().received_per_s, "1/s");
-  add_figure("cpu_publish_thread", got.value().publish_thread_cpu_ns, "ns/frame");
-  add_figure("cpu_publisher", got.value().publisher_cpu_ns, "ns/frame");
-  std::fprintf(stderr, "  actor_shm rate %s done\n", size.c_str());
-  return true;
+  return ok;
 }
 
 bool measure_calls(report& r, const settings& s, const std::string& dir) {
@@ -172,7 +179,7 @@ int main(int argc, char** argv) {
                "- one-way frame latency publisher actor -> subscriber actor in another process "
                "(shared memory) vs raw shm, request round trips actor call -> service in "
                "another process (through the registry) vs raw cppzmq, and the 64 B frame rate "
-               "actor -> reliable actor with the publisher's CPU per frame"};
+               "actor -> reliable and latest actors with the publisher's CPU per frame"};
   app.add_flag("--quick", s.quick, "fewer samples (a smoke run, < 20 s)");
   app.add_flag("--results", s.results, "also print tab-separated RESULT lines");
   app.add_option("--cpu-a", s.cpu_a, "core of this process (subscriber, caller)")

@@ -164,9 +164,10 @@ std::vector<std::string> expected_rows(const std::string& program) {
     add_latency_rows(rows, "raw_cppzmq_ipc", "block", {"64B", "4KiB"});
     add_latency_rows(rows, "actor_call_ipc", "block", {"64B", "4KiB"});
     // Issue 19: the frame rate and what each publish costs the publisher.
-    for (const std::string metric :
-         {"rate_published", "rate_received", "cpu_publish_thread", "cpu_publisher"})
-      rows.push_back("thr actor_shm reliable 64B " + metric);
+    for (const std::string policy : {"reliable", "latest"})
+      for (const std::string metric :
+           {"rate_published", "rate_received", "delivered", "cpu_publish_thread", "cpu_publisher"})
+        rows.push_back("thr actor_shm " + policy + " 64B " + metric);
   } else if (program == "dxhub-bench-python") {
     // Issue 21: the Python face next to C++ on the same runtime paths.
     for (const std::string side : {"cpp", "python"}) {

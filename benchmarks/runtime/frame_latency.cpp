@@ -1,13 +1,12 @@
 #include "dxhub/benchmarks/runtime/frame_latency.hpp"
 
 #include "dxhub/benchmarks/runtime/bench_channel.hpp"
+#include "dxhub/benchmarks/runtime/measuring_actors.hpp"
 #include "dxhub/benchmarks/runtime/peer_process.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 #include "dxhub/runtime/channel.hpp"
-#include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
-#include "dxhub/transports/shm/inspect.hpp"
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/segment_name.hpp"
 #include "dxhub/transports/shm/subscriber.hpp"
@@ -66,13 +65,11 @@ std::vector<std::string> peer_args(const char* role, const std::string& channel,
 // -- the actor path, this side ------------------------------------------------------
 
 /// Samples gathered by the subscriber actor, handed over once complete.
-struct collector {
+struct collector : outcome {
   std::size_t warmup = 0;
   std::size_t total = 0;
   std::size_t seen = 0;
   std::vector<double> samples;
-  std::promise<std::string> done; // "" or why it failed
-  bool finished = false;
 
   void add(double ns) {
     if (finished)
@@ -82,33 +79,7 @@ struct collector {
     if (seen == total)
       finish("");
   }
-  void finish(std::string why) {
-    if (finished)
-      return;
-    finished = true;
-    done.set_value(std::move(why));
-  }
 };
-
-caf::behavior receiving(caf::event_based_actor* self, std::string channel,
-                        std::shared_ptr<collector> out) {
-  dxr::subscription_options opts;
-  opts.policy = dxr::policy::reliable;
-  if (auto sub = dxr::subscribe(self, channel, opts); !sub)
-    out->finish("subscribe: " + sub.error().what());
-  return {
-      [=](const dxr::frame& f) {
-        auto ns = one_way_ns(f.payload());
-        if (f.transport() != dxr::transport::shm)
-          out->finish("frames came through " + dxr::to_string(f.transport()) + ", not shm");
-        out->add(ns);
-      },
-      [=](const dxr::channel_status& s) {
-        if (s.what == dxr::channel_status::state::refused)
-          out->finish("subscription refused: " + s.detail);
-      },
-  };
-}
 
 // -- the publishing peer ----------------------------------------------------------
 
@@ -120,61 +91,18 @@ struct publish_args {
   int cpu = 1;
 };
 
-/// The body of the publisher actor: waits for the subscriber, then publishes
-/// spaced, stamped frames; "" or why it stopped.
-std::string publish_frames(dxr::publisher& pub, const publish_args& a) {
-  if (pub.transport() != dxr::transport::shm)
-    return "the runtime publishes through " + dxr::to_string(pub.transport()) + ", not shm";
-  auto attached = [&] {
-    auto info = shm::inspect(a.channel);
-    return info && !info.value().subscribers.empty();
-  };
-  if (!wait_for_reader(attached))
-    return "no subscriber attached within 10 s";
+/// The actor path's publishing loop: spaced, stamped frames.
+expected<std::string> publish_frames(dxr::publisher& pub, const publish_args& a) {
   for (std::size_t i = 0; i < a.count; ++i) {
     pause_for(a.spacing);
     auto loan = pub.loan();
     if (!loan)
-      return "loan: " + loan.error().what();
+      return error{loan.error().code, "loan: " + loan.error().what()};
     stamp(loan.value().payload());
     if (auto sent = pub.publish(std::move(loan).value()); !sent)
-      return "publish: " + sent.error().what();
+      return error{sent.error().code, "publish: " + sent.error().what()};
   }
-  return "";
-}
-
-caf::behavior publishing(caf::event_based_actor* self, publish_args a,
-                         std::shared_ptr<std::promise<std::string>> done) {
-  auto pub = dxr::publish(self, a.channel, schema_for(a.bytes));
-  if (!pub) {
-    done->set_value("publish: " + pub.error().what());
-  } else {
-    done->set_value(publish_frames(pub.value(), a));
-    // Keep the channel open until the parent has every frame.
-    while (!parent_says_stop(1000ms)) {
-    }
-  }
-  self->quit();
-  return {};
-}
-
-int actor_publisher(const publish_args& a) {
-  dxr::node_config cfg;
-  caf::actor_system sys{cfg};
-  dxr::node_options opts;
-  opts.name = "bench-publisher-" + std::to_string(getpid());
-  opts.networked = false;
-  dxr::node node{sys, opts};
-  auto done = std::make_shared<std::promise<std::string>>();
-  auto outcome = done->get_future();
-  sys.spawn<caf::detached>(publishing, a, done);
-  auto why = outcome.get();
-  say(why.empty() ? "DONE" : "ERROR " + why);
-  while (!parent_says_stop(1000ms)) {
-  }
-  // Leave without shutting the actor system down: nothing is left to
-  // measure, and the parent removes the segment.
-  _exit(why.empty() ? 0 : 1);
+  return std::string{};
 }
 
 int shm_publisher(const publish_args& a) {
@@ -215,7 +143,10 @@ expected<std::vector<double>> actor_frame_latency(const frame_run& run) {
   out->total = run.warmup + run.frames;
   out->samples.reserve(run.frames);
   auto outcome = out->done.get_future();
-  auto subscriber = sys.spawn(receiving, channel, out);
+  dxr::subscription_options opts;
+  opts.policy = dxr::policy::reliable;
+  auto take = [out](const dxr::frame& f) { out->add(one_way_ns(f.payload())); };
+  auto subscriber = sys.spawn(measuring_subscriber, channel, opts, take, out);
   DXHUB_TRY(peer, peer_process::start(peer_args("actor-publish", channel, run)));
   auto limit = 20s + run.spacing * static_cast<long>(out->total) * 4;
   bool complete = outcome.wait_for(limit) == std::future_status::ready;
@@ -271,7 +202,10 @@ int run_frame_peer(const std::string& role, const std::vector<std::string>& args
   a.cpu = std::stoi(args[4]);
   // Before any thread starts: the actor system's threads inherit the core.
   pin_to_cpu(a.cpu);
-  return role == "actor-publish" ? actor_publisher(a) : shm_publisher(a);
+  if (role == "actor-publish")
+    run_publishing_peer(a.channel, a.bytes,
+                        [a](dxr::publisher& pub) { return publish_frames(pub, a); });
+  return shm_publisher(a);
 }
 
 } // namespace dxhub::bench::runtime

@@ -1,20 +1,19 @@
 #include "dxhub/benchmarks/runtime/frame_rate.hpp"
 
 #include "dxhub/benchmarks/runtime/bench_channel.hpp"
+#include "dxhub/benchmarks/runtime/measuring_actors.hpp"
 #include "dxhub/benchmarks/runtime/peer_process.hpp"
 #include "dxhub/benchmarks/support/report.hpp"
 #include "dxhub/runtime/channel.hpp"
-#include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
-#include "dxhub/transports/shm/inspect.hpp"
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
 #include <cstdio>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <time.h>
 #include <unistd.h>
@@ -34,9 +33,9 @@ int64_t clock_ns(clockid_t clock) {
 
 // -- this side: the reliable subscriber --------------------------------------------
 
-/// What the subscriber actor saw, handed over once the last frame came (a
+/// What the subscriber actor saw, complete once the last frame came (a
 /// `latest` subscriber may miss others, never the newest).
-struct tally {
+struct tally : outcome {
   std::size_t warmup = 0;
   std::size_t total = 0;
   bool lossless = true;
@@ -44,8 +43,6 @@ struct tally {
   uint64_t next_sequence = 0;
   int64_t first_measured_ns = 0;
   int64_t last_ns = 0;
-  std::promise<std::string> done; // "" or why it failed
-  bool finished = false;
 
   void count(uint64_t sequence) {
     if (finished)
@@ -61,32 +58,7 @@ struct tally {
       finish("");
     }
   }
-  void finish(std::string why) {
-    if (finished)
-      return;
-    finished = true;
-    done.set_value(std::move(why));
-  }
 };
-
-caf::behavior counting(caf::event_based_actor* self, std::string channel, dxr::policy policy,
-                       std::shared_ptr<tally> out) {
-  dxr::subscription_options opts;
-  opts.policy = policy;
-  if (auto sub = dxr::subscribe(self, channel, opts); !sub)
-    out->finish("subscribe: " + sub.error().what());
-  return {
-      [=](const dxr::frame& f) {
-        if (f.transport() != dxr::transport::shm)
-          out->finish("frames came through " + dxr::to_string(f.transport()) + ", not shm");
-        out->count(f.header().sequence);
-      },
-      [=](const dxr::channel_status& s) {
-        if (s.what == dxr::channel_status::state::refused)
-          out->finish("subscription refused: " + s.detail);
-      },
-  };
-}
 
 // -- the publishing peer -------------------------------------------------------------
 
@@ -97,51 +69,28 @@ struct flood_args {
   std::size_t frames = 0;
 };
 
-/// "DONE <wall ns> <thread cpu ns> <process cpu ns>" of the measured frames, or "ERROR ...".
-std::string flood(dxr::publisher& pub, const flood_args& a) {
-  if (pub.transport() != dxr::transport::shm)
-    return "ERROR the runtime publishes through " + dxr::to_string(pub.transport());
-  auto attached = [&] {
-    auto info = shm::inspect(a.channel);
-    return info && !info.value().subscribers.empty();
-  };
-  if (!wait_for_reader(attached))
-    return "ERROR no subscriber attached within 10 s";
-  auto publish_one = [&]() -> std::string {
+/// "<wall ns> <thread cpu ns> <process cpu ns>" of the measured frames.
+expected<std::string> flood(dxr::publisher& pub, const flood_args& a) {
+  auto publish_one = [&]() -> std::optional<error> {
     auto loan = pub.loan();
     if (!loan)
-      return "loan: " + loan.error().what();
+      return error{loan.error().code, "loan: " + loan.error().what()};
     if (auto sent = pub.publish(std::move(loan).value()); !sent)
-      return "publish: " + sent.error().what();
-    return "";
+      return error{sent.error().code, "publish: " + sent.error().what()};
+    return std::nullopt;
   };
   for (std::size_t i = 0; i < a.warmup; ++i)
-    if (auto why = publish_one(); !why.empty())
-      return "ERROR " + why;
+    if (auto failed = publish_one())
+      return *failed;
   auto wall = now_ns();
   auto thread_cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID);
   auto process_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
   for (std::size_t i = 0; i < a.frames; ++i)
-    if (auto why = publish_one(); !why.empty())
-      return "ERROR " + why;
-  return "DONE " + std::to_string(now_ns() - wall) + " "
+    if (auto failed = publish_one())
+      return *failed;
+  return std::to_string(now_ns() - wall) + " "
          + std::to_string(clock_ns(CLOCK_THREAD_CPUTIME_ID) - thread_cpu) + " "
          + std::to_string(clock_ns(CLOCK_PROCESS_CPUTIME_ID) - process_cpu);
-}
-
-caf::behavior flooding(caf::event_based_actor* self, flood_args a,
-                       std::shared_ptr<std::promise<std::string>> done) {
-  auto pub = dxr::publish(self, a.channel, schema_for(a.bytes));
-  if (!pub) {
-    done->set_value("ERROR publish: " + pub.error().what());
-  } else {
-    done->set_value(flood(pub.value(), a));
-    // Keep the channel open until the parent has every frame.
-    while (!parent_says_stop(1000ms)) {
-    }
-  }
-  self->quit();
-  return {};
 }
 
 } // namespace
@@ -157,7 +106,10 @@ expected<rate_figures> actor_frame_rate(const rate_run& run) {
   out->total = run.warmup + run.frames;
   out->lossless = run.policy != dxr::policy::latest;
   auto outcome = out->done.get_future();
-  auto subscriber = sys.spawn(counting, channel, run.policy, out);
+  dxr::subscription_options opts;
+  opts.policy = run.policy;
+  auto take = [out](const dxr::frame& f) { out->count(f.header().sequence); };
+  auto subscriber = sys.spawn(measuring_subscriber, channel, opts, take, out);
   DXHUB_TRY(peer, peer_process::start({"actor-flood", channel, std::to_string(run.bytes),
                                        std::to_string(run.warmup), std::to_string(run.frames),
                                        std::to_string(run.peer_cpu)}));
@@ -202,21 +154,7 @@ int run_rate_peer(const std::vector<std::string>& args) {
   a.frames = std::stoull(args[3]);
   // Before any thread starts: the actor system's threads inherit the core.
   pin_to_cpu(std::stoi(args[4]));
-  dxr::node_config cfg;
-  caf::actor_system sys{cfg};
-  dxr::node_options opts;
-  opts.name = "bench-flood-" + std::to_string(getpid());
-  opts.networked = false;
-  dxr::node node{sys, opts};
-  auto done = std::make_shared<std::promise<std::string>>();
-  auto outcome = done->get_future();
-  sys.spawn<caf::detached>(flooding, a, done);
-  auto line = outcome.get();
-  say(line);
-  while (!parent_says_stop(1000ms)) {
-  }
-  // As the latency peer: nothing left to measure, the parent removes the segment.
-  _exit(line.rfind("DONE", 0) == 0 ? 0 : 1);
+  run_publishing_peer(a.channel, a.bytes, [a](dxr::publisher& pub) { return flood(pub, a); });
 }
 
 } // namespace dxhub::bench::runtime

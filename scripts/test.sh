@@ -31,7 +31,7 @@ case $sanitize in
     cmake_flags+=(-DDXHUB_SANITIZE=address,undefined -DDXHUB_BUILD_BENCHMARKS=OFF) ;;
   thread|tsan)
     # libcaf_core and libzmq are not instrumented, so TSan cannot see their
-    # synchronisation (caf-0.17-notes.md §11): run it on the CAF-free layers
+    # synchronisation (Debian builds them without TSan): run it on the CAF-free layers
     # (schemas.caf_types starts an actor system, whose message refcounts TSan
     # takes for races).
     build=build-tsan

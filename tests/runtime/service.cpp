@@ -265,13 +265,15 @@ CAF_TEST(a_deferred_command_answers_when_its_work_is_done) {
       .receive(
           [&](const reply& r) {
             CAF_REQUIRE(r.ok());
-            CAF_CHECK_EQUAL(result_of<target>(r).value().pos_mm, 12.5);
+            // A copy: CAF_CHECK_EQUAL keeps a reference past the temporary result.
+            auto pos_mm = result_of<target>(r).value().pos_mm;
+            CAF_CHECK_EQUAL(pos_mm, 12.5);
             // Answered on arrival, not when the motion started.
             CAF_CHECK(std::chrono::steady_clock::now() - sent >= std::chrono::milliseconds{150});
           },
           [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   call(self.ptr(), svc, "get_position")
-      .receive([&](const reply& r) { CAF_CHECK_EQUAL(result_of<target>(r).value().pos_mm, 12.5); },
+      .receive([&](const reply& r) { CAF_CHECK(result_of<target>(r).value().pos_mm == 12.5); },
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   // JSON callers (the shell, Python) get the deferred answer as JSON.
   call_json(self.ptr(), svc, "move_to", json_text{R"({"pos_mm": 3})"})
@@ -305,7 +307,7 @@ CAF_TEST(a_deferred_command_refuses_bad_arguments_at_once_and_fails_with_its_err
           [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   // Nothing moved.
   call(self.ptr(), svc, "get_position")
-      .receive([&](const reply& r) { CAF_CHECK_EQUAL(result_of<target>(r).value().pos_mm, 0.0); },
+      .receive([&](const reply& r) { CAF_CHECK(result_of<target>(r).value().pos_mm == 0.0); },
                [&](caf::error& e) { CAF_FAIL(sys.render(e)); });
   self->send_exit(st, caf::exit_reason::user_shutdown);
 }

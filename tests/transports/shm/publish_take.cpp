@@ -283,7 +283,7 @@ CAF_TEST(a batch longer than a queue waits for a reliable reader and drops from 
   // The latest reader keeps the newest four, in order.
   CAF_CHECK_EQUAL(keeper.dropped(), 36u);
   for (uint64_t want = 36; want < 40; ++want)
-    CAF_CHECK_EQUAL(keeper.try_take().value().header().sequence, want);
+    CAF_CHECK(keeper.try_take().value().header().sequence == want);
 }
 
 CAF_TEST(a batch to a reader that makes no room reports the frames it misses) {
@@ -296,8 +296,8 @@ CAF_TEST(a batch to a reader that makes no room reports the frames it misses) {
   CAF_CHECK(r.error() == errc::slow_subscriber);
   CAF_CHECK(r.error().context.find("frames 2..4") != std::string::npos);
   CAF_CHECK_EQUAL(sub.dropped(), 3u);
-  CAF_CHECK_EQUAL(sub.take(1s).value().header().sequence, 0u);
-  CAF_CHECK_EQUAL(sub.take(1s).value().header().sequence, 1u);
+  CAF_CHECK(sub.take(1s).value().header().sequence == 0u);
+  CAF_CHECK(sub.take(1s).value().header().sequence == 1u);
   CAF_CHECK(sub.try_take().error() == errc::would_block);
   CAF_CHECK_EQUAL(pub.sequence(), 5u);
 }

@@ -93,4 +93,23 @@ expected<curve_keypair> load_keypair(const std::filesystem::path& path) {
   return keys;
 }
 
+expected<std::vector<std::string>> read_allow_list(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return error{errc::config_error, "CURVE allow-list '" + path + "' cannot be read"};
+  std::vector<std::string> keys;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#')
+      continue;
+    auto key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    if (auto valid = validate_key(key); !valid)
+      return error{errc::invalid_argument,
+                   path + ":" + std::to_string(number) + ": " + valid.error().context};
+    keys.push_back(std::move(key));
+  }
+  return keys;
+}
+
 } // namespace dxhub::zmq

@@ -165,7 +165,7 @@ def parse_binary_reply(body):
 # -- section 11, end of the example's definitions --------------------------------
 
 
-# The deployment of section 11 (the test gives it a name of its own).
+# The deployment of section 11.
 DEPLOYMENT = """
 [deployment]
 name = "protocol-demo"
@@ -286,12 +286,13 @@ def stop(process):
 def main():
     dxhub, dxhub_node = sys.argv[1], sys.argv[2]
     scratch = tempfile.mkdtemp(prefix="dxhub-pyclient-")
-    env = dict(os.environ, DXHUB_RUNTIME_DIR=scratch)
+    # Segments of this run's own (parallel runs never share one), removed at the end.
+    shm_prefix = "dxhub-pyclient.%d." % os.getpid()
+    env = dict(os.environ, DXHUB_RUNTIME_DIR=scratch, DXHUB_SHM_PREFIX=shm_prefix)
     registry_endpoint = "ipc://" + scratch + "/registry"
     deployment = os.path.join(scratch, "lab.toml")
     with open(deployment, "w") as out:
-        # A name of its own: parallel runs never share a shared-memory segment.
-        out.write(DEPLOYMENT.replace('"protocol-demo"', '"pyclient-%d"' % os.getpid()))
+        out.write(DEPLOYMENT)
     processes = []
     try:
         log = open(os.path.join(scratch, "processes.log"), "w")
@@ -313,6 +314,9 @@ def main():
         with open(os.path.join(scratch, "processes.log")) as text:
             print("-- registry and node said:\n" + text.read(), flush=True)
         shutil.rmtree(scratch, ignore_errors=True)
+        for name in os.listdir("/dev/shm"):
+            if name.startswith(shm_prefix):
+                os.unlink(os.path.join("/dev/shm", name))
     print("%d passed, %d failed" % (passed, len(failures)), flush=True)
     return 1 if failures or passed == 0 else 0
 

@@ -160,7 +160,7 @@ CAF_TEST(key pairs are saved with a private secret file and load back) {
 }
 
 CAF_TEST(in a key file only a line starting with a hash is a comment) {
-  // docs/protocol.md, "Key files": Z85 keys hold '#' and '=', so '#' is a
+  // docs/protocol.md, section 9.1: Z85 keys hold '#' and '=', so '#' is a
   // comment only at the start of a line. A key with both, to show it.
   auto keys = generate_keypair();
   for (int i = 0; i < 10000

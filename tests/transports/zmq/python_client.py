@@ -198,7 +198,7 @@ def the_client(registry_endpoint):
     context = zmq.Context()
     registry = Client(context, registry_endpoint)
     kind, reply = registry.call(EVENTS, "endpoint", {})
-    check("the relay says where it publishes: beside the registry (section 5.2)",
+    check("the relay says where it publishes: beside the registry (section 5.3)",
           kind == REPLY and reply["result"] == {"endpoint": registry_endpoint + ".events"},
           (kind, reply))
     kind, reply = registry.call(EVENTS, "subscribe", {})
@@ -209,7 +209,7 @@ def the_client(registry_endpoint):
     record = lookup(registry, "adc0")
     check("lookup finds the service record", record["kind"] == "service"
           and record["name"] == "adc0" and record["node"] == "lab", record)
-    check("the record names the command and frames endpoints (section 5.2)",
+    check("the record names the command and frames endpoints (section 5.3)",
           len(record["endpoints"]) == 2 and record["endpoints"][0].startswith("ipc://")
           and record["endpoints"][1] == record["endpoints"][0] + ".frames", record)
     check("the record lists the service's commands", "set_rate" in

@@ -4,6 +4,7 @@
 #include "dxhub/transports/zmq/detail/socket_ops.hpp"
 
 #include <condition_variable>
+#include <set>
 
 namespace dxhub::zmq {
 
@@ -22,7 +23,17 @@ struct publisher_core {
       if (note.size() == 0)
         continue;
       auto first = *static_cast<const uint8_t*>(note.data());
+      std::string prefix{static_cast<const char*>(note.data()) + 1, note.size() - 1};
       std::lock_guard<std::mutex> guard{mutex};
+      // XPUB (verbose) passes every subscribe, and an unsubscribe only when
+      // the last subscriber of the prefix left: a set of prefixes is exact.
+      if (prefix.starts_with(json_topic_prefix)) {
+        if (first == 1)
+          json_prefixes.insert(prefix);
+        else if (first == 0)
+          json_prefixes.erase(prefix);
+        any_json.store(!json_prefixes.empty(), std::memory_order_release);
+      }
       auto now = subscriptions.load(std::memory_order_relaxed);
       if (first == 1)
         subscriptions.store(now + 1, std::memory_order_release);
@@ -43,6 +54,10 @@ struct publisher_core {
   // Written under `mutex` (for `changed`), read without it: publishers
   // check it on every frame.
   std::atomic<int> subscriptions{0};
+  // The "json:..." prefixes subscribed to (under `mutex`), and whether there
+  // are any (read without it on every publish).
+  std::set<std::string> json_prefixes;
+  std::atomic<bool> any_json{false};
 };
 
 } // namespace detail
@@ -65,6 +80,29 @@ publisher::~publisher() {
 
 uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::message_t payload) {
   auto sequence = core_->sequence.fetch_add(1, std::memory_order_relaxed);
+  send(sequence, std::move(topic), std::move(header), std::move(payload));
+  return sequence;
+}
+
+std::string publisher::json_copy_topic(const std::string& topic) const {
+  if (!core_->any_json.load(std::memory_order_acquire)
+      || topic.size() + json_topic_prefix.size() > core_->options.limits.max_topic)
+    return {};
+  auto copy = std::string{json_topic_prefix} + topic;
+  std::lock_guard<std::mutex> guard{core_->mutex};
+  for (const auto& prefix : core_->json_prefixes)
+    if (copy.starts_with(prefix))
+      return copy;
+  return {};
+}
+
+std::vector<std::string> publisher::json_subscriptions() const {
+  std::lock_guard<std::mutex> guard{core_->mutex};
+  return {core_->json_prefixes.begin(), core_->json_prefixes.end()};
+}
+
+void publisher::send(uint64_t sequence, std::string topic, envelope_header header,
+                     ::zmq::message_t payload) {
   if (header.kind == message_kind::request)
     header.kind = message_kind::event;
   header.correlation = sequence;
@@ -75,7 +113,7 @@ uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::me
   frames->push_back(encode_header(header));
   frames->push_back(std::move(payload));
   auto core = core_;
-  auto send = [core, frames] {
+  auto deliver = [core, frames] {
     auto bytes = detail::total_size(*frames);
     core->loop.touch(core->socket);
     try {
@@ -88,8 +126,7 @@ uint64_t publisher::publish(std::string topic, envelope_header header, ::zmq::me
       // A closed socket (publisher going away): nothing to publish to.
     }
   };
-  core_->loop.dispatch(std::move(send));
-  return sequence;
+  core_->loop.dispatch(std::move(deliver));
 }
 
 int publisher::subscriptions() const noexcept {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace dxhub::zmq {
 
@@ -35,16 +36,29 @@ public:
   /// Returns the sequence number.
   uint64_t publish(std::string topic, envelope_header header, ::zmq::message_t payload);
 
-  /// Encodes `value` and publishes it as an event.
+  /// Encodes `value` and publishes it as an event. While a subscriber asks
+  /// for JSON under a prefix of `topic` (`json_topic_prefix`), a JSON copy
+  /// goes out too, under "json:" + topic with the same sequence number.
   template <described T>
   expected<uint64_t> publish(std::string topic, const T& value,
                              zmq::encoding enc = zmq::encoding::binary) {
     DXHUB_TRY(payload, encode_payload(value, enc));
-    return publish(std::move(topic), header_for<T>(message_kind::event, enc), std::move(payload));
+    auto json_topic = json_copy_topic(topic);
+    auto sequence =
+        publish(std::move(topic), header_for<T>(message_kind::event, enc), std::move(payload));
+    if (!json_topic.empty()) {
+      auto copy = encode_payload(value, zmq::encoding::json);
+      if (copy)
+        send(sequence, std::move(json_topic),
+             header_for<T>(message_kind::event, zmq::encoding::json), std::move(copy).value());
+    }
+    return sequence;
   }
 
   /// Subscriptions seen (subscribe minus unsubscribe messages).
   int subscriptions() const noexcept;
+  /// The JSON topic prefixes subscribed to ("json:lab/"), each once.
+  std::vector<std::string> json_subscriptions() const;
   /// Waits until at least `count` subscriptions are in place.
   bool wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const;
 
@@ -53,6 +67,10 @@ public:
 
 private:
   explicit publisher(std::shared_ptr<detail::publisher_core> core) : core_(std::move(core)) {}
+  /// "json:" + topic when a JSON subscription covers `topic` (and the result
+  /// fits the topic limit), else "".
+  std::string json_copy_topic(const std::string& topic) const;
+  void send(uint64_t sequence, std::string topic, envelope_header header, ::zmq::message_t payload);
   std::shared_ptr<detail::publisher_core> core_;
 };
 

@@ -28,7 +28,11 @@ expected<void> write_file(const std::filesystem::path& path, const std::string& 
   return ok();
 }
 
-// Reads `key = "value"` lines; '#' starts a comment.
+// Reads `key = "value"` lines: the first line whose name (the text before
+// the first '=', blanks after it ignored) is `key`; the value is what lies
+// between the first '"' after the '=' and the last '"' of the line. A line
+// that starts with '#' is a comment; a '#' anywhere else is text (Z85 keys
+// hold '#' and '=').
 std::string read_value(const std::string& text, const std::string& key) {
   std::istringstream in{text};
   std::string line;

@@ -22,6 +22,9 @@ struct publisher_core;
 
 /// An XPUB socket bound to an endpoint. Never waits for slow subscribers:
 /// past their high-water mark they lose messages (ZeroMQ PUB semantics).
+/// Bounds what subscribers can make it hold (`limits::max_subscriptions`,
+/// `max_subscription_bytes`): a subscription beyond the cap is refused by
+/// dropping every subscriber connection (they reconnect and subscribe again).
 class publisher {
 public:
   static expected<std::unique_ptr<publisher>> bind(io_loop& loop, std::string_view endpoint,
@@ -55,12 +58,20 @@ public:
     return sequence;
   }
 
-  /// Subscriptions seen (subscribe minus unsubscribe messages).
+  /// Distinct topics subscribed, as libzmq reports them: a topic counts once
+  /// however many subscribers hold it.
   int subscriptions() const noexcept;
   /// The JSON topic prefixes subscribed to ("json:lab/"), each once.
   std::vector<std::string> json_subscriptions() const;
-  /// Waits until at least `count` subscriptions are in place.
+  /// Waits until at least `count` distinct topics are subscribed.
   bool wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const;
+  /// Subscriptions refused because they were beyond the cap (each is also
+  /// what made the publisher drop its subscriber connections).
+  uint64_t refused_subscriptions() const noexcept;
+  /// How often the publisher dropped every subscriber connection to enforce
+  /// the cap; each time is also counted as `subscribers_full` in `stats()`
+  /// and passed to the options' `on_reject` with the numbers.
+  uint64_t subscription_resets() const noexcept;
 
   const std::string& endpoint() const noexcept;
   const counters& stats() const noexcept;

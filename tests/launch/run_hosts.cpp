@@ -13,9 +13,9 @@
 //
 // Then host b hangs (its processes stopped, its kernel still answering
 // TCP): the calls pending to it fail with peer_down once ZMTP heartbeats go
-// unanswered. Then it is torn down (every process of its namespace killed,
-// the namespace gone with them): its services expire from the registry, and
-// once b runs again they come back and frames flow again.
+// unanswered, and so, at once, do those made after that. Then it is torn down (every process of its
+// namespace killed, the namespace gone with them): its services expire from the registry, and once
+// b runs again they come back and frames flow again.
 //
 // DXHUB_KEEP_TEST_DIR=1 keeps the scratch directory (deployment, keys, the
 // runs' stderr, c/audit.jsonl) for a look after a failure.
@@ -523,15 +523,40 @@ CAF_TEST(three_hosts_run_one_file_with_curve_and_survive_the_loss_of_one) {
   }
   // Then it is lost: every process of its namespace killed, the namespace
   // (and its end of the link) gone with them.
+  read_log();
+  auto killed_at = log.size();
   CAF_REQUIRE(kill_namespace(host_ns["b"]));
   hosts["b"]->wait_for(5s);
   CAF_MESSAGE("host b torn down; the centroid had " << frames_before << " frames");
   // Its services and its node expire from the registry within the lease.
   CAF_CHECK(wait_until(
       [&] { return !find("dxhub/registry/service/centroid0", "expired", lost_at).empty(); }));
-  // Host a's camera and host c's controller of cam0 are untouched.
+  // Until then every call to centroid0 failed with peer_down: those pending
+  // when the hang was noticed, and those made after it (the connection is
+  // known to be down: they do not wait for their timeout). The registry's
+  // "expired" travels a -> c while the controller's failures are c's own, so
+  // a failure that met the expired record (unknown service) may come first.
   read_log();
   auto expired_at = log.size();
+  std::size_t down_calls = 0, after_kill = 0;
+  for (auto i : find("ctl1/step", "step", lost_at)) {
+    if (args(i).value("ok", false))
+      continue;
+    auto error = args(i).value("error", "");
+    if (error.rfind("peer down", 0) == 0) {
+      ++down_calls;
+      after_kill += i >= killed_at ? 1 : 0;
+    } else if (error.rfind("unknown service", 0) != 0) {
+      CAF_FAIL("a call to centroid0 failed with neither peer_down nor unknown_service: " << error);
+    }
+  }
+  CAF_MESSAGE(down_calls << " calls to centroid0 failed with peer_down while host b was down, "
+                         << after_kill << " of them reported after the kill");
+  CAF_CHECK_GREATER_OR_EQUAL(down_calls, 2u);
+  // Made after the connection was known to be down, they failed at once
+  // (else they would wait for their 30 s timeout, long after this point).
+  CAF_CHECK_GREATER_OR_EQUAL(after_kill, 1u);
+  // Host a's camera and host c's controller of cam0 are untouched.
   CAF_CHECK(wait_until([&] { return step("ctl0", true, expired_at).has_value(); }));
 
   // Host b runs again: its services come back, frames flow again.

@@ -506,6 +506,8 @@ CAF_TEST(three_hosts_run_one_file_with_curve_and_survive_the_loss_of_one) {
   CAF_MESSAGE("stranger's key: " << stranger.code << " " << stranger.out << " " << stranger.err);
   CAF_CHECK_NOT_EQUAL(stranger.code, 0);
   CAF_CHECK(stranger.out.find("result") == std::string::npos);
+  // Refused for its key (same host, same network as the allowed one).
+  CAF_CHECK(stranger.err.find("refused the handshake") != std::string::npos);
 
   // Host b hangs (every process of its namespace stopped; its kernel still
   // answers TCP): the calls to centroid0 fail with peer_down once ZMTP

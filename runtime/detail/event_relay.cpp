@@ -57,7 +57,7 @@ expected<void> event_relay::bind(const std::string& node_endpoint) {
   if (!registry_.configured() || registry_.endpoint() != net_.node.options.endpoint)
     return ok();
   DXHUB_TRY(pub, zmq::publisher::bind(net_.loop, relay_endpoint_for(node_endpoint),
-                                      net_.keys.listening_options()));
+                                      net_.listening("events")));
   relay_ = std::move(pub);
   return ok();
 }
@@ -94,7 +94,7 @@ void event_relay::serve(const command& cmd, zmq::responder answer) {
   }
 }
 
-void event_relay::deliver(const event& e) {
+void event_relay::deliver(const event& e) const {
   caf::anon_send(net_.node.event_bus, remote_atom::value, e);
 }
 

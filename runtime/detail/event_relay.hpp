@@ -52,7 +52,7 @@ public:
 
 private:
   void connect();
-  void deliver(const event& e);
+  void deliver(const event& e) const;
 
   network_context net_;
   registry_client& registry_;

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "dxhub/transports/zmq/socket_options.hpp"
+
 #include <atomic>
+#include <string>
 
 namespace dxhub::zmq {
 class io_loop;
@@ -19,6 +22,13 @@ struct network_context {
   const node_keys& keys;
   node_parts& node;
   const std::atomic<bool>& closed;
+
+  /// The options of a socket of the node's that binds (`what` names it in
+  /// events: "frames", "events"): CURVE as the keys say, and each refusal of
+  /// the socket (e.g. subscriptions beyond its cap) published as a node
+  /// event: topic "dxhub/network/<node>", kind "refused", data
+  /// {"socket", "error", "reason"}.
+  zmq::socket_options listening(std::string what) const;
 };
 
 } // namespace dxhub::runtime::detail

@@ -37,7 +37,7 @@ remote_frames::~remote_frames() = default;
 
 expected<void> remote_frames::bind(const std::string& node_endpoint) {
   DXHUB_TRY(frames, zmq::publisher::bind(net_.loop, frames_endpoint_for(node_endpoint),
-                                         net_.keys.listening_options()));
+                                         net_.listening("frames")));
   frames_ = std::move(frames);
   endpoint_ = frames_->endpoint();
   return ok();

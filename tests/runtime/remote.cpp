@@ -5,6 +5,8 @@
 // the registry (and the event relay) is a real `dxhub registry` process, a
 // real child process hosts the service, this process calls it.
 
+#include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_access.hpp"
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/registry_protocol.hpp"
 #include "dxhub/runtime/service.hpp"
@@ -17,7 +19,10 @@
 #include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/zmq/blocking_client.hpp"
 #include "dxhub/transports/zmq/io_loop.hpp"
+#include "dxhub/transports/zmq/limits.hpp"
 #include "dxhub/transports/zmq/payload.hpp"
+
+#include <zmq.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -450,6 +455,37 @@ CAF_TEST(an_idle_node_uses_almost_no_cpu) {
   CAF_MESSAGE("idle node: " << cpu_s * 1e3 << " ms CPU in " << wall << " s = " << share * 100
                             << " % of one core");
   CAF_CHECK(share < 0.01);
+}
+
+CAF_TEST(subscriptions_beyond_the_frames_cap_are_a_node_event) {
+  // A client subscribes to more topics on the node's frames endpoint than the
+  // cap allows: the publisher drops its subscriber connections, and the node
+  // tells its event subscribers which socket refused what.
+  CAF_REQUIRE(subscribe_events(self.ptr(), "dxhub/network").has_value());
+  auto* net = runtime::detail::node_access::net(hub);
+  CAF_REQUIRE(net != nullptr);
+  ::zmq::context_t ctx;
+  ::zmq::socket_t flood{ctx, ZMQ_SUB};
+  flood.set(::zmq::sockopt::linger, 0);
+  // Unbounded: past its send queue's bound a SUB drops subscriptions.
+  flood.set(::zmq::sockopt::sndhwm, 0);
+  flood.connect(net->frames().endpoint());
+  auto cap = dxhub::zmq::limits{}.max_subscriptions;
+  for (std::size_t i = 0; i <= cap + 50; ++i)
+    flood.set(::zmq::sockopt::subscribe, "flood/" + std::to_string(i));
+  std::optional<event> refused;
+  auto seen = [&] {
+    self->receive([&](const event& e) { refused = e; },
+                  caf::after(std::chrono::milliseconds{100}) >> [] {});
+    return refused.has_value();
+  };
+  CAF_REQUIRE(wait_until(seen, must_arrive, 1ms));
+  CAF_CHECK_EQUAL(refused->topic, "dxhub/network/" + hub.name());
+  CAF_CHECK_EQUAL(refused->kind, "refused");
+  auto data = refused->data.text;
+  CAF_MESSAGE("event: " << data);
+  CAF_CHECK(data.find(R"("socket":"frames")") != std::string::npos);
+  CAF_CHECK(data.find(R"("error":"subscribers_full")") != std::string::npos);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

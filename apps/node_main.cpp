@@ -5,6 +5,7 @@
 #include "dxhub/apps/node_host.hpp"
 #include "dxhub/runtime/actor_plugin.hpp"
 #include "dxhub/runtime/actor_types.hpp"
+#include "dxhub/runtime/host.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
 #include "dxhub/schemas/clock.hpp"
@@ -127,6 +128,18 @@ int run(const node_arguments& args, const sigset_t& signals) {
   if (const char* dir = std::getenv("DXHUB_RUNTIME_DIR"); dir != nullptr && *dir != '\0')
     opts.runtime_dir = dir;
   opts.endpoint = spec->endpoint;
+  // Several hosts: the deployment's host names tell them apart (nodes of one
+  // host share memory), also where machines would look alike.
+  if (!dep.value().hosts.empty())
+    opts.host_id = runtime::local_host_id() + "/" + spec->host;
+  // [security]: CURVE on every socket, keys from the deployment's files.
+  if (const auto& sec = dep.value().security; sec.enabled) {
+    opts.curve_secret_file = sec.node_keys.at(spec->name);
+    opts.curve_public_file = opts.curve_secret_file + ".pub";
+    opts.curve_allow_file = sec.allow_file;
+    opts.registry_public_file = dep.value().registry_secret_key() + ".pub";
+    opts.allow_remote = true;
+  }
   // The deployment may name this node as the registry's host.
   bool hosts_registry = !dep.value().registry.embedded && dep.value().registry.node == args.node;
   if (hosts_registry) {
@@ -137,6 +150,12 @@ int run(const node_arguments& args, const sigset_t& signals) {
     }
     opts.endpoint = opts.registry;
   }
+  // A host given by name: ZeroMQ binds addresses only. (The registry's node
+  // keeps its endpoint and its registry the same string: that is how it
+  // knows it is the registry's.)
+  opts.endpoint = launch::bindable_endpoint(opts.endpoint);
+  if (hosts_registry)
+    opts.registry = opts.endpoint;
   // Refused by the registry as a node of another run: stop (exit 2).
   std::atomic<bool> outsider{false};
   opts.on_refused = [&outsider, name = args.node](const error& e) {

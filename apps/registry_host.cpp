@@ -55,7 +55,7 @@ void await_own_record(caf::actor_system& sys, const std::string& name) {
 } // namespace
 
 runtime::node_options registry_node_options(const std::string& endpoint, std::string name,
-                                            std::string run_token) {
+                                            std::string run_token, const registry_security& keys) {
   runtime::node_options opts;
   opts.name = std::move(name);
   opts.run_token = std::move(run_token);
@@ -63,18 +63,27 @@ runtime::node_options registry_node_options(const std::string& endpoint, std::st
   opts.registry = endpoint;
   // The registry's process hosts no channels.
   opts.shared_memory = false;
+  if (!keys.secret_file.empty()) {
+    opts.curve_secret_file = keys.secret_file;
+    opts.curve_allow_file = keys.allow_file;
+    opts.registry_public_file = keys.secret_file + ".pub";
+    opts.allow_remote = true;
+  }
+  opts.host_id = keys.host_id;
   return opts;
 }
 
 registry_host::registry_host(const std::string& endpoint, const std::string& node_name,
-                             const std::string& run_token)
+                             const std::string& run_token, const registry_security& keys)
   : endpoint_(endpoint), sys_(cfg_),
-    node_(sys_, registry_node_options(endpoint, node_name, run_token)) {}
+    node_(sys_, registry_node_options(endpoint, node_name, run_token, keys)) {}
 
 expected<std::unique_ptr<registry_host>> registry_host::start(const std::string& endpoint,
                                                               const std::string& node_name,
-                                                              actors::registry_options options) {
-  std::unique_ptr<registry_host> host{new registry_host(endpoint, node_name, options.run_token)};
+                                                              actors::registry_options options,
+                                                              const registry_security& keys) {
+  std::unique_ptr<registry_host> host{
+      new registry_host(endpoint, node_name, options.run_token, keys)};
   if (const auto& failed = host->node_.startup_error())
     return error{failed->code, "registry at " + endpoint + ": " + failed->context};
   host->registry_ = actors::spawn_registry(host->sys_, std::move(options));

@@ -17,6 +17,17 @@
 
 namespace dxhub::apps {
 
+/// CURVE and host identity of a registry's node (a deployment's `[security]`
+/// and `[[hosts]]`); all empty: no CURVE, the machine's host id.
+struct registry_security {
+  /// Its secret key file: with it, the registry's sockets are CURVE servers
+  /// and may bind a non-loopback address.
+  std::string secret_file;
+  /// The public keys it lets in.
+  std::string allow_file;
+  std::string host_id;
+};
+
 /// An actor system, a node answering at the registry's endpoint (so it also
 /// relays events between nodes) and the registry actor; all stopped by the
 /// destructor.
@@ -27,7 +38,8 @@ public:
   /// registry's own node registers with `options.run_token`.
   static expected<std::unique_ptr<registry_host>> start(const std::string& endpoint,
                                                         const std::string& node_name,
-                                                        actors::registry_options options = {});
+                                                        actors::registry_options options = {},
+                                                        const registry_security& keys = {});
 
   ~registry_host();
   registry_host(const registry_host&) = delete;
@@ -38,7 +50,7 @@ public:
 
 private:
   registry_host(const std::string& endpoint, const std::string& node_name,
-                const std::string& run_token);
+                const std::string& run_token, const registry_security& keys);
 
   std::string endpoint_;
   runtime::node_config cfg_;
@@ -49,7 +61,8 @@ private:
 
 /// The node options of a node that hosts the registry at `endpoint`.
 runtime::node_options registry_node_options(const std::string& endpoint, std::string name,
-                                            std::string run_token = {});
+                                            std::string run_token = {},
+                                            const registry_security& keys = {});
 
 /// The directory of one run's sockets: `<runtime dir>/<deployment>-<pid>`,
 /// created 0700. Unique per run, so parallel runs never share a socket.

@@ -5,12 +5,21 @@
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <ifaddrs.h>
 #include <initializer_list>
+#include <netdb.h>
 #include <set>
 #include <sstream>
 #include <variant>
@@ -388,15 +397,82 @@ expected<void> read_header(const table_reader& r, deployment& d) {
 }
 
 expected<void> read_registry(const table_reader& r, registry_spec& reg) {
-  DXHUB_TRYV(r.only_keys({"embedded", "node", "endpoint"}));
+  DXHUB_TRYV(r.only_keys({"embedded", "node", "host", "endpoint"}));
   DXHUB_TRYV(r.boolean("embedded", reg.embedded));
   DXHUB_TRYV(r.string("node", reg.node));
+  DXHUB_TRYV(r.string("host", reg.host));
+  if (!reg.node.empty() && !reg.host.empty())
+    return r.fail("host", "a registry on node '" + reg.node
+                              + "' runs on that node's host: give node or host, not both");
   DXHUB_TRYV(r.string("endpoint", reg.endpoint));
   DXHUB_TRYV(check_endpoint(r, "endpoint", reg.endpoint));
   if (!reg.node.empty() && reg.embedded)
     return r.fail("node", "a registry placed on a node needs embedded = false");
   if (reg.node.empty() && !reg.embedded)
     return r.fail("embedded", "embedded = false needs node = \"<node name>\"");
+  return ok();
+}
+
+// An IP address (v4 or v6) or a host name: no scheme, port or path.
+bool plausible_address(const std::string& a) {
+  if (a.empty() || a.size() > 253)
+    return false;
+  for (char c : a)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':'
+          || c == '_' || c == '%'))
+      return false;
+  return a.front() != '-' && a.front() != '.';
+}
+
+expected<host_spec> read_host(const table_reader& r) {
+  DXHUB_TRYV(r.only_keys({"name", "address"}));
+  host_spec h;
+  h.line = r.line();
+  DXHUB_TRYV(r.string("name", h.name, true));
+  DXHUB_TRYV(check_simple_name(r, "name", h.name, "host"));
+  DXHUB_TRYV(r.string("address", h.address, true));
+  if (!plausible_address(h.address))
+    return r.fail("address", "'" + h.address
+                                 + "' is not an IP address or host name (no scheme, port or path)");
+  return h;
+}
+
+// A key file named in [security]: relative to key_dir unless absolute.
+std::string key_path(const std::string& key_dir, const std::string& file) {
+  auto p = std::filesystem::path{file};
+  return (p.is_absolute() ? p : std::filesystem::path{key_dir} / p).lexically_normal().string();
+}
+
+expected<void> read_security(const table_reader& r, security_spec& sec, const std::string& file) {
+  DXHUB_TRYV(r.only_keys({"key_dir", "allow", "registry_key", "keys"}));
+  sec.enabled = true;
+  std::string dir;
+  DXHUB_TRYV(r.string("key_dir", dir, true));
+  auto base = std::filesystem::absolute(std::filesystem::path{file}).parent_path();
+  auto p = std::filesystem::path{dir};
+  sec.key_dir = (p.is_absolute() ? p : base / p).lexically_normal().string();
+  std::string allow = "allowed.keys";
+  DXHUB_TRYV(r.string("allow", allow));
+  if (allow.empty())
+    return r.fail("allow", "must not be empty (leave it out for allowed.keys)");
+  sec.allow_file = key_path(sec.key_dir, allow);
+  std::string registry = "registry.key";
+  DXHUB_TRYV(r.string("registry_key", registry));
+  if (registry.empty())
+    return r.fail("registry_key", "must not be empty (leave it out for registry.key)");
+  sec.registry_key = key_path(sec.key_dir, registry);
+  DXHUB_TRY(keys, r.table("keys"));
+  if (keys != nullptr) {
+    for (auto&& [node, value] : *keys) {
+      auto* s = value.as_string();
+      auto field = r.field("keys") + "." + std::string{node.str()};
+      if (s == nullptr)
+        return r.rep().fail(line_of(value), field, "expected a string, found " + type_name(value));
+      if (s->get().empty())
+        return r.rep().fail(line_of(value), field, "must not be empty");
+      sec.node_keys[std::string{node.str()}] = key_path(sec.key_dir, s->get());
+    }
+  }
   return ok();
 }
 
@@ -485,19 +561,119 @@ expected<void> cross_check(const reporter& rep, const toml::table& root, const d
     return rep.fail(line_at(root, {"registry", "node"}), "registry.node",
                     "unknown node '" + d.registry.node + "'");
   }
+  for (const auto& [node, file] : d.security.node_keys)
+    if (nodes.count(node) == 0)
+      return rep.fail(line_at(root, {"security", "keys", std::string_view{node}}),
+                      "security.keys." + node, "unknown node '" + node + "'");
   return ok();
+}
+
+std::string listed_hosts(const deployment& d) {
+  std::string list;
+  for (const auto& h : d.hosts)
+    list += (list.empty() ? "" : ", ") + h.name;
+  return list;
+}
+
+std::string tcp_endpoint(const std::string& address, const std::string& port) {
+  bool v6 = address.find(':') != std::string::npos;
+  return "tcp://" + (v6 ? "[" + address + "]" : address) + ":" + port;
+}
+
+// [[hosts]]: names and addresses unique, every node and the registry on a
+// listed host; endpoints default to tcp on the host's address.
+expected<void> check_hosts(const reporter& rep, const toml::table& root, deployment& d) {
+  if (d.hosts.empty()) {
+    if (!d.registry.host.empty())
+      return rep.fail(line_at(root, {"registry", "host"}), "registry.host",
+                      "names host '" + d.registry.host
+                          + "' but the file lists no [[hosts]]: add them, or leave host out");
+    return ok();
+  }
+  std::map<std::string, std::string> names, addresses;
+  for (std::size_t i = 0; i < d.hosts.size(); ++i) {
+    auto& h = d.hosts[i];
+    auto where = "hosts[" + std::to_string(i) + "]";
+    if (!names.emplace(h.name, where).second)
+      return rep.fail(line_at(root, {"hosts", i, "name"}), where + ".name",
+                      "duplicate host name '" + h.name + "' (also " + names[h.name] + ")");
+    if (!addresses.emplace(h.address, where).second)
+      return rep.fail(line_at(root, {"hosts", i, "address"}), where + ".address",
+                      "duplicate address '" + h.address + "' (also " + addresses[h.address] + ")");
+  }
+  for (std::size_t i = 0; i < d.nodes.size(); ++i) {
+    auto& n = d.nodes[i];
+    auto where = "nodes[" + std::to_string(i) + "].host";
+    if (names.count(n.host) == 0)
+      return rep.fail(
+          line_at(root, {"nodes", i, "host"}), where,
+          (root["nodes"][i]["host"] ? "unknown host '" + n.host + "'" : std::string{"missing"})
+              + ": with [[hosts]], every node names one of them (" + listed_hosts(d) + ")");
+    if (n.endpoint.empty())
+      n.endpoint = tcp_endpoint(d.find_host(n.host)->address, "0");
+  }
+  auto& reg = d.registry;
+  if (!reg.node.empty()) {
+    reg.host = d.find_node(reg.node)->host;
+  } else if (reg.host.empty()) {
+    return rep.fail(line_at(root, {"registry"}), "registry.host",
+                    "missing: with [[hosts]], say which host's `dxhub run` embeds the registry "
+                    "(host = \"...\", one of "
+                        + listed_hosts(d) + "), or place it on a node (node = \"...\")");
+  } else if (names.count(reg.host) == 0) {
+    return rep.fail(line_at(root, {"registry", "host"}), "registry.host",
+                    "unknown host '" + reg.host + "' (the file lists " + listed_hosts(d) + ")");
+  }
+  if (reg.endpoint.empty())
+    reg.endpoint = tcp_endpoint(d.find_host(reg.host)->address, "5750");
+  return ok();
+}
+
+// [security]: every node's key file (default <key_dir>/<node>.key).
+void fill_keys(deployment& d) {
+  if (!d.security.enabled)
+    return;
+  for (const auto& n : d.nodes)
+    d.security.node_keys.try_emplace(n.name, key_path(d.security.key_dir, n.name + ".key"));
+}
+
+// 64-bit FNV-1a: a digest that tells versions of a text apart (not a secret).
+uint64_t fnv1a(std::string_view text, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex_digest(std::string_view text) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx",
+                static_cast<unsigned long long>(fnv1a(text, 14695981039346656037ull)),
+                static_cast<unsigned long long>(fnv1a(text, 0x9e3779b97f4a7c15ull)));
+  return buf;
 }
 
 expected<deployment> read_deployment(const toml::table& root, const std::string& file,
                                      const deployment_checks& checks) {
   reporter rep{file};
   table_reader r{rep, root, ""};
-  DXHUB_TRYV(r.only_keys({"deployment", "registry", "restart", "channels", "nodes"}));
+  DXHUB_TRYV(
+      r.only_keys({"deployment", "registry", "hosts", "security", "restart", "channels", "nodes"}));
   deployment d;
   d.file = file;
   DXHUB_TRYV(read_header(r, d));
   DXHUB_TRYV(read_sub(r, "registry", d.registry, read_registry));
   DXHUB_TRYV(read_sub(r, "restart", d.restart, read_node_restart));
+  DXHUB_TRY(hosts, r.tables("hosts"));
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    DXHUB_TRY(h, read_host({rep, *hosts[i], "hosts[" + std::to_string(i) + "]"}));
+    d.hosts.push_back(std::move(h));
+  }
+  DXHUB_TRY(security, r.table("security"));
+  if (security != nullptr)
+    DXHUB_TRYV(read_security({rep, *security, "security"}, d.security, file));
   DXHUB_TRY(channels, r.tables("channels"));
   for (std::size_t i = 0; i < channels.size(); ++i) {
     DXHUB_TRY(c, read_channel({rep, *channels[i], "channels[" + std::to_string(i) + "]"}));
@@ -516,6 +692,8 @@ expected<deployment> read_deployment(const toml::table& root, const std::string&
     d.nodes.push_back(std::move(n));
   }
   DXHUB_TRYV(cross_check(rep, root, d, checks));
+  DXHUB_TRYV(check_hosts(rep, root, d));
+  fill_keys(d);
   return d;
 }
 
@@ -528,11 +706,147 @@ const node_spec* deployment::find_node(std::string_view node_name) const noexcep
   return nullptr;
 }
 
+const host_spec* deployment::find_host(std::string_view host_name) const noexcept {
+  for (auto& h : hosts)
+    if (h.name == host_name)
+      return &h;
+  return nullptr;
+}
+
+std::string deployment::registry_secret_key() const {
+  if (!security.enabled)
+    return {};
+  if (!registry.node.empty()) {
+    auto it = security.node_keys.find(registry.node);
+    return it != security.node_keys.end() ? it->second : std::string{};
+  }
+  return security.registry_key;
+}
+
+std::vector<std::string> addresses_of(const std::string& address) {
+  std::vector<std::string> out;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(address.c_str(), nullptr, &hints, &found) != 0)
+    return out;
+  for (auto* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* raw =
+        a->ai_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr)
+            : static_cast<const void*>(
+                &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if ((a->ai_family == AF_INET || a->ai_family == AF_INET6)
+        && ::inet_ntop(a->ai_family, raw, text, sizeof text) != nullptr
+        && std::find(out.begin(), out.end(), text) == out.end())
+      out.emplace_back(text);
+  }
+  ::freeaddrinfo(found);
+  return out;
+}
+
+std::vector<std::string> machine_addresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0)
+    return out;
+  for (auto* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr
+        || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+      continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    const void* raw =
+        i->ifa_addr->sa_family == AF_INET
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr)
+            : static_cast<const void*>(
+                &reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr);
+    if (::inet_ntop(i->ifa_addr->sa_family, raw, text, sizeof text) != nullptr
+        && std::find(out.begin(), out.end(), text) == out.end())
+      out.emplace_back(text);
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+expected<std::string> select_host(const deployment& d, const std::string& requested,
+                                  const std::vector<std::string>& local_addresses) {
+  std::string list;
+  for (const auto& h : d.hosts)
+    list += (list.empty() ? "" : ", ") + h.name + " (" + h.address + ")";
+  if (d.hosts.empty()) {
+    if (!requested.empty())
+      return error{errc::config_error,
+                   d.file + ": --host " + requested + " but the file lists no [[hosts]]"};
+    return std::string{};
+  }
+  if (!requested.empty()) {
+    if (d.find_host(requested) == nullptr)
+      return error{errc::config_error,
+                   d.file + ": --host " + requested + ": no such host; the file lists " + list};
+    return requested;
+  }
+  std::vector<std::string> matches;
+  for (const auto& h : d.hosts)
+    for (const auto& a : addresses_of(h.address))
+      if (std::find(local_addresses.begin(), local_addresses.end(), a) != local_addresses.end()) {
+        matches.push_back(h.name);
+        break;
+      }
+  std::string mine;
+  for (const auto& a : local_addresses)
+    mine += (mine.empty() ? "" : ", ") + a;
+  if (matches.empty())
+    return error{errc::config_error, d.file
+                                         + ": no host of the file has an address of this "
+                                           "machine (it has "
+                                         + mine + "; the file lists " + list
+                                         + "): say which with --host NAME"};
+  if (matches.size() > 1) {
+    std::string names;
+    for (const auto& m : matches)
+      names += (names.empty() ? "" : ", ") + m;
+    return error{errc::config_error, d.file
+                                         + ": several hosts of the file have an address of "
+                                           "this machine ("
+                                         + names + "): say which with --host NAME"};
+  }
+  return matches.front();
+}
+
+std::string bindable_endpoint(const std::string& endpoint) {
+  const std::string scheme = "tcp://";
+  auto colon = endpoint.rfind(':');
+  if (endpoint.rfind(scheme, 0) != 0 || colon == std::string::npos || colon < scheme.size())
+    return endpoint;
+  auto host = endpoint.substr(scheme.size(), colon - scheme.size());
+  in6_addr raw{};
+  if (host.empty() || host == "*" || host.front() == '['
+      || ::inet_pton(AF_INET, host.c_str(), &raw) == 1
+      || ::inet_pton(AF_INET6, host.c_str(), &raw) == 1)
+    return endpoint;
+  auto found = addresses_of(host);
+  if (found.empty())
+    return endpoint; // ZeroMQ then names what it cannot bind
+  auto v4 = std::find_if(found.begin(), found.end(),
+                         [](const std::string& a) { return a.find(':') == std::string::npos; });
+  auto address = v4 != found.end() ? *v4 : "[" + found.front() + "]";
+  return scheme + address + endpoint.substr(colon);
+}
+
+std::string shared_run_token(const deployment& d) {
+  return hex_digest("dxhub run token\n" + d.name + "\n" + d.text_digest);
+}
+
 expected<deployment> parse_deployment(std::string_view text, const std::string& file,
                                       const deployment_checks& checks) {
   try {
     auto root = toml::parse(text, file);
-    return read_deployment(root, file, checks);
+    auto d = read_deployment(root, file, checks);
+    if (d)
+      d.value().text_digest = hex_digest(text);
+    return d;
   } catch (const toml::parse_error& e) {
     auto& where = e.source().begin;
     return error{errc::config_error, file + ":" + std::to_string(where.line) + ":"

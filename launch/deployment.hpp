@@ -86,24 +86,63 @@ struct channel_spec {
   int line = 0;
 };
 
+/// One machine of a deployment that spans several (`[[hosts]]`).
+struct host_spec {
+  /// What nodes' `host` fields and `dxhub run --host` name.
+  std::string name;
+  /// An IP address or a host name of the machine; `dxhub run` without
+  /// `--host` picks the host whose address is one of this machine's.
+  std::string address;
+  int line = 0;
+};
+
 /// Where the registry runs.
 struct registry_spec {
   /// Embedded in the launcher (`dxhub run`) unless `node` names a node.
   bool embedded = true;
   std::string node;
-  /// Its endpoint; empty means the runtime's default.
+  /// With `[[hosts]]`: the host whose `dxhub run` embeds the registry, or
+  /// the host of `node` (filled in by the parser); empty without hosts.
+  std::string host;
+  /// Its endpoint; empty means the runtime's default. With `[[hosts]]` the
+  /// default is "tcp://<address of its host>:5750".
   std::string endpoint;
+};
+
+/// CURVE for every tcp socket of the deployment (`[security]`). Paths are
+/// absolute once parsed (relative ones are relative to the deployment file,
+/// the key files' names relative to `key_dir`).
+struct security_spec {
+  /// Whether the file has a `[security]` table.
+  bool enabled = false;
+  std::string key_dir;
+  /// The allow-list: the public keys of every node and of the registry, one
+  /// a line (default "<key_dir>/allowed.keys").
+  std::string allow_file;
+  /// The secret key file of the embedded registry (default
+  /// "<key_dir>/registry.key"); a registry on a node uses that node's key.
+  std::string registry_key;
+  /// Every node's secret key file (default "<key_dir>/<node>.key"; the
+  /// `[security.keys]` table overrides it per node); its public key is the
+  /// same path + ".pub".
+  std::map<std::string, std::string> node_keys;
 };
 
 struct deployment {
   /// The file it was read from.
   std::string file;
+  /// A digest of the file's text (32 hex digits, not cryptographic).
+  std::string text_digest;
   /// Names the deployment; also its shared-memory prefix "dxhub.<name>.".
   std::string name;
   std::string description;
   /// Between SIGTERM and SIGKILL when the deployment stops.
   std::chrono::milliseconds grace{5000};
   registry_spec registry;
+  /// The machines the deployment spans; empty: one machine (each node's
+  /// `host` then is "localhost" or a host name, as before).
+  std::vector<host_spec> hosts;
+  security_spec security;
   /// The defaults every node's restart policy starts from.
   node_restart restart;
   std::vector<channel_spec> channels;
@@ -111,6 +150,12 @@ struct deployment {
 
   /// The node named `name`, or nullptr.
   const node_spec* find_node(std::string_view name) const noexcept;
+
+  /// The host named `name`, or nullptr.
+  const host_spec* find_host(std::string_view name) const noexcept;
+
+  /// The secret key file of the registry's node ("" without `[security]`).
+  std::string registry_secret_key() const;
 
   /// The prefix of the deployment's shared-memory segments ("dxhub.lab.").
   std::string shm_prefix() const { return "dxhub." + name + "."; }
@@ -133,5 +178,32 @@ expected<deployment> load_deployment(const std::string& path, const deployment_c
 /// Like `load_deployment`, on text already in memory; `file` names it in errors.
 expected<deployment> parse_deployment(std::string_view text, const std::string& file,
                                       const deployment_checks& checks = {});
+
+/// The host of `d` that `dxhub run` starts here: `requested` when not empty
+/// (it must be one of `d.hosts`), else the one whose address is an address
+/// of this machine (`local_addresses`, which `machine_addresses()` gives).
+/// Errors (`config_error`) name the file: an unknown host, no host of this
+/// machine, several. Empty result: the file has no `[[hosts]]`.
+expected<std::string> select_host(const deployment& d, const std::string& requested,
+                                  const std::vector<std::string>& local_addresses);
+
+/// The IP addresses of this machine's network interfaces (getifaddrs), as
+/// text ("127.0.0.1", "::1", "169.254.20.1", ...).
+std::vector<std::string> machine_addresses();
+
+/// The IP addresses `address` stands for: itself when it is one, else what
+/// the resolver makes of the host name (empty when it cannot).
+std::vector<std::string> addresses_of(const std::string& address);
+
+/// `endpoint` as ZeroMQ can bind it: a tcp endpoint's host name becomes its
+/// first address (IPv4 preferred); anything else is returned as it is
+/// (ZeroMQ connects to names but binds only to addresses and interfaces).
+std::string bindable_endpoint(const std::string& endpoint);
+
+/// A run token all hosts of `d` derive alike (`dxhub run` on one host cannot
+/// ask the others for a random one): a digest of the deployment's name and
+/// file text, so that a host running another version of the file is refused
+/// by the registry. Not a secret: across hosts, CURVE decides who joins.
+std::string shared_run_token(const deployment& d);
 
 } // namespace dxhub::launch

@@ -122,7 +122,10 @@ launcher::launcher(deployment plan, launcher_options options)
     node_state n;
     n.spec = &spec;
     n.intensity = restart_intensity{spec.restart.limits};
-    n.local = spec.host == "localhost" || spec.host == "127.0.0.1" || spec.host == options_.host;
+    // A deployment of several hosts names them all: only this one's run here.
+    n.local = plan_.hosts.empty() ? spec.host == "localhost" || spec.host == "127.0.0.1"
+                                        || spec.host == options_.host
+                                  : spec.host == options_.host;
     nodes_.push_back(std::move(n));
   }
   if (::pipe2(stop_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)

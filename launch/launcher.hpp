@@ -57,7 +57,8 @@ struct launcher_options {
   /// next to the current executable.
   std::string node_program;
   /// Nodes whose `host` is neither "localhost" nor this name are not started
-  /// here (reported as "skip"); empty means the machine's host name.
+  /// here (reported as "skip"); empty means the machine's host name. With
+  /// `[[hosts]]` in the deployment, only the nodes of exactly this host run.
   std::string host;
   /// Before starting anything, ask each local node's program which actor
   /// types it has (`--list-types`) and refuse a deployment naming one it

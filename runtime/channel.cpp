@@ -307,7 +307,7 @@ void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
                   const std::shared_ptr<detail::subscription_state>& state,
                   std::function<void()> leave_other_path) {
   auto* net = detail::node_access::net(n);
-  if (net == nullptr || !net->has_registry())
+  if (net == nullptr || !net->registry().configured())
     return;
   auto src = std::make_shared<remote_source>();
   src->target = caf::actor_cast<caf::actor>(self);
@@ -319,26 +319,27 @@ void watch_remote(node& n, caf::local_actor* self, const std::string& channel,
   src->own_host = n.host_id();
   src->forced = options.force == transport::zmq;
   src->leave_other_path = std::move(leave_other_path);
-  detail::remote_frames sink;
+  detail::remote_frame_sink sink;
   sink.accept = [src](const registry_record& rec) { return src->accept(rec); };
   sink.on_frame = [src](const frame_header& h, std::span<const std::byte> bytes) {
     src->on_frame(h, bytes);
   };
-  auto id = net->watch_channel(channel, std::move(sink));
+  auto id = net->frames().watch(channel, std::move(sink));
   auto previous = std::move(state->on_cancel);
   state->on_cancel = [sys = &n.system(), id, previous] {
     if (previous)
       previous();
     node::with_node(*sys, [id](node& owner) {
       if (auto* network = detail::node_access::net(owner))
-        network->unwatch_channel(id);
+        network->frames().unwatch(id);
     });
   };
 }
 
 expected<subscription> subscribe_remote(node& n, caf::local_actor* self, const std::string& channel,
                                         const subscription_options& options) {
-  if (detail::node_access::net(n) == nullptr || !detail::node_access::net(n)->has_registry())
+  if (detail::node_access::net(n) == nullptr
+      || !detail::node_access::net(n)->registry().configured())
     return error{errc::no_registry, "channel '" + channel
                                         + "': frames over ZeroMQ need a networked node with a "
                                           "registry"};

@@ -12,73 +12,40 @@
 #include "dxhub/runtime/detail/router.hpp"
 #include "dxhub/runtime/detail/service_table.hpp"
 #include "dxhub/runtime/detail/shm_channel.hpp"
+#include "dxhub/runtime/node_attachment.hpp"
 
 #include <caf/all.hpp>
 
-#include <array>
-#include <atomic>
 #include <stdexcept>
 
 namespace dxhub::runtime {
 
 namespace {
 
-// Which node serves which actor system. `node::of` runs on every call and
-// event an actor makes: it reads the slots without a lock. Nodes come and go
-// under the mutex, which `with_node` holds while a cleanup runs (recursive:
-// a cleanup may itself ask `node::of`).
-constexpr std::size_t max_nodes = 128;
-
-struct node_slot {
-  std::atomic<const caf::actor_system*> sys{nullptr};
-  std::atomic<node*> owner{nullptr};
-};
-
-std::recursive_mutex nodes_mutex;
-std::array<node_slot, max_nodes> nodes;
-// Slots past this one were never used: lookups stop here.
-std::atomic<std::size_t> slots_used{0};
-
-node* find_node(const caf::actor_system& sys) noexcept {
-  auto used = slots_used.load(std::memory_order_acquire);
-  for (std::size_t i = 0; i < used; ++i)
-    if (nodes[i].sys.load(std::memory_order_acquire) == &sys)
-      return nodes[i].owner.load(std::memory_order_acquire);
-  return nullptr;
+// The configuration a node attaches to: actors reach their node through
+// their system's configuration, so there is no table of nodes to look in.
+const node_attachment* config_of(const caf::actor_system& sys) noexcept {
+  return dynamic_cast<const node_attachment*>(&sys.config());
 }
 
-void attach(const caf::actor_system& sys, node* n) {
-  std::lock_guard lock{nodes_mutex};
-  for (std::size_t i = 0; i < max_nodes; ++i)
-    if (nodes[i].sys.load(std::memory_order_relaxed) == nullptr) {
-      nodes[i].owner.store(n, std::memory_order_release);
-      nodes[i].sys.store(&sys, std::memory_order_release);
-      if (slots_used.load(std::memory_order_relaxed) <= i)
-        slots_used.store(i + 1, std::memory_order_release);
-      return;
-    }
-  throw std::length_error("dxhub: more than " + std::to_string(max_nodes)
-                          + " nodes in one process");
-}
-
-void detach(const caf::actor_system& sys) {
-  std::lock_guard lock{nodes_mutex};
-  for (auto& slot : nodes)
-    if (slot.sys.load(std::memory_order_relaxed) == &sys) {
-      slot.sys.store(nullptr, std::memory_order_release);
-      slot.owner.store(nullptr, std::memory_order_release);
-    }
+const node_attachment& attachable_config(const caf::actor_system& sys) {
+  const auto* cfg = config_of(sys);
+  if (cfg == nullptr)
+    throw std::invalid_argument(
+        "dxhub: a node needs an actor system made from dxhub::runtime::node_config");
+  return *cfg;
 }
 
 } // namespace
 
 node::node(caf::actor_system& sys, node_options options)
-  : sys_(sys), parts_(std::make_unique<detail::node_parts>(sys, with_defaults(std::move(options)))),
+  : sys_(sys), config_(attachable_config(sys)),
+    parts_(std::make_unique<detail::node_parts>(sys, with_defaults(std::move(options)))),
     channels_(std::make_unique<detail::channel_hub>()),
     services_(std::make_unique<detail::service_table>()),
     readers_(std::make_unique<detail::shm_readers>()),
     audit_(std::make_unique<detail::audit_trail>()) {
-  attach(sys_, this);
+  attach();
   auto& p = *parts_;
   p.channels = channels_.get();
   p.services = services_.get();
@@ -108,8 +75,20 @@ node::node(caf::actor_system& sys, node_options options)
 
 node::~node() {
   // From here on, cleanups of actors that outlive the node skip it.
-  detach(sys_);
+  detach();
   shutdown();
+}
+
+void node::attach() {
+  std::lock_guard lock{config_.mutex_};
+  if (config_.attached_.load(std::memory_order_relaxed) != nullptr)
+    throw std::logic_error("dxhub: this actor system already has a node");
+  config_.attached_.store(this, std::memory_order_release);
+}
+
+void node::detach() {
+  std::lock_guard lock{config_.mutex_};
+  config_.attached_.store(nullptr, std::memory_order_release);
 }
 
 void node::shutdown() {
@@ -135,13 +114,17 @@ void node::shutdown() {
 }
 
 void node::with_node(caf::actor_system& sys, const std::function<void(node&)>& f) {
-  std::lock_guard lock{nodes_mutex};
-  if (auto* n = find_node(sys))
+  const auto* cfg = config_of(sys);
+  if (cfg == nullptr)
+    return;
+  std::lock_guard lock{cfg->mutex_};
+  if (auto* n = cfg->attached_.load(std::memory_order_acquire))
     f(*n);
 }
 
 node* node::of(caf::actor_system& sys) noexcept {
-  return find_node(sys);
+  const auto* cfg = config_of(sys);
+  return cfg == nullptr ? nullptr : cfg->attached_.load(std::memory_order_acquire);
 }
 
 expected<node*> node::require(caf::actor_system& sys) {

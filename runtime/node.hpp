@@ -19,6 +19,8 @@
 
 namespace dxhub::runtime {
 
+class node_attachment;
+
 namespace detail {
 class audit_trail;
 class channel_hub;
@@ -37,13 +39,17 @@ class service_table;
 /// and threads.
 class node {
 public:
+  /// `sys` must be made from a `node_config` (a `node_attachment`) and have
+  /// no node yet (else
+  /// std::invalid_argument or std::logic_error: a programming error).
   node(caf::actor_system& sys, node_options options);
   ~node();
 
   node(const node&) = delete;
   node& operator=(const node&) = delete;
 
-  /// The node attached to `sys`, or nullptr. Takes no lock.
+  /// The node attached to `sys` (through its `node_config`), or nullptr.
+  /// Takes no lock.
   static node* of(caf::actor_system& sys) noexcept;
 
   /// Runs `f` with the node of `sys` if it still exists, keeping it alive
@@ -84,7 +90,11 @@ private:
   // (runtime/detail/node_access.hpp); users of a node never see them.
   friend struct detail::node_access;
 
+  void attach();
+  void detach();
+
   caf::actor_system& sys_;
+  const node_attachment& config_;
   // First: the parts below hold a reference to it.
   std::unique_ptr<detail::node_parts> parts_;
   std::unique_ptr<detail::channel_hub> channels_;

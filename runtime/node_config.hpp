@@ -1,8 +1,7 @@
 #pragma once
 
+#include "dxhub/runtime/node_attachment.hpp"
 #include "dxhub/runtime/node_options.hpp"
-
-#include <caf/actor_system_config.hpp>
 
 #include <string>
 
@@ -12,8 +11,9 @@ namespace dxhub::runtime {
 /// message type registered, a work-sharing scheduler (an idle node uses no
 /// CPU; CAF's work-stealing workers poll while idle) that wakes its workers
 /// outside its lock (`detail::worker_pool`), and the node's options as
-/// `--dxhub.*` command-line and config-file keys.
-class node_config : public caf::actor_system_config {
+/// `--dxhub.*` command-line and config-file keys. A node attaches itself to
+/// it (`node_attachment`).
+class node_config : public node_attachment {
 public:
   node_config();
 

@@ -13,7 +13,8 @@ namespace dxhub {
 /// Value 0 means "no error". Every value has a stable snake_case name (used on
 /// the wire and in JSON) and a one-line message; see `name()` and `message()`.
 /// The numbers are on the wire: a value nothing raises any more becomes a
-/// `reserved_N` placeholder instead of being removed (docs/protocol.md, section 7).
+/// `reserved_N` placeholder instead of being removed (docs/protocol.md, section 7.1,
+/// whose table the test style.protocol_doc keeps equal to this enum).
 enum class errc : uint8_t {
   none = 0,
   // -- generic ----------------------------------------------------------------

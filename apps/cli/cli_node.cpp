@@ -39,6 +39,12 @@ runtime::node_options options_of(const std::string& registry, const std::string&
   opts.shared_memory = false;
   // Nor does it join the deployment: a run's registry takes no strangers.
   opts.announce = false;
+  // A deployment with [security]: a key pair on its allow-list and the
+  // registry's public key, for CURVE to the registry and the nodes.
+  for (auto [var, field] : {std::pair{"DXHUB_CURVE_SECRET", &opts.curve_secret_file},
+                            std::pair{"DXHUB_REGISTRY_PUBLIC", &opts.registry_public_file}})
+    if (const char* value = std::getenv(var); value != nullptr && *value != '\0')
+      *field = value;
   return opts;
 }
 

@@ -6,6 +6,7 @@
 #include "dxhub/apps/registry_host.hpp"
 #include "dxhub/launch/deployment.hpp"
 #include "dxhub/launch/launcher.hpp"
+#include "dxhub/runtime/host.hpp"
 #include "dxhub/runtime/token.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
@@ -35,13 +36,18 @@ struct run_options {
   std::string node_program;
   std::string summary_file;
   std::string registry;
+  std::string host;
   bool json = false;
   bool progress = false;
 };
 
-/// The audit log of the deployment: the path of its first audit_logger.
-std::string audit_log_of(const launch::deployment& dep, const std::string& workdir) {
-  for (const auto& n : dep.nodes)
+/// The audit log of the deployment: the path of its first audit_logger (of
+/// this host's nodes when it spans several hosts).
+std::string audit_log_of(const launch::deployment& dep, const std::string& workdir,
+                         const std::string& host) {
+  for (const auto& n : dep.nodes) {
+    if (!host.empty() && n.host != host)
+      continue;
     for (const auto& a : n.actors)
       if (a.type == "audit_logger") {
         auto params = parse_json(a.params.text);
@@ -51,6 +57,7 @@ std::string audit_log_of(const launch::deployment& dep, const std::string& workd
         auto p = std::filesystem::path{path};
         return (p.is_absolute() ? p : std::filesystem::path{workdir} / p).lexically_normal();
       }
+  }
   return {};
 }
 
@@ -227,17 +234,42 @@ int run_deployment(const run_options& o) {
                                          std::error_code ignored;
                                          std::filesystem::remove_all(dir, ignored);
                                        }};
+  // Several hosts: only this one's nodes (and the registry if it is here).
+  auto host = launch::select_host(dep.value(), o.host, launch::machine_addresses());
+  if (!host)
+    return report("run", host.error());
+  const auto& here = host.value();
+  if (!here.empty()) {
+    bool any = false;
+    for (const auto& n : dep.value().nodes)
+      any = any || n.host == here;
+    if (!any)
+      return report("run", {errc::config_error,
+                            o.file + ": host '" + here + "' runs no node of the deployment"});
+  }
   auto endpoint = registry_of(o, dep.value(), run_dir.value());
-  auto token = runtime::random_token();
-  run_watch w{run_report{audit_log_of(dep.value(), workdir)}, progress_line{o.progress}};
+  // One `dxhub run` per host: they cannot agree on a random token, so all
+  // derive it from the file (CURVE decides who may join at all).
+  auto token = here.empty() ? runtime::random_token() : launch::shared_run_token(dep.value());
+  bool registry_here =
+      dep.value().registry.embedded && (here.empty() || dep.value().registry.host == here);
+  run_watch w{run_report{audit_log_of(dep.value(), workdir, here)}, progress_line{o.progress}};
   w.log = w.status.path();
   w.duration_s = o.duration_s;
   std::unique_ptr<apps::registry_host> registry;
-  if (dep.value().registry.embedded) {
+  if (registry_here) {
     actors::registry_options ropts;
     ropts.run_token = token;
     ropts.on_refused = [&w](const registry_record& r, const error& e) { w.refusals.push(r, e); };
-    auto started = apps::registry_host::start(endpoint, name + "-launcher", std::move(ropts));
+    apps::registry_security keys;
+    if (dep.value().security.enabled) {
+      keys.secret_file = dep.value().registry_secret_key();
+      keys.allow_file = dep.value().security.allow_file;
+    }
+    if (!here.empty())
+      keys.host_id = runtime::local_host_id() + "/" + here;
+    auto started = apps::registry_host::start(launch::bindable_endpoint(endpoint),
+                                              name + "-launcher", std::move(ropts), keys);
     if (!started)
       return report("run", started.error());
     registry = std::move(started).value();
@@ -247,15 +279,20 @@ int run_deployment(const run_options& o) {
     n.env.try_emplace("DXHUB_RUNTIME_DIR", run_dir.value());
     n.env["DXHUB_RUN_TOKEN"] = token; // not the deployment's to choose
   }
-  std::cerr << "dxhub run: deployment '" << name << "' (" << dep.value().nodes.size() << " nodes)"
+  std::cerr << "dxhub run: deployment '" << name << "' (" << dep.value().nodes.size() << " nodes"
+            << (here.empty() ? "" : ", host " + here) << ")"
             << (o.duration_s > 0 ? ", for " + fixed(o.duration_s, 1) + " s" : "") << "; audit log "
             << (w.log.empty() ? "none" : w.log) << "\n"
             << "dxhub run: registry " << endpoint
-            << (registry ? " (embedded)" : " (on node " + dep.value().registry.node + ")")
+            << (registry ? " (embedded)"
+                : dep.value().registry.node.empty()
+                    ? " (on host " + dep.value().registry.host + ")"
+                    : " (on node " + dep.value().registry.node + ")")
             << "; other shells: export DXHUB_REGISTRY=" << endpoint
             << " DXHUB_SHM_PREFIX=" << dep.value().shm_prefix() << std::endl;
   launch::launcher_options lopts;
   lopts.node_program = o.node_program;
+  lopts.host = here;
   lopts.check_actor_types = true;
   lopts.workdir = workdir;
   lopts.run_dir = run_dir.value(); // removed by the launcher's guard after a kill -9
@@ -316,6 +353,9 @@ void add_run(CLI::App& app, int& rc) {
   cmd->add_option("--summary-file", o->summary_file, "also write the summary here as JSON");
   cmd->add_option("--registry", o->registry,
                   "registry endpoint (default: the deployment's, else an ipc socket of this run)");
+  cmd->add_option("--host", o->host,
+                  "with [[hosts]]: start this host's nodes (default: the host whose address is "
+                  "one of this machine's)");
   cmd->add_flag("--json", o->json, "print the summary as JSON");
   cmd->add_flag("--progress", o->progress, "status line even when stderr is no terminal");
   cmd->callback([o, &rc] { rc = run_deployment(*o); });

@@ -6,7 +6,9 @@
 //   - request round trip, actor `call` to a service in another process found
 //     through the registry, next to raw cppzmq DEALER -> ROUTER echo;
 //   - 64 B frame rate, publisher actor -> reliable and latest subscriber
-//     actors in another process, and the publisher's CPU per published frame.
+//     actors in another process, and the publisher's CPU per published frame;
+//   - 64 B commands to a node in another process while another client's
+//     50 MiB request is in flight, next to the same without it (issue 20).
 // Run as `dxhub-bench-runtime peer ROLE ...` it is the other process.
 
 #include "dxhub/benchmarks/runtime/frame_latency.hpp"
@@ -35,7 +37,7 @@ struct settings {
   bool results = false;
   int cpu_a = 0;
   int cpu_b = 1;
-  std::string parts = "frames,calls,rate";
+  std::string parts = "frames,calls,rate,large";
   bool has(const char* part) const { return parts.find(part) != std::string::npos; }
 };
 
@@ -127,6 +129,41 @@ bool measure_calls(report& r, const settings& s, const std::string& dir) {
   return ok;
 }
 
+bool measure_large(report& r, const settings& s, const std::string& dir) {
+  br::large_run run;
+  run.calls = s.quick ? 300 : 2000;
+  run.warmup = s.quick ? 30 : 100;
+  run.large = s.quick ? 2 : 6;
+  run.peer_cpu = s.cpu_b;
+  run.dir = dir;
+  auto got = br::calls_during_large_requests(run);
+  if (!got) {
+    std::fprintf(stderr, "calls during large requests: %s\n", got.error().what().c_str());
+    return false;
+  }
+  auto& samples = got.value();
+  if (samples.during.empty()) {
+    std::fprintf(stderr, "calls during large requests: no small call fell inside one\n");
+    return false;
+  }
+  auto large = size_label(run.large_bytes);
+  r.add_latency("small_call_ipc", "idle", run.small_bytes, samples.idle);
+  r.add_latency("small_call_ipc", "during_" + large, run.small_bytes, samples.during);
+  r.add_latency("large_call_ipc", "block", run.large_bytes, samples.large);
+  auto size = size_label(run.small_bytes);
+  auto during_p99 = r.find("lat", "small_call_ipc", "during_" + large, size, "p99");
+  auto idle_p99 = r.find("lat", "small_call_ipc", "idle", size, "p99");
+  if (during_p99 > 0 && idle_p99 > 0) {
+    char goal[96];
+    std::snprintf(goal, sizeof goal, "goal: p99 during <= 10 ms (it is %.2f ms)",
+                  during_p99 / 1000.0);
+    r.add_ratio("64B call during a " + large + " request/idle p99", during_p99 / idle_p99, goal);
+  }
+  std::fprintf(stderr, "  small calls during %s requests done (%zu samples during)\n",
+               large.c_str(), samples.during.size());
+  return true;
+}
+
 void add_ratios(report& r) {
   auto ratio = [&](const std::string& name, const char* num, const char* den,
                    const std::string& size, const char* metric, const char* goal) {
@@ -179,14 +216,16 @@ int main(int argc, char** argv) {
                "- one-way frame latency publisher actor -> subscriber actor in another process "
                "(shared memory) vs raw shm, request round trips actor call -> service in "
                "another process (through the registry) vs raw cppzmq, and the 64 B frame rate "
-               "actor -> reliable and latest actors with the publisher's CPU per frame"};
+               "actor -> reliable and latest actors with the publisher's CPU per frame, and 64 B "
+               "commands to a node while a 50 MiB request is in flight"};
   app.add_flag("--quick", s.quick, "fewer samples (a smoke run, < 20 s)");
   app.add_flag("--results", s.results, "also print tab-separated RESULT lines");
   app.add_option("--cpu-a", s.cpu_a, "core of this process (subscriber, caller)")
       ->capture_default_str();
   app.add_option("--cpu-b", s.cpu_b, "core of the peer process (publisher, service)")
       ->capture_default_str();
-  app.add_option("--parts", s.parts, "what to measure: frames,calls,rate")->capture_default_str();
+  app.add_option("--parts", s.parts, "what to measure: frames,calls,rate,large")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Segments of this run live under their own prefix (peers inherit it).
   setenv("DXHUB_SHM_PREFIX", ("dxbench-rt." + std::to_string(getpid()) + ".").c_str(), 0);
@@ -207,6 +246,8 @@ int main(int argc, char** argv) {
     ok &= measure_calls(r, s, dir.path);
   if (s.has("rate"))
     ok &= measure_rate(r, s);
+  if (s.has("large"))
+    ok &= measure_large(r, s, dir.path);
   add_ratios(r);
   for (const auto& channel : dxhub::shm::list_channels())
     (void)dxhub::shm::remove_channel(channel);

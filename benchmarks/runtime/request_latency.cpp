@@ -6,6 +6,9 @@
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
 #include "dxhub/runtime/service.hpp"
+#include "dxhub/schemas/packing.hpp"
+#include "dxhub/transports/zmq/blocking_client.hpp"
+#include "dxhub/transports/zmq/io_loop.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -13,7 +16,9 @@
 #include <caf/send.hpp>
 #include <zmq.hpp>
 
+#include <atomic>
 #include <cstdio>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -25,6 +30,7 @@ namespace dxr = dxhub::runtime;
 using namespace std::chrono_literals;
 
 constexpr const char* service_name = "bench/echo";
+constexpr const char* small_service_name = "bench/small";
 
 /// The payload of a call: `bytes` characters, sent packed (a typed call) and
 /// echoed back.
@@ -90,10 +96,13 @@ struct registry_guard {
 
 // -- the peers ----------------------------------------------------------------------
 
-caf::behavior echo_service(caf::event_based_actor* self) {
+// `echo` answers with its argument; `size` with the argument's size only (a
+// large request gets a small answer).
+caf::behavior echo_service(caf::event_based_actor* self, std::string name) {
   dxr::command_table cmds;
   cmds.on<blob>("echo", [](const blob& b) { return b; });
-  if (auto served = dxr::serve(self, service_name, cmds); !served)
+  cmds.on<blob>("size", [](const blob& b) { return blob{std::to_string(b.data.size())}; });
+  if (auto served = dxr::serve(self, name, cmds); !served)
     say("ERROR serve: " + served.error().what());
   return {cmds.handler()};
 }
@@ -111,7 +120,10 @@ int actor_service(const std::string& registry, const std::string& dir) {
     say("ERROR node: " + node.startup_error()->what());
     return 1;
   }
-  sys.spawn(echo_service);
+  sys.spawn(echo_service, std::string{service_name});
+  // A second service for the small calls measured while `service_name`
+  // works on a large request (an actor serves one request at a time).
+  sys.spawn(echo_service, std::string{small_service_name});
   say("READY " + node.endpoint());
   while (!parent_says_stop(1000ms)) {
   }
@@ -271,6 +283,142 @@ expected<call_samples> call_round_trips(const call_run& run) {
     DXHUB_TRYV(measure(actor, block, 0, result.actor));
   }
   return result;
+}
+
+namespace {
+
+/// A command to the peer's service `service`, its arguments packed.
+command bench_command(uint64_t id, const char* service, const char* name, const blob& args) {
+  command c;
+  c.id = id;
+  c.caller = "bench-" + std::to_string(getpid());
+  c.service = service;
+  c.name = name;
+  c.packed_args = pack(args);
+  c.timeout_ms = 120000;
+  return c;
+}
+
+/// One client of the peer node's command endpoint.
+class envelope_caller {
+public:
+  static expected<envelope_caller> connect(zmq::io_loop& loop, const std::string& endpoint) {
+    DXHUB_TRY(c, zmq::blocking_client::connect(loop, endpoint));
+    return envelope_caller{std::move(c)};
+  }
+
+  /// Sends `payload` (an encoded command) and waits for a successful reply;
+  /// returns the round trip in ns.
+  expected<double> round_trip(const std::string& payload, std::chrono::milliseconds timeout) {
+    auto header = zmq::header_for<command>(zmq::message_kind::request, zmq::encoding::binary);
+    ::zmq::message_t message{payload.data(), payload.size()};
+    auto start = now_ns();
+    DXHUB_TRY(answer, client_->request(header, std::move(message), timeout));
+    auto stop = now_ns();
+    DXHUB_TRY(r, zmq::decode_payload<reply>(answer));
+    if (r.code != errc::none)
+      return error{r.code, "the peer answered: " + r.error_context};
+    return static_cast<double>(stop - start);
+  }
+
+private:
+  explicit envelope_caller(std::unique_ptr<zmq::blocking_client> c) : client_(std::move(c)) {}
+  std::unique_ptr<zmq::blocking_client> client_;
+};
+
+expected<std::string> encoded(const command& c) {
+  DXHUB_TRY(payload, zmq::encode_payload(c, zmq::encoding::binary));
+  return std::string{static_cast<const char*>(payload.data()), payload.size()};
+}
+
+} // namespace
+
+expected<large_samples> calls_during_large_requests(const large_run& run) {
+  // The registry lives in this process (the peer node registers with it);
+  // the clients talk to the peer node's command endpoint directly.
+  dxr::node_config cfg;
+  caf::actor_system sys{cfg};
+  dxr::node hub{sys, registry_node(run.dir)};
+  if (hub.startup_error())
+    return *hub.startup_error();
+  registry_guard registry{actors::spawn_registry(sys)};
+  DXHUB_TRY(peer, peer_process::start({"actor-serve", hub.options().registry, run.dir,
+                                       std::to_string(run.peer_cpu)}));
+  auto line = peer.read_line(20s);
+  if (!line || line->rfind("READY ", 0) != 0)
+    return error{errc::peer_down, "peer actor-serve did not start: " + line.value_or("(nothing)")};
+  auto endpoint = line->substr(6);
+
+  // Two contexts: the clients share no libzmq I/O thread on this side.
+  zmq::io_loop small_loop;
+  zmq::io_loop big_loop;
+  DXHUB_TRY(small, envelope_caller::connect(small_loop, endpoint));
+  DXHUB_TRY(big, envelope_caller::connect(big_loop, endpoint));
+  DXHUB_TRY(small_request, encoded(bench_command(1, small_service_name, "echo",
+                                                 blob{std::string(run.small_bytes, 'x')})));
+  DXHUB_TRY(large_request, encoded(bench_command(2, service_name, "size",
+                                                 blob{std::string(run.large_bytes, 'x')})));
+  // The services register with the peer's node after its READY line: the
+  // first calls may find them missing (a bounded wait, then the error).
+  auto ready = [&](envelope_caller& c, const std::string& payload) -> expected<void> {
+    expected<double> last = error{errc::unknown_service, "not asked"};
+    for (int i = 0; i < 200 && !last; ++i) {
+      last = c.round_trip(payload, 10s);
+      if (!last)
+        std::this_thread::sleep_for(50ms);
+    }
+    if (!last)
+      return last.error();
+    return ok();
+  };
+  DXHUB_TRYV(ready(small, small_request));
+  DXHUB_TRYV(ready(big, large_request));
+
+  large_samples out;
+  for (std::size_t i = 0; i < run.warmup; ++i)
+    DXHUB_TRYV(small.round_trip(small_request, 10s));
+  for (std::size_t i = 0; i < run.calls; ++i) {
+    DXHUB_TRY(ns, small.round_trip(small_request, 10s));
+    out.idle.push_back(ns);
+  }
+
+  // The large requests on a thread of their own, one after the other; a
+  // small round trip counts when it began after a large request was sent and
+  // ended before its answer came.
+  std::atomic<int64_t> large_since{0}; // send time of the large request in flight, 0: none
+  std::atomic<bool> large_done{false};
+  std::optional<error> large_failed;
+  std::thread sender{[&] {
+    for (std::size_t i = 0; i < run.large && !large_failed; ++i) {
+      large_since.store(now_ns());
+      auto ns = big.round_trip(large_request, 120s);
+      large_since.store(0);
+      if (!ns)
+        large_failed = ns.error();
+      else
+        out.large.push_back(ns.value());
+    }
+    large_done.store(true);
+  }};
+  std::optional<error> small_failed;
+  while (!large_done.load()) {
+    auto since = large_since.load();
+    auto started = now_ns();
+    auto ns = small.round_trip(small_request, 10s);
+    if (!ns) {
+      small_failed = ns.error();
+      break;
+    }
+    auto current = large_since.load();
+    if (since != 0 && current == since && started >= since)
+      out.during.push_back(ns.value());
+  }
+  sender.join();
+  if (large_failed)
+    return *large_failed;
+  if (small_failed)
+    return *small_failed;
+  return out;
 }
 
 int run_call_peer(const std::string& role, const std::vector<std::string>& args) {

@@ -33,6 +33,33 @@ struct call_samples {
 
 expected<call_samples> call_round_trips(const call_run& run);
 
+/// Small commands to a node while another client's large request is in
+/// flight (issue 20): a real node in a peer process serves two services over
+/// ipc; one client sends `large_bytes` requests to one of them, one after the
+/// other, while a second client sends `small_bytes` commands to the other
+/// and times each round trip. The same small commands are timed without the
+/// large requests first. Both clients send dxhub envelopes (zmq::blocking_client).
+struct large_run {
+  std::size_t small_bytes = 64;
+  std::size_t large_bytes = std::size_t{50} << 20;
+  std::size_t calls = 2000; ///< small round trips without large requests
+  std::size_t large = 5;    ///< large requests, one after the other
+  std::size_t warmup = 100;
+  int peer_cpu = 1;
+  std::string dir;
+};
+
+/// Round-trip ns of the small commands without and during large requests,
+/// and of the large requests themselves.
+struct large_samples {
+  std::vector<double> idle;
+  /// Small round trips that started and ended while a large request was in flight.
+  std::vector<double> during;
+  std::vector<double> large;
+};
+
+expected<large_samples> calls_during_large_requests(const large_run& run);
+
 /// The peer roles: "actor-serve REGISTRY DIR CPU" and "zmq-echo ENDPOINT CPU".
 int run_call_peer(const std::string& role, const std::vector<std::string>& args);
 

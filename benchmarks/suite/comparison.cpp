@@ -168,6 +168,10 @@ std::vector<std::string> expected_rows(const std::string& program) {
       for (const std::string metric :
            {"rate_published", "rate_received", "delivered", "cpu_publish_thread", "cpu_publisher"})
         rows.push_back("thr actor_shm " + policy + " 64B " + metric);
+    // Issue 20: small commands while a 50 MiB request is in flight.
+    add_latency_rows(rows, "small_call_ipc", "idle", {"64B"});
+    add_latency_rows(rows, "small_call_ipc", "during_50MiB", {"64B"});
+    add_latency_rows(rows, "large_call_ipc", "block", {"50MiB"});
   } else if (program == "dxhub-bench-python") {
     // Issue 21: the Python face next to C++ on the same runtime paths.
     for (const std::string side : {"cpp", "python"}) {

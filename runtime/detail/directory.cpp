@@ -51,7 +51,7 @@ std::string key_of(const registry_record& r) {
 void register_record(directory_actor* self, node_parts* owner, const registry_record& rec,
                      int attempt = 0) {
   auto* net = owner->net;
-  if (net == nullptr || !net->has_registry() || self->state.outsider)
+  if (net == nullptr || !net->registry().configured() || self->state.outsider)
     return;
   const auto& timing = owner->options.timing;
   auto retry = [me = caf::actor_cast<caf::actor>(self), key = key_of(rec), attempt,
@@ -64,7 +64,7 @@ void register_record(directory_actor* self, node_parts* owner, const registry_re
       caf::anon_send(me, refused_atom::value, key, static_cast<uint8_t>(code),
                      r.value().error_context);
   };
-  net->call_registry("register", encode_json(rec), default_call_timeout, std::move(retry));
+  net->registry().call("register", encode_json(rec), default_call_timeout, std::move(retry));
 }
 
 void renew_all(directory_actor* self, node_parts* owner) {
@@ -78,7 +78,7 @@ void renew_all(directory_actor* self, node_parts* owner) {
 
 void add(directory_actor* self, node_parts* owner, registry_record rec) {
   if (auto* net = owner->net) {
-    rec.endpoints = {net->endpoint(), net->frames_endpoint()};
+    rec.endpoints = {net->endpoint(), net->frames().endpoint()};
     auto key = net->public_key();
     const auto& token = owner->options.run_token;
     auto props = nlohmann::json::parse(rec.properties.text, nullptr, false);
@@ -102,9 +102,10 @@ void remove(directory_actor* self, node_parts* owner, entry_kind kind, const std
   auto it = self->state.registered.find(key_of(probe));
   if (it == self->state.registered.end())
     return;
-  if (auto* net = owner->net; net != nullptr && net->has_registry() && !self->state.outsider)
-    net->call_registry("unregister", encode_json(it->second), default_call_timeout,
-                       [](expected<reply>) {});
+  if (auto* net = owner->net;
+      net != nullptr && net->registry().configured() && !self->state.outsider)
+    net->registry().call("unregister", encode_json(it->second), default_call_timeout,
+                         [](expected<reply>) {});
   self->state.registered.erase(it);
 }
 
@@ -113,10 +114,10 @@ caf::result<service> remote_lookup(directory_actor* self, node_parts* owner,
                                    const std::string& name, const std::optional<schema_id>& want,
                                    caf::error local) {
   auto* net = owner->net;
-  if (net == nullptr || !net->has_registry())
+  if (net == nullptr || !net->registry().configured())
     return local;
   auto promise = self->make_response_promise<service>();
-  net->call_registry(
+  net->registry().call(
       "lookup", encode_json(registry_query{name}), default_call_timeout,
       [promise, name, want](expected<reply> r) mutable {
         if (!r) {

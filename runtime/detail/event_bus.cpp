@@ -33,7 +33,7 @@ void deliver(const event_bus_state& st, const event& e) {
 /// Hands local events to the other nodes (none when not networked).
 void forward(const node_parts& parts, std::vector<event> batch) {
   if (parts.net != nullptr && !batch.empty())
-    parts.net->forward_events(std::move(batch));
+    parts.net->events().forward(std::move(batch));
 }
 
 } // namespace
@@ -75,7 +75,7 @@ caf::behavior event_bus(caf::stateful_actor<event_bus_state>* self, node_parts* 
         self->monitor(who);
         self->state.members.push_back({prefix, who});
         if (parts->net != nullptr)
-          parts->net->watch_events(prefix);
+          parts->net->events().watch(prefix);
       },
       [=](leave_atom, const std::string& prefix, const caf::actor& who) {
         std::erase_if(self->state.members,

@@ -4,8 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 namespace dxhub::runtime::detail {
 
 namespace {
@@ -16,25 +14,6 @@ bool loopback_or_local(const std::string& text) {
     return true;
   const auto& host = ep.value().host;
   return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1";
-}
-
-expected<std::vector<std::string>> read_allowed_keys(const std::string& path) {
-  std::ifstream in{path};
-  if (!in)
-    return error{errc::config_error, "CURVE allow-list '" + path + "' cannot be read"};
-  std::vector<std::string> keys;
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
-    auto first = line.find_first_not_of(" \t");
-    if (first == std::string::npos || line[first] == '#')
-      continue;
-    auto key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
-    if (auto valid = zmq::validate_key(key); !valid)
-      return error{errc::invalid_argument,
-                   path + ":" + std::to_string(number) + ": " + valid.error().context};
-    keys.push_back(std::move(key));
-  }
-  return keys;
 }
 
 } // namespace
@@ -50,7 +29,7 @@ expected<node_keys> node_keys::load(const node_options& o, const std::string& na
     result.keys_ = std::move(keys);
   }
   if (!o.curve_allow_file.empty()) {
-    DXHUB_TRY(allowed, read_allowed_keys(o.curve_allow_file));
+    DXHUB_TRY(allowed, zmq::read_allow_list(o.curve_allow_file));
     result.allowed_ = std::move(allowed);
   }
   if (!o.registry_public_file.empty()) {

@@ -13,7 +13,7 @@ void publisher_links::send_to_other_hosts(const std::string& channel, const fram
                                           const frame_header& h,
                                           std::span<const std::byte> payload) const {
   if (auto net = net_.lock())
-    net->publish_frame(channel, schema.id(), h, payload);
+    net->frames().publish(channel, schema.id(), h, payload);
 }
 
 void publisher_links::closed(const std::string& channel) const {

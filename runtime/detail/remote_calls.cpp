@@ -157,8 +157,8 @@ void remote_calls::send(caf::mailbox_element_ptr request) {
     if (e.code == errc::timeout || e.code == errc::peer_down || e.code == errc::unauthenticated)
       audit_command(owner_, *cmd, nullptr, &e, started);
   };
-  net->call(svc.record.endpoints.front(), *cmd, call_timeout(*cmd), std::move(done),
-            curve_key_of(svc.record));
+  net->peers().call(svc.record.endpoints.front(), *cmd, call_timeout(*cmd), std::move(done),
+                    curve_key_of(svc.record));
 }
 
 // -- the service's side -------------------------------------------------------------

@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <map>
 #include <thread>
 
 using namespace dxhub::test;
@@ -139,6 +141,76 @@ CAF_TEST(keygen_writes_a_key_pair_with_safe_modes) {
   CAF_CHECK(again.code != 0);
   CAF_CHECK(again.err.find("exists") != std::string::npos);
   CAF_CHECK_EQUAL(run({"keygen", keys, "--name", "camera", "--force", "--json"}).code, 0);
+}
+
+CAF_TEST(keygen_makes_every_key_of_a_deployment_and_its_allow_list) {
+  // Three nodes, two of which share a key file; the registry is embedded.
+  auto file = dir / "secure.toml";
+  std::ofstream{file} << "[deployment]\nname = \"secure\"\n\n"
+                         "[security]\nkey_dir = \"keys\"\nkeys = { b = \"shared.key\", c = "
+                         "\"shared.key\" }\n\n"
+                         "[[nodes]]\nname = \"a\"\n\n[[nodes]]\nname = \"b\"\n\n"
+                         "[[nodes]]\nname = \"c\"\n";
+  auto read_text_file = [](const std::filesystem::path& path) {
+    std::string text;
+    for (const auto& line : read_lines(path))
+      text += line + "\n";
+    return text;
+  };
+  auto made = run({"keygen", "--deployment", file.string(), "--json"});
+  CAF_REQUIRE_EQUAL(made.code, 0);
+  auto doc = made.json();
+  CAF_MESSAGE("keygen: " << doc.dump());
+  auto keys = dir / "keys";
+  CAF_CHECK_EQUAL(doc["allow_file"].get<std::string>(), (keys / "allowed.keys").string());
+  CAF_REQUIRE_EQUAL(doc["keys"].size(), 3u);
+  std::map<std::string, std::string> public_keys; // secret file -> public key
+  for (const auto& k : doc["keys"])
+    public_keys[k["secret_file"].get<std::string>()] = k["public_key"].get<std::string>();
+  for (auto name : {"a.key", "shared.key", "registry.key"}) {
+    auto secret = (keys / name).string();
+    CAF_REQUIRE(public_keys.count(secret) == 1);
+    struct stat st {};
+    CAF_REQUIRE(::stat(secret.c_str(), &st) == 0);
+    CAF_CHECK_EQUAL(st.st_mode & 0777, 0600u);
+    CAF_REQUIRE(::stat((secret + ".pub").c_str(), &st) == 0);
+    CAF_CHECK_EQUAL(st.st_mode & 0777, 0644u);
+    // The public file holds the key the allow-list lists.
+    CAF_CHECK(read_text_file(secret + ".pub").find(public_keys[secret]) != std::string::npos);
+  }
+  CAF_CHECK(!std::filesystem::exists(keys / "b.key"));
+  // The allow-list: every public key, one a line ('#' lines say whose).
+  std::vector<std::string> listed;
+  {
+    std::ifstream in{keys / "allowed.keys"};
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty() && line[0] != '#')
+        listed.push_back(line);
+  }
+  CAF_CHECK_EQUAL(listed.size(), 3u);
+  for (const auto& [secret, key] : public_keys)
+    CAF_CHECK(std::find(listed.begin(), listed.end(), key) != listed.end());
+  // Existing keys are kept unless --force; then every key is new.
+  auto again = run({"keygen", "--deployment", file.string()});
+  CAF_CHECK_EQUAL(again.code, 1);
+  CAF_CHECK(again.err.find("exists (--force") != std::string::npos);
+  CAF_CHECK(read_text_file(keys / "a.key.pub").find(public_keys[(keys / "a.key").string()])
+            != std::string::npos);
+  auto forced = run({"keygen", "--deployment", file.string(), "--force", "--json"});
+  CAF_REQUIRE_EQUAL(forced.code, 0);
+  for (const auto& k : forced.json()["keys"])
+    CAF_CHECK_NOT_EQUAL(k["public_key"].get<std::string>(),
+                        public_keys[k["secret_file"].get<std::string>()]);
+  // A deployment without [security] names no keys; a directory and a
+  // deployment together are ambiguous.
+  auto plain = dir / "plain.toml";
+  std::ofstream{plain} << "[deployment]\nname = \"plain\"\n\n[[nodes]]\nname = \"a\"\n";
+  auto none = run({"keygen", "--deployment", plain.string()});
+  CAF_CHECK_EQUAL(none.code, 2);
+  CAF_CHECK(none.err.find("no [security] table") != std::string::npos);
+  auto both = run({"keygen", keys.string(), "--deployment", file.string()});
+  CAF_CHECK_EQUAL(both.code, 2);
+  CAF_CHECK(both.err.find("not both") != std::string::npos);
 }
 
 CAF_TEST(errors_give_a_clear_message_and_a_nonzero_exit_code) {

@@ -93,6 +93,11 @@ CAF_TEST(bad key files are refused naming the file) {
   o.curve_secret_file.clear();
   o.curve_allow_file = files.text("allow", "# peers\nnot-a-key\n");
   check_error(node_keys::load(o, "n", loopback), errc::invalid_argument, "allow:2");
+  // '#' starts a comment only at the start of a line (blanks before it
+  // allowed); after a key it is not one (docs/protocol.md, section 9.1).
+  auto peer = zmq::generate_keypair();
+  o.curve_allow_file = files.text("allow", "  # peers\n" + peer.public_key + "  # alice\n");
+  check_error(node_keys::load(o, "n", loopback), errc::invalid_argument, "allow:2");
   o.curve_allow_file = (files.dir / "missing").string();
   check_error(node_keys::load(o, "n", loopback), errc::config_error, "missing");
 }

@@ -43,6 +43,10 @@ struct client_core {
   std::atomic<std::size_t> pending_count{0};
   std::atomic<uint64_t> next_id{1};
   bool closed = false;
+  /// Set when the connection drops, cleared by the next handshake: meanwhile
+  /// a request fails at once (peer_down) instead of waiting in libzmq's queue
+  /// for a server that may never come back (a host that went away).
+  bool down = false;
 };
 
 expected<void> client_core::open(std::string_view endpoint) {
@@ -55,7 +59,8 @@ expected<void> client_core::open(std::string_view endpoint) {
     auto monitor_endpoint =
         "inproc://dxhub-client-monitor-" + std::to_string(reinterpret_cast<uintptr_t>(this));
     if (zmq_socket_monitor(socket.handle(), monitor_endpoint.c_str(),
-                           ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                           ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED
+                               | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
                                | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         != 0)
       return error{errc::system_error, "zmq_socket_monitor failed"};
@@ -76,6 +81,10 @@ void client_core::start(uint64_t id, std::vector<::zmq::message_t> frames,
                         std::chrono::milliseconds timeout, reply_handler done) {
   if (closed)
     return; // the client is being destroyed: pending requests are dropped without a call
+  if (down) {
+    done(error{errc::peer_down, "server " + where.endpoint + " is disconnected"});
+    return;
+  }
   auto timer = loop.schedule_after(timeout, [this, id, timeout] {
     finish(id, error{errc::timeout, "no reply within " + std::to_string(timeout.count()) + " ms"});
   });
@@ -141,10 +150,14 @@ void client_core::serve_monitor() {
       continue;
     uint16_t event = 0;
     std::memcpy(&event, frames[0].data(), sizeof event);
-    if (event == ZMQ_EVENT_DISCONNECTED)
+    if (event == ZMQ_EVENT_DISCONNECTED) {
+      down = true;
       fail_all(error{errc::peer_down, "server " + where.endpoint + " disconnected"});
-    else
+    } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      down = false;
+    } else {
       fail_all(error{errc::unauthenticated, "server " + where.endpoint + " refused the handshake"});
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // The envelope of every dxhub message on ZeroMQ: a fixed little-endian header
-// frame followed by one payload frame (docs/protocol.md, "The envelope").
+// frame followed by one payload frame (docs/protocol.md, sections 3 and 4).
 
 #include "dxhub/schemas/expected.hpp"
 #include "dxhub/schemas/schema_id.hpp"
@@ -31,6 +31,12 @@ inline constexpr std::array<std::byte, 4> envelope_magic{std::byte{'D'}, std::by
 
 /// The protocol version this library speaks.
 inline constexpr uint8_t protocol_version = 1;
+
+/// The topic namespace in which a subscriber asks for JSON: a subscription
+/// to "json:" + prefix gets what a `publisher` publishes by value under
+/// topics with that prefix as JSON copies, under "json:" + topic
+/// (docs/protocol.md, section 5.4). Names never contain ':'.
+inline constexpr std::string_view json_topic_prefix = "json:";
 
 /// Bytes of the header before the schema name.
 inline constexpr std::size_t header_fixed_size = 44;

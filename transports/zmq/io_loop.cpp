@@ -321,10 +321,12 @@ void io_loop::run() {
     run_due_timers();
   }
   // Sockets belong to their owners, who close them; the ZAP socket is ours.
-  if (zap_) {
+  // It stays bound (not polled) until the loop is destroyed: an owner that
+  // closes a CURVE server after the stop removes its ZAP domain, and a new
+  // handler made for that could not bind the ZAP endpoint while libzmq still
+  // closes the old one (EADDRINUSE, thrown in the owner's destructor).
+  if (zap_)
     remove_socket(zap_->socket());
-    zap_.reset();
-  }
   auto handed = take_handed_over();
   owner.unlock();
   deliver(handed);

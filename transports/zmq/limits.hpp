@@ -26,6 +26,27 @@ struct limits {
   /// answered at once with `would_block` (a client cannot make the server
   /// keep unbounded state for it).
   std::size_t max_in_flight_per_client = 4096;
+  /// Distinct topics the subscribers of one publisher (XPUB) may hold at a
+  /// time. Each subscribed topic costs the publisher memory in libzmq's
+  /// subscription trie (about 32 bytes per topic byte not shared with another
+  /// topic, plus ~100 bytes per topic) and time on every publish; a client
+  /// could otherwise subscribe to topics until the node runs out of memory.
+  /// A subscription beyond the cap is refused: libzmq offers no way to undo
+  /// one connection's subscriptions (ZMQ_XPUB_MANUAL keeps them all too), so
+  /// the publisher drops every subscriber connection and counts the refusal
+  /// (`publisher::refused_subscriptions`, `subscribers_full` in its counters);
+  /// well-behaved SUB sockets reconnect and subscribe again. 10000 topics is
+  /// far above what a lab's channels and event topics use.
+  std::size_t max_subscriptions = 10000;
+  /// The bytes of those topics together (the trie's size grows with them).
+  std::size_t max_subscription_bytes = 256u << 10;
+  /// A client's unsubscribe for a topic it never subscribed looks to the
+  /// publisher like the topic's removal, so the counts above could be talked
+  /// down; topics newly subscribed since the last reset are therefore bounded
+  /// too, at this multiple of both caps. With the defaults the subscription
+  /// trie stays in the order of 40 MiB at most, even for topics of random
+  /// bytes (docs/protocol.md, "Subscriptions").
+  std::size_t subscription_churn_factor = 4;
 
   /// The ZMQ_MAXMSGSIZE of receiving sockets: a frame larger than this makes
   /// libzmq drop the connection before the frame is read. It sits above
@@ -33,6 +54,13 @@ struct limits {
   /// envelope check and are counted.
   int64_t transport_max_frame() const noexcept {
     return static_cast<int64_t>(max_message_size) + (64 << 10);
+  }
+
+  /// The ZMQ_MAXMSGSIZE of a publisher (XPUB), which receives nothing but
+  /// subscriptions ([1 or 0][topic]): a subscription longer than a topic can
+  /// be costs its connection (the margin covers CURVE's framing).
+  int64_t subscription_max_frame() const noexcept {
+    return static_cast<int64_t>(max_topic) + 1 + 256;
   }
 };
 

@@ -17,7 +17,7 @@
 namespace dxhub::zmq {
 
 /// Encodes `value` into a payload frame. JSON text is written by the schema's
-/// `to_json` (docs/protocol.md, "JSON payloads").
+/// `to_json` (docs/protocol.md, section 4.1).
 template <described T>
 expected<::zmq::message_t> encode_payload(const T& value, zmq::encoding enc) {
   try {

@@ -28,7 +28,11 @@ expected<void> write_file(const std::filesystem::path& path, const std::string& 
   return ok();
 }
 
-// Reads `key = "value"` lines; '#' starts a comment.
+// Reads `key = "value"` lines: the first line whose name (the text before
+// the first '=', blanks after it ignored) is `key`; the value is what lies
+// between the first '"' after the '=' and the last '"' of the line. A line
+// that starts with '#' is a comment; a '#' anywhere else is text (Z85 keys
+// hold '#' and '=').
 std::string read_value(const std::string& text, const std::string& key) {
   std::istringstream in{text};
   std::string line;
@@ -90,6 +94,25 @@ expected<curve_keypair> load_keypair(const std::filesystem::path& path) {
     return error{errc::config_error, path.string() + ": no valid public-key"};
   if (!keys.secret_key.empty() && !validate_key(keys.secret_key))
     return error{errc::config_error, path.string() + ": the secret-key is not valid"};
+  return keys;
+}
+
+expected<std::vector<std::string>> read_allow_list(const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    return error{errc::config_error, "CURVE allow-list '" + path + "' cannot be read"};
+  std::vector<std::string> keys;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line[first] == '#')
+      continue;
+    auto key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+    if (auto valid = validate_key(key); !valid)
+      return error{errc::invalid_argument,
+                   path + ":" + std::to_string(number) + ": " + valid.error().context};
+    keys.push_back(std::move(key));
+  }
   return keys;
 }
 

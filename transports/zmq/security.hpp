@@ -32,6 +32,11 @@ expected<void> save_keypair(const std::filesystem::path& path, const curve_keypa
 /// with an empty secret key.
 expected<curve_keypair> load_keypair(const std::filesystem::path& path);
 
+/// Reads an allow-list file: one Z85 public key per line; blank lines and
+/// lines starting with '#' are skipped. Errors: config_error (unreadable),
+/// invalid_argument naming the file and line of a bad key.
+expected<std::vector<std::string>> read_allow_list(const std::string& path);
+
 /// A CURVE server: its key pair and the client public keys it lets in.
 struct server_security {
   curve_keypair server;

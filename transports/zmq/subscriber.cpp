@@ -28,6 +28,10 @@ struct subscriber_core {
         continue;
       }
       auto topic = frames[0].to_string();
+      // JSON copies are for those who asked for them: a subscription to ""
+      // matches "json:..." topics too.
+      if (json_prefixes == 0 && topic.starts_with(json_topic_prefix))
+        continue;
       frames.erase(frames.begin());
       auto msg = decode_message(frames, options.limits);
       if (!msg) {
@@ -44,6 +48,17 @@ struct subscriber_core {
   socket_options options;
   counters stats;
   opened where;
+  // Loop thread: subscriptions in the "json:" namespace (json_topic_prefix).
+  int json_prefixes = 0;
+
+  void subscribe(const std::string& prefix, bool on) {
+    if (on)
+      socket.set(::zmq::sockopt::subscribe, prefix);
+    else
+      socket.set(::zmq::sockopt::unsubscribe, prefix);
+    if (prefix.starts_with(json_topic_prefix))
+      json_prefixes += on ? 1 : -1;
+  }
 };
 
 } // namespace detail
@@ -60,7 +75,7 @@ expected<std::unique_ptr<subscriber>> subscriber::connect(io_loop& loop, std::st
       [raw] { raw->serve(); }, {},
       [&] {
         for (const auto& prefix : prefixes)
-          raw->socket.set(::zmq::sockopt::subscribe, prefix);
+          raw->subscribe(prefix, true);
       });
   if (!opened)
     return opened.error();
@@ -76,7 +91,7 @@ void subscriber::subscribe(std::string prefix) {
   core_->loop.post([core, prefix] {
     try {
       core->loop.touch(core->socket);
-      core->socket.set(::zmq::sockopt::subscribe, prefix);
+      core->subscribe(prefix, true);
     } catch (const ::zmq::error_t&) {
       // The subscriber is going away.
     }
@@ -88,7 +103,7 @@ void subscriber::unsubscribe(std::string prefix) {
   core_->loop.post([core, prefix] {
     try {
       core->loop.touch(core->socket);
-      core->socket.set(::zmq::sockopt::unsubscribe, prefix);
+      core->subscribe(prefix, false);
     } catch (const ::zmq::error_t&) {
       // The subscriber is going away.
     }

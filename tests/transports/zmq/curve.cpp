@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <poll.h>
 #include <thread>
@@ -156,6 +157,33 @@ CAF_TEST(key pairs are saved with a private secret file and load back) {
   CAF_CHECK(pub.value().secret_key.empty());
   CAF_CHECK(!load_keypair(path.string() + ".missing"));
   CAF_CHECK(!validate_key("short"));
+}
+
+CAF_TEST(in a key file only a line starting with a hash is a comment) {
+  // docs/protocol.md, section 9.1: Z85 keys hold '#' and '=', so '#' is a
+  // comment only at the start of a line. A key with both, to show it.
+  auto keys = generate_keypair();
+  for (int i = 0; i < 10000
+                  && (keys.public_key.find('#') == std::string::npos
+                      || keys.public_key.find('=') == std::string::npos);
+       ++i)
+    keys = generate_keypair();
+  CAF_REQUIRE(keys.public_key.find('#') != std::string::npos);
+  auto other = generate_keypair();
+  fixture::scratch_dir dir;
+  auto path = std::filesystem::path{dir.ipc("x").substr(6)}.parent_path() / "hand.key";
+  std::ofstream{path} << "# public-key = \"" << other.public_key << "\"\n"
+                      << "public-key = \"" << keys.public_key << "\"  # not a comment\n"
+                      << "secret-key = \"" << keys.secret_key << "\"\n";
+  auto back = load_keypair(path);
+  CAF_REQUIRE(back);
+  CAF_CHECK_EQUAL(back.value().public_key, keys.public_key);
+  CAF_CHECK_EQUAL(back.value().secret_key, keys.secret_key);
+  // A quote after the value is part of the line: the value runs to the last one.
+  std::ofstream{path} << "public-key = \"" << keys.public_key << "\"  # \"quoted\"\n";
+  auto broken = load_keypair(path);
+  CAF_REQUIRE(!broken);
+  CAF_CHECK_EQUAL(name(broken.error().code), name(errc::config_error));
 }
 
 CAF_TEST(an allowed client is served and unknown or plain clients get nothing) {

@@ -9,9 +9,12 @@
 #include "dxhub/transports/zmq/pusher.hpp"
 #include "dxhub/transports/zmq/subscriber.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <set>
+#include <thread>
+#include <vector>
 
 using namespace dxhub;
 using namespace dxhub::zmq;
@@ -98,6 +101,112 @@ void topic_prefixes(const std::string& endpoint) {
   CAF_CHECK_EQUAL(pub.value()->stats().messages_out(), uint64_t{rounds * topics.size() + 2});
 }
 
+/// What a subscriber received, message by message, in order.
+struct received {
+  std::string topic;
+  dxhub::zmq::encoding encoding;
+  uint64_t correlation;
+  expected<event> value;
+};
+
+struct log_inbox {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<received> seen;
+
+  topic_handler handler() {
+    return [this](std::string_view topic, wire_message msg) {
+      auto ev = decode_payload<event>(msg);
+      std::lock_guard<std::mutex> guard{mutex};
+      seen.push_back({std::string{topic}, msg.header.encoding, msg.header.correlation, ev});
+      changed.notify_all();
+    };
+  }
+
+  /// Waits until a message of `topic` is in (each test ends with a marker).
+  bool wait_for_topic(const std::string& topic) {
+    std::unique_lock<std::mutex> lock{mutex};
+    return changed.wait_for(lock, 20s, [&] {
+      return std::any_of(seen.begin(), seen.end(),
+                         [&](const received& r) { return r.topic == topic; });
+    });
+  }
+};
+
+void events_as_json(const std::string& endpoint) {
+  io_loop loop;
+  auto pub = publisher::bind(loop, endpoint);
+  CAF_REQUIRE(pub);
+  auto publish = [&](const std::string& topic, int n) {
+    event ev;
+    ev.topic = topic;
+    ev.source = "test/pub";
+    ev.kind = "state";
+    ev.sequence = static_cast<uint64_t>(n);
+    ev.data.text = nlohmann::json{{"n", n}}.dump();
+    auto sequence = pub.value()->publish(topic, ev);
+    CAF_REQUIRE(sequence);
+    return std::make_pair(sequence.value(), ev);
+  };
+  // Nobody asks for JSON yet: one message per event.
+  log_inbox binary;
+  auto plain = subscriber::connect(loop, pub.value()->endpoint(), {""}, binary.handler());
+  CAF_REQUIRE(plain);
+  CAF_REQUIRE(pub.value()->wait_for_subscriptions(1, 10s));
+  publish("lab/cam0/state", 0);
+  publish("lab/start", 1);
+  CAF_REQUIRE(binary.wait_for_topic("lab/start"));
+  CAF_CHECK_EQUAL(pub.value()->stats().messages_out(), 2u);
+  // A subscriber asks for JSON under "lab/cam0/".
+  log_inbox json;
+  auto asking = subscriber::connect(loop, pub.value()->endpoint(),
+                                    {std::string{json_topic_prefix} + "lab/cam0/"}, json.handler());
+  CAF_REQUIRE(asking);
+  CAF_REQUIRE(pub.value()->wait_for_subscriptions(2, 10s));
+  CAF_CHECK(pub.value()->json_subscriptions() == std::vector<std::string>{"json:lab/cam0/"});
+  auto [state_seq, state] = publish("lab/cam0/state", 2);
+  publish("lab/cam1/state", 3);
+  publish("dxhub/registry/node/x", 4);
+  auto [end_seq, end] = publish("lab/cam0/end", 5);
+  publish("lab/end", 6);
+  CAF_REQUIRE(json.wait_for_topic("json:lab/cam0/end"));
+  CAF_REQUIRE(binary.wait_for_topic("lab/end"));
+  // Two JSON copies (the events under lab/cam0/) besides the seven events.
+  CAF_CHECK_EQUAL(pub.value()->stats().messages_out(), 9u);
+  {
+    std::lock_guard<std::mutex> guard{json.mutex};
+    CAF_REQUIRE_EQUAL(json.seen.size(), 2u);
+    const auto& first = json.seen[0];
+    CAF_CHECK_EQUAL(first.topic, "json:lab/cam0/state");
+    CAF_CHECK(first.encoding == dxhub::zmq::encoding::json);
+    // The copy carries the sequence number of the binary message it copies.
+    CAF_CHECK_EQUAL(first.correlation, state_seq);
+    CAF_REQUIRE(first.value);
+    CAF_CHECK(first.value.value() == state);
+    CAF_CHECK_EQUAL(json.seen[1].correlation, end_seq);
+    CAF_CHECK(json.seen[1].value && json.seen[1].value.value() == end);
+  }
+  {
+    // The subscriber to everything gets no JSON copies, and every event once.
+    std::lock_guard<std::mutex> guard{binary.mutex};
+    CAF_REQUIRE_EQUAL(binary.seen.size(), 7u);
+    for (const auto& r : binary.seen) {
+      CAF_CHECK(r.encoding == dxhub::zmq::encoding::binary);
+      CAF_CHECK(r.value && r.value.value().topic == r.topic);
+    }
+  }
+  // The JSON subscriber leaves: no more copies.
+  asking.value().reset();
+  auto gone = [&] { return pub.value()->json_subscriptions().empty(); };
+  for (int i = 0; i < 200 && !gone(); ++i)
+    std::this_thread::sleep_for(50ms); // bounded poll: the unsubscribe travels to the XPUB
+  CAF_REQUIRE(gone());
+  publish("lab/cam0/state", 7);
+  publish("lab/last", 8);
+  CAF_REQUIRE(binary.wait_for_topic("lab/last"));
+  CAF_CHECK_EQUAL(pub.value()->stats().messages_out(), 11u);
+}
+
 void three_workers(const std::string& work_endpoint, const std::string& sink_endpoint) {
   io_loop loop;
   std::mutex mutex;
@@ -170,6 +279,15 @@ CAF_TEST(subscribers get exactly the topics of their prefixes over ipc) {
 
 CAF_TEST(subscribers get exactly the topics of their prefixes over tcp) {
   topic_prefixes("tcp://127.0.0.1:0");
+}
+
+CAF_TEST(a subscriber in the json namespace gets JSON copies of its prefix only over ipc) {
+  fixture::scratch_dir dir;
+  events_as_json(dir.ipc("events"));
+}
+
+CAF_TEST(a subscriber in the json namespace gets JSON copies of its prefix only over tcp) {
+  events_as_json("tcp://127.0.0.1:0");
 }
 
 CAF_TEST(three worker processes handle every pushed item exactly once over ipc) {

@@ -1,6 +1,7 @@
 #define CAF_SUITE zmq.request_reply
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/zmq/lab_service.hpp"
 #include "dxhub/transports/zmq/blocking_client.hpp"
 #include "dxhub/transports/zmq/payload.hpp"
@@ -125,6 +126,43 @@ CAF_TEST(an unanswered request times out) {
   CAF_REQUIRE(!answer);
   CAF_CHECK(answer.error().code == errc::timeout);
   CAF_CHECK_EQUAL(c.value()->pending(), 0u);
+}
+
+CAF_TEST(a request after the server went away fails at once and succeeds once it is back) {
+  fixture::scratch_dir dir;
+  auto endpoint = dir.ipc("comeback");
+  io_loop client_loop;
+  auto c = client::connect(client_loop, endpoint);
+  CAF_REQUIRE(c);
+  {
+    io_loop server_loop;
+    auto srv = server::bind(server_loop, endpoint, fixture::lab_service);
+    CAF_REQUIRE(srv);
+    CAF_CHECK_EQUAL(fixture::check_double_reply(ask(*c.value(), 1, 1, 5s), 1, 1, "suite"), "");
+  } // the server goes away: its socket closes, the client sees the disconnect
+  // Not queued until the timeout (30 s here) for a server that may never come
+  // back: peer_down, whether the request left before the disconnect was seen
+  // (then it fails with it) or after (then at once).
+  auto gone = ask(*c.value(), 2, 2, 30s);
+  CAF_REQUIRE(!gone);
+  CAF_CHECK_EQUAL(std::string{name(gone.error().code)}, std::string{name(errc::peer_down)});
+  CAF_MESSAGE("while the server is away: " << gone.error().what());
+  auto again = ask(*c.value(), 3, 3, 30s);
+  CAF_REQUIRE(!again);
+  CAF_CHECK_EQUAL(std::string{name(again.error().code)}, std::string{name(errc::peer_down)});
+  // Back at the same endpoint: the client reconnects and is served again.
+  io_loop server_loop;
+  auto srv = server::bind(server_loop, endpoint, fixture::lab_service);
+  CAF_REQUIRE(srv);
+  // Bounded poll: each attempt fails at once until the handshake is done.
+  std::string answered = "no answer";
+  CAF_CHECK(dxhub::test::wait_until(
+      [&] {
+        return (answered = fixture::check_double_reply(ask(*c.value(), 4, 4, 5s), 4, 4, "suite"))
+            .empty();
+      },
+      10s, 20ms));
+  CAF_CHECK_EQUAL(answered, "");
 }
 
 CAF_TEST(a client cannot hold more unanswered requests than the server allows) {

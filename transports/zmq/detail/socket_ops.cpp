@@ -37,7 +37,8 @@ expected<void> apply_security(io_loop& loop, ::zmq::socket_t& socket, const sock
 } // namespace
 
 expected<opened> open_socket(io_loop& loop, ::zmq::socket_t& socket, std::string_view text,
-                             bool bind, const socket_options& options, counters& stats) {
+                             bool bind, const socket_options& options, counters& stats,
+                             const std::function<void()>& configure) {
   DXHUB_TRY(ep, parse_endpoint(text, options.endpoints));
   opened result;
   try {
@@ -45,6 +46,8 @@ expected<opened> open_socket(io_loop& loop, ::zmq::socket_t& socket, std::string
     socket.set(::zmq::sockopt::maxmsgsize, options.limits.transport_max_frame());
     socket.set(::zmq::sockopt::sndhwm, options.limits.high_water_mark);
     socket.set(::zmq::sockopt::rcvhwm, options.limits.high_water_mark);
+    if (configure)
+      configure();
     DXHUB_TRYV(apply_security(loop, socket, options, stats, result));
     if (bind) {
       socket.bind(ep.to_string());
@@ -74,9 +77,7 @@ expected<void> open_served(io_loop& loop, ::zmq::socket_t& socket, std::string_v
                            std::function<void()> on_readable, std::function<void()> on_writable,
                            const std::function<void()>& prepare) {
   return loop.call([&]() -> expected<void> {
-    if (prepare)
-      prepare();
-    DXHUB_TRY(result, open_socket(loop, socket, endpoint, bind, options, stats));
+    DXHUB_TRY(result, open_socket(loop, socket, endpoint, bind, options, stats, prepare));
     where = std::move(result);
     loop.add_socket(socket, std::move(on_readable), std::move(on_writable));
     return ok();

@@ -30,16 +30,20 @@ struct opened {
   std::string zap_domain;
 };
 
-/// Loop thread only: applies limits and security, then binds or connects.
+/// Loop thread only: applies limits, then `configure` (the pattern's own
+/// socket options, which may override the limits'), then security, then binds
+/// or connects.
 expected<opened> open_socket(io_loop& loop, ::zmq::socket_t& socket, std::string_view endpoint,
-                             bool bind, const socket_options& options, counters& stats);
+                             bool bind, const socket_options& options, counters& stats,
+                             const std::function<void()>& configure = {});
 
 /// Loop thread only: undoes `open_socket`'s ZAP registration and closes the socket.
 void close_socket(io_loop& loop, ::zmq::socket_t& socket, const std::string& zap_domain);
 
 /// Any thread: what every pattern does to start serving a socket, on the
-/// loop thread - `prepare` (the pattern's own socket options), `open_socket`,
-/// `where` recorded, then the loop calls `on_readable` (and `on_writable`).
+/// loop thread - `open_socket` with `prepare` (the pattern's own socket
+/// options), `where` recorded, then the loop calls `on_readable` (and
+/// `on_writable`).
 expected<void> open_served(io_loop& loop, ::zmq::socket_t& socket, std::string_view endpoint,
                            bool bind, const socket_options& options, counters& stats, opened& where,
                            std::function<void()> on_readable,

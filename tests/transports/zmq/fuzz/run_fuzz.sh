@@ -9,11 +9,11 @@ seconds="$3"
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
       -DCMAKE_BUILD_TYPE=RelWithDebInfo > "$build.configure.log" 2>&1 \
   || { cat "$build.configure.log"; exit 1; }
-ninja -C "$build" -j2 fuzz_envelope fuzz_payload fuzz_frame_message
+ninja -C "$build" -j2 fuzz_envelope fuzz_payload fuzz_frame_message fuzz_registry
 work=$(mktemp -d /tmp/dxhub-fuzz-XXXXXX)
 trap 'rm -rf "$work"' EXIT INT TERM
 status=0
-for target in envelope payload frame_message; do
+for target in envelope payload frame_message registry; do
   mkdir -p "$work/$target"
   cp "$src/corpus/$target"/* "$work/$target/"
   echo "== fuzz_$target for $seconds s"

@@ -8,8 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/statvfs.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <unistd.h>
@@ -28,6 +33,21 @@ namespace {
 
 /// Chunks of the tables hold about this many bytes.
 constexpr std::size_t table_chunk_bytes = 64 << 10;
+
+/// Free space on the file's file system that frames never take: committing
+/// and closing the file need room for metadata. HDF5 1.10 cannot close a file
+/// whose last flush fails: H5Fclose fails, the file stays registered with its
+/// metadata, and at exit the library loops over it ("infinite loop closing
+/// library") and leaks it.
+constexpr uint64_t close_reserve_bytes = 256 << 10;
+
+/// Bytes the file system of `path` has free for us, or nothing when unknown.
+std::optional<uint64_t> free_bytes(const std::string& path) {
+  struct statvfs fs {};
+  if (::statvfs(path.c_str(), &fs) != 0)
+    return std::nullopt;
+  return uint64_t{fs.f_bavail} * fs.f_frsize;
+}
 
 std::string random_run_id() {
   std::random_device rd;
@@ -112,6 +132,8 @@ struct recording_writer::impl {
   uint64_t frames = 0;
   uint64_t bytes = 0;
   std::vector<std::byte> row;
+  /// Free bytes of the file system, as last asked, less what was written since.
+  uint64_t free_estimate = 0;
 
   ~impl() {
     if (!closed)
@@ -322,6 +344,26 @@ struct recording_writer::impl {
     return ok();
   }
 
+  /// Refuses `n` more bytes of rows when they would leave less than
+  /// close_reserve_bytes free: the frame is lost, the file stays closeable.
+  /// Asks the file system again only when the estimate runs low (and at
+  /// every commit).
+  expected<void> make_room(uint64_t n) {
+    if (free_estimate < n + close_reserve_bytes) {
+      auto fresh = free_bytes(opts.path);
+      if (!fresh)
+        return ok(); // unknown: HDF5 reports a full disk itself
+      free_estimate = *fresh;
+      if (free_estimate < n + close_reserve_bytes)
+        return error{errc::system_error, "write " + opts.path + ": " + std::strerror(ENOSPC) + " ("
+                                             + std::to_string(free_estimate) + " bytes free, "
+                                             + std::to_string(close_reserve_bytes)
+                                             + " kept to close the file)"};
+    }
+    free_estimate -= n;
+    return ok();
+  }
+
   expected<void> write_frame(const std::string& name, const frame_schema& schema,
                              const frame_header& h, std::span<const std::byte> payload,
                              int64_t recorded_ns) {
@@ -357,6 +399,13 @@ struct recording_writer::impl {
       r.missed = h.sequence - ch->last_sequence - 1;
     row.resize(detail::header_table().row_bytes());
     detail::encode(r, row);
+    uint64_t frame_bytes = row.size();
+    for (std::size_t i = 0; i < ch->fields.size(); ++i)
+      frame_bytes += datasets[ch->fields[i]]->row_bytes;
+    if (auto room = make_room(frame_bytes); !room) {
+      ++ch->summary.refused;
+      return room;
+    }
     for (std::size_t i = 0; i < ch->fields.size(); ++i) {
       auto& d = *datasets[ch->fields[i]];
       auto done = append(d, payload.subspan(ch->locations[i].offset, ch->locations[i].bytes));
@@ -389,6 +438,7 @@ struct recording_writer::impl {
     bool command = rec.kind == "command";
     const auto& layout = command ? detail::command_table_layout() : detail::event_table();
     row.resize(layout.row_bytes());
+    DXHUB_TRYV(make_room(row.size()));
     if (command)
       detail::encode_command(rec, row);
     else
@@ -417,6 +467,7 @@ struct recording_writer::impl {
   expected<void> commit() {
     if (closed)
       return ok();
+    free_estimate = 0; // ask the file system again at the next row
     DXHUB_TRYV(write_manifest());
     DXHUB_TRYV(h5_check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flush " + opts.path));
     if (!swmr && time_to_go_live()) {

@@ -78,7 +78,8 @@ struct channel_summary {
   uint64_t missed = 0;
   /// Publisher sessions seen.
   uint64_t sessions = 0;
-  /// Frames refused (a schema that differs from the recorded one).
+  /// Frames refused (a schema that differs from the recorded one, a channel
+  /// stopped by a failed write, no room left to close the file).
   uint64_t refused = 0;
 };
 

@@ -127,11 +127,16 @@ int run(caf::actor_system& sys, node& n) {
   // A service: found by name, called with typed arguments, answered.
   auto cam = sys.spawn(camera);
   service svc;
+  // Bounded poll: until the registry has the service, at most must_arrive
+  // (each lookup is itself a request with a timeout).
   for (auto deadline = std::chrono::steady_clock::now() + must_arrive;
        !svc.handle && std::chrono::steady_clock::now() < deadline;) {
     lookup(self.ptr(), "consumer/cam0")
         .receive([&](const service& s) { svc = s; },
-                 [&](caf::error&) { std::this_thread::sleep_for(std::chrono::milliseconds{5}); });
+                 [&](caf::error&) {
+                   // bounded poll: until the registry has the service
+                   std::this_thread::sleep_for(std::chrono::milliseconds{5});
+                 });
   }
   if (!svc.handle) {
     caf::anon_send_exit(cam, caf::exit_reason::kill);

@@ -266,6 +266,15 @@ int run_publisher() {
       + " exhausted=" + std::to_string(exhausted) + " free=" + std::to_string(free) + "/"
       + std::to_string(o.chunk_count) + " subscribers=" + std::to_string(pub.subscriber_count())
       + " errors=" + std::to_string(errors));
+#ifdef DXHUB_SANITIZER_BUILD
+  // The run is over: give the descriptors back before the publisher goes.
+  // UBSan's vptr check asks pipe(2) whether a vtable is readable
+  // (IsAccessibleMemoryRange); with no descriptor left that fails, and it
+  // reports the valid control block of the publisher's shared_ptr as an
+  // "invalid vptr" at its release in ~publisher.
+  for (int fd : hoard)
+    close(fd);
+#endif
   return 0;
 }
 

@@ -27,6 +27,7 @@
 
 #define CAF_SUITE launch.run_hosts
 #include "dxhub/tests/launch/dxhub_run.hpp"
+#include "dxhub/tests/support/network_host.hpp"
 
 #include <sys/stat.h>
 
@@ -146,34 +147,12 @@ void freeze_namespace(const std::string& ns) {
   }
 }
 
-/// As in runtime.placements: a process started with this script in a new
-/// network namespace gets a /dev/shm of its own, waits for the end of its
-/// veth pair (DX_IF), gives it its address (DX_ADDR) and runs; one started
-/// in an existing namespace waits for its address (DX_WAIT_ADDR).
-constexpr const char* host_script =
-    "{ mount --make-rprivate / || mount --make-rprivate /dev; } 2>/dev/null"
-    " && mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 9; i=0;"
-    " if [ -n \"$DX_IF\" ]; then"
-    "   until ip link show \"$DX_IF\" >/dev/null 2>&1; do"
-    "     i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done;"
-    "   ip addr add \"$DX_ADDR\"/24 dev \"$DX_IF\" && ip link set \"$DX_IF\" up"
-    "   && ip link set lo up || exit 9;"
-    " fi;"
-    " if [ -n \"$DX_WAIT_ADDR\" ]; then"
-    "   until ip -o addr show | grep -q \"inet $DX_WAIT_ADDR/\"; do"
-    "     i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done;"
-    " fi;"
-    " unset DXHUB_REGISTRY DXHUB_SHM_PREFIX;"
-    " exec \"$@\"";
-
+/// The host's command: the environment of this test's run (its registry,
+/// its segment prefix) does not reach the hosts.
 std::vector<std::string> host_command(std::vector<std::string> prefix,
-                                      const std::vector<std::string>& argv) {
-  for (const char* part : {"unshare", "--mount", "--propagation", "unchanged", "sh", "-c"})
-    prefix.emplace_back(part);
-  prefix.emplace_back(host_script);
-  prefix.emplace_back("sh");
-  prefix.insert(prefix.end(), argv.begin(), argv.end());
-  return prefix;
+                                      std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"env", "-u", "DXHUB_REGISTRY", "-u", "DXHUB_SHM_PREFIX"});
+  return dxhub::test::network_host_command(std::move(prefix), argv);
 }
 
 struct cli_outcome {

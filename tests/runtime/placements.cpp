@@ -9,6 +9,7 @@
 // of its own (registry_peer, built with the actors' tests).
 
 #include "dxhub/tests/support/child_process.hpp"
+#include "dxhub/tests/support/network_host.hpp"
 #include "dxhub/transports/zmq/security.hpp"
 
 #include <cstdlib>
@@ -73,48 +74,22 @@ void expect_line(child_process& p, const std::string& want) {
     CAF_FAIL("expected '" << want << "', got '" << *line << "'");
 }
 
-/// "Hosts" made of namespaces. A process started by `new_host` gets a network
-/// namespace and a /dev/shm of its own; it waits for the end of a veth pair
-/// that `link_hosts` hands it (DX_IF), gives it its address (DX_ADDR), then
-/// runs. `on_host_of` starts a process in the network of a running one, once
-/// that has an address (DX_WAIT_ADDR). The namespaces, and so the veth pair,
-/// go with their processes. (`ip netns` is not used: it needs "/" to be a
-/// mount point, which a chroot lacks.)
-constexpr const char* host_script =
-    "{ mount --make-rprivate / || mount --make-rprivate /dev; } 2>/dev/null"
-    " && mount -t tmpfs -o mode=1777 tmpfs /dev/shm || exit 9; i=0;"
-    " if [ -n \"$DX_IF\" ]; then"
-    "   until ip link show \"$DX_IF\" >/dev/null 2>&1; do"
-    "     i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done;"
-    "   ip addr add \"$DX_ADDR\"/24 dev \"$DX_IF\" && ip link set \"$DX_IF\" up"
-    "   && ip link set lo up || exit 9;"
-    " fi;"
-    " if [ -n \"$DX_WAIT_ADDR\" ]; then"
-    "   until ip -o addr show | grep -q \"inet $DX_WAIT_ADDR/\"; do"
-    "     i=$((i+1)); [ $i -gt 400 ] && exit 9; sleep 0.05; done;"
-    " fi;"
-    " exec \"$@\"";
-
-std::vector<std::string> host_command(std::vector<std::string> prefix,
-                                      const std::vector<std::string>& argv) {
-  for (const char* part : {"unshare", "--mount", "--propagation", "unchanged", "sh", "-c"})
-    prefix.emplace_back(part);
-  prefix.emplace_back(host_script);
-  prefix.emplace_back("sh");
-  prefix.insert(prefix.end(), argv.begin(), argv.end());
-  return prefix;
-}
-
+/// "Hosts" made of namespaces (tests/support/network_host.hpp). A process
+/// started by `new_host` waits for the end of a veth pair that `link_hosts`
+/// hands it; `on_host_of` starts a process in the network of a running one,
+/// once that has an address. The namespaces, and so the veth pair, go with
+/// their processes.
 child_process new_host(const std::vector<std::string>& argv, const std::string& veth,
                        const std::string& address) {
-  return child_process{host_command({"/usr/bin/env", "unshare", "--net"}, argv),
-                       {"DX_IF=" + veth, "DX_ADDR=" + address}};
+  return child_process{
+      dxhub::test::network_host_command({"/usr/bin/env", "unshare", "--net"}, argv),
+      {"DX_IF=" + veth, "DX_ADDR=" + address}};
 }
 
 child_process on_host_of(const child_process& host, const std::string& address,
                          const std::vector<std::string>& argv) {
   auto net = "--net=/proc/" + std::to_string(host.pid()) + "/ns/net";
-  return child_process{host_command({"/usr/bin/env", "nsenter", net}, argv),
+  return child_process{dxhub::test::network_host_command({"/usr/bin/env", "nsenter", net}, argv),
                        {"DX_WAIT_ADDR=" + address}};
 }
 

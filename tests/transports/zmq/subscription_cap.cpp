@@ -354,7 +354,13 @@ CAF_TEST(a subscription flood leaves the publisher memory flat) {
   // Without the cap the publisher would keep every subscription: libzmq's
   // trie for 200 000 distinct topics like these takes about 40 MiB (measured
   // with libzmq 4.3.4), so the three floods' 300 000 would add about 60 MiB.
+#ifndef DXHUB_SANITIZER_BUILD
   CAF_CHECK_LESS(after, before + (16u << 20));
+#else
+  // ASan keeps freed memory in quarantine (256 MiB by default): resident
+  // size says nothing of what the publisher holds; the counts below do.
+  (void)after;
+#endif
   CAF_CHECK_GREATER(p.refused_subscriptions(), 0u);
   CAF_CHECK(delivered(p, kept, "keep/after"));
   CAF_CHECK_LESS_OR_EQUAL(p.subscriptions(), 10000);

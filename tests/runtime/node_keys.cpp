@@ -67,7 +67,8 @@ CAF_TEST(keys make a CURVE server with the allow list and a client of a keyed se
   auto registry = zmq::generate_keypair();
   node_options o;
   o.curve_secret_file = files.pair("node.key", mine);
-  o.curve_allow_file = files.text("allow", "# peers\n\n  " + peer.public_key + "  \r\n");
+  // CRLF line ends, the empty line included.
+  o.curve_allow_file = files.text("allow", "# peers\r\n\r\n  " + peer.public_key + "  \r\n\r\n");
   o.registry_public_file = files.pair("registry.key", registry) + ".pub";
   auto keys = node_keys::load(o, "n", loopback);
   CAF_REQUIRE(keys);

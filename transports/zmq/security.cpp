@@ -104,7 +104,8 @@ expected<std::vector<std::string>> read_allow_list(const std::string& path) {
   std::vector<std::string> keys;
   std::string line;
   for (int number = 1; std::getline(in, line); ++number) {
-    auto first = line.find_first_not_of(" \t");
+    // A CR alone is the empty line of a CRLF file: skipped like any blank line.
+    auto first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#')
       continue;
     auto key = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);

@@ -22,6 +22,8 @@ namespace {
 
 /// Frames taken before a rate's clock starts.
 constexpr std::size_t warm_up = 20;
+/// Frames the reader may hold unread, as on the Python side (see there).
+constexpr uint32_t window = 16;
 
 void print_samples(const std::vector<double>& samples) {
   std::cout << "latency_ns";
@@ -46,7 +48,7 @@ int run_subscriber(const std::string& channel, std::size_t frames, bool paced) {
     caf::scoped_actor self{sys};
     runtime::subscription_options so;
     so.policy = runtime::policy::reliable;
-    so.window = 4;
+    so.window = window;
     auto sub = runtime::subscribe(self.ptr(), channel, so);
     if (!sub) {
       std::cerr << sub.error().what() << std::endl;

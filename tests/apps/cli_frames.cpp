@@ -198,7 +198,8 @@ CAF_TEST(keygen_makes_every_key_of_a_deployment_and_its_allow_list) {
             != std::string::npos);
   auto forced = run({"keygen", "--deployment", file.string(), "--force", "--json"});
   CAF_REQUIRE_EQUAL(forced.code, 0);
-  for (const auto& k : forced.json()["keys"])
+  auto forced_keys = forced.json()["keys"]; // a copy: json() returns a temporary
+  for (const auto& k : forced_keys)
     CAF_CHECK_NOT_EQUAL(k["public_key"].get<std::string>(),
                         public_keys[k["secret_file"].get<std::string>()]);
   // A deployment without [security] names no keys; a directory and a

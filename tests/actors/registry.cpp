@@ -1,6 +1,10 @@
 #define CAF_SUITE actors.registry
 #include "dxhub/actors/registry.hpp"
 
+#include "dxhub/runtime/detail/network.hpp"
+#include "dxhub/runtime/detail/node_access.hpp"
+#include "dxhub/runtime/detail/remote_frames.hpp"
+#include "dxhub/runtime/events.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
 #include "dxhub/runtime/registry_protocol.hpp"
@@ -13,10 +17,12 @@
 #include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/zmq/blocking_client.hpp"
 #include "dxhub/transports/zmq/io_loop.hpp"
+#include "dxhub/transports/zmq/limits.hpp"
 #include "dxhub/transports/zmq/security.hpp"
 
 #include <caf/all.hpp>
 #include <nlohmann/json.hpp>
+#include <zmq.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -187,6 +193,44 @@ CAF_TEST(the_registry_node_itself_registers_over_curve) {
     return name(ask(*c, "lookup", {{"name", "registry"}}).code) == name(errc::none);
   };
   CAF_CHECK(dxhub::test::wait_until(listed, must_arrive, 20ms));
+}
+
+CAF_TEST(a_curve_key_beyond_its_subscription_cap_is_a_node_event_naming_it) {
+  // Key B subscribes to more topics on the node's frames endpoint than one
+  // key may hold: the node bans it there and tells its event subscribers.
+  caf::scoped_actor self{sys};
+  CAF_REQUIRE(runtime::subscribe_events(self.ptr(), "dxhub/network").has_value());
+  auto* net = runtime::detail::node_access::net(*node);
+  CAF_REQUIRE(net != nullptr);
+  ::zmq::context_t ctx;
+  ::zmq::socket_t flood{ctx, ZMQ_SUB};
+  flood.set(::zmq::sockopt::linger, 0);
+  flood.set(::zmq::sockopt::sndhwm, 0); // past its send queue's bound a SUB drops subscriptions
+  flood.set(::zmq::sockopt::curve_serverkey, registry_keys.public_key);
+  flood.set(::zmq::sockopt::curve_publickey, key_b.public_key);
+  flood.set(::zmq::sockopt::curve_secretkey, key_b.secret_key);
+  flood.connect(net->frames().endpoint());
+  auto cap = dz::limits{}.max_subscriptions_per_client;
+  for (std::size_t i = 0; i <= cap + 50; ++i)
+    flood.set(::zmq::sockopt::subscribe, "flood/" + std::to_string(i));
+  std::optional<event> refused;
+  auto seen = [&] {
+    self->receive([&](const event& e) { refused = e; },
+                  caf::after(std::chrono::milliseconds{100}) >> [] {});
+    return refused.has_value();
+  };
+  CAF_REQUIRE(dxhub::test::wait_until(seen, must_arrive, 1ms));
+  CAF_CHECK_EQUAL(refused->topic, "dxhub/network/registry");
+  CAF_CHECK_EQUAL(refused->kind, "refused");
+  auto data = nlohmann::json::parse(refused->data.text);
+  CAF_MESSAGE("event: " << refused->data.text);
+  auto socket = data["socket"].get<std::string>();
+  auto code = data["error"].get<std::string>();
+  auto reason = data["reason"].get<std::string>();
+  CAF_CHECK_EQUAL(socket, "frames");
+  CAF_CHECK_EQUAL(code, "subscribers_full");
+  CAF_CHECK(mentions(reason, "CURVE key " + key_b.public_key));
+  CAF_CHECK(mentions(reason, "per-client cap"));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

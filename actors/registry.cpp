@@ -28,6 +28,9 @@ struct entry {
   /// The owner key the record was registered with ("" from a client that
   /// sent none: then node, host and pid stand for the owner).
   std::string owner_key;
+  /// The CURVE public key of the connection that registered it ("" without
+  /// CURVE): only requests over a connection with that key may touch it.
+  std::string curve_key;
 };
 
 struct registry_state {
@@ -37,6 +40,8 @@ struct registry_state {
   std::string host;
   /// "node|host|pid|code" of the refusals reported so far.
   std::set<std::string> reported;
+  /// The CURVE key of the command being handled (command::peer_key).
+  std::string peer;
   static inline const char* name = "dxhub.registry";
 };
 
@@ -63,6 +68,26 @@ bool owned_by(const entry& e, const registry_record& r, const std::string& key) 
   if (!e.owner_key.empty())
     return key == e.owner_key;
   return e.record.node == r.node && e.record.host == r.host && e.record.pid == r.pid;
+}
+
+/// How a CURVE key is named in errors: its first 8 characters (public keys
+/// are not secret, but 8 suffice to tell them apart).
+std::string short_key(const std::string& key) {
+  return key.empty() ? std::string{"no CURVE key"} : "CURVE key " + key.substr(0, 8) + "...";
+}
+
+/// Whether a request over a connection with CURVE key `peer` may touch `e`:
+/// a record registered over CURVE is bound to that key.
+bool same_connection_key(const entry& e, const std::string& peer) {
+  return e.curve_key.empty() || e.curve_key == peer;
+}
+
+/// Why a request over `peer` may not touch `e`, for the error ("" if it may).
+std::string key_mismatch(const entry& e, const std::string& peer) {
+  if (same_connection_key(e, peer))
+    return {};
+  return " (its owner connected with " + short_key(e.curve_key) + ", this request with "
+         + short_key(peer) + ")";
 }
 
 /// False only when the owner is certainly gone: a process of this host that
@@ -125,16 +150,18 @@ expected<nlohmann::json> add(registry_actor* self, registry_record r) {
                        + r.name + "' not registered"});
   auto now = clock::now();
   auto it = st.entries.find(key_of(r));
-  if (it != st.entries.end() && it->second.expires >= now && !owned_by(it->second, r, key)
-      && owner_alive(self, it->second.record))
-    return refuse(self, r,
-                  {errc::already_exists, to_string(r.kind) + " '" + r.name + "' is registered by "
-                                             + owner_of(it->second.record)
-                                             + ", whose lease is alive; refused to " + owner_of(r)
-                                             + " (the request does not carry the owner's key)"});
+  if (it != st.entries.end() && it->second.expires >= now && owner_alive(self, it->second.record)) {
+    auto held = to_string(r.kind) + " '" + r.name + "' is registered by "
+                + owner_of(it->second.record) + ", whose lease is alive; refused to " + owner_of(r);
+    if (!owned_by(it->second, r, key))
+      return refuse(self, r,
+                    {errc::already_exists, held + " (the request does not carry the owner's key)"});
+    if (auto why = key_mismatch(it->second, st.peer); !why.empty())
+      return refuse(self, r, {errc::already_exists, held + why});
+  }
   auto& slot = st.entries[key_of(r)];
   bool fresh = slot.record.name.empty() || !(slot.record == r);
-  slot = entry{r, now + std::chrono::milliseconds{r.lease_ms}, key};
+  slot = entry{r, now + std::chrono::milliseconds{r.lease_ms}, key, st.peer};
   if (fresh)
     announce(self, r, "appeared");
   return nlohmann::json(nullptr);
@@ -152,6 +179,10 @@ expected<nlohmann::json> remove(registry_actor* self, registry_record r) {
                  "unregister of " + to_string(r.kind) + " '" + r.name + "' refused: it is "
                      + "registered by " + owner_of(it->second.record)
                      + ", and the request does not carry that node's owner key"};
+  if (auto why = key_mismatch(it->second, self->state.peer); !why.empty())
+    return error{errc::permission_denied, "unregister of " + to_string(r.kind) + " '" + r.name
+                                              + "' refused: it is registered by "
+                                              + owner_of(it->second.record) + why};
   announce(self, it->second.record, "disappeared");
   self->state.entries.erase(it);
   return nlohmann::json(nullptr);
@@ -208,7 +239,13 @@ caf::behavior registry(registry_actor* self, registry_options options) {
   self->send(self, sweep_atom::value);
   auto handler = cmds.handler();
   return {
-      [=](const command& c) { return handler(c); },
+      [=](const command& c) {
+        // The handlers run now, on this thread: they read the caller's key here.
+        self->state.peer = c.peer_key;
+        auto answer = handler(c);
+        self->state.peer.clear();
+        return answer;
+      },
       [=](sweep_atom) {
         sweep(self);
         self->delayed_send(self, self->state.options.sweep, sweep_atom::value);

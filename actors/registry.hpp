@@ -10,8 +10,11 @@
 // lives: a record of the same name from another process is refused
 // (`already_exists`) instead of replacing it, unless the owner is known to be
 // dead (a process of the registry's own host that no longer exists: a node
-// restarted after a crash takes its names over at once). A registry with a
-// run token refuses records of nodes of other runs.
+// restarted after a crash takes its names over at once). The owner proves
+// itself with its owner key (a secret property of its requests) and, when
+// the registry's node uses CURVE, with the CURVE key of its connection: a
+// record registered over CURVE is touched only over that key. A registry
+// with a run token refuses records of nodes of other runs.
 
 #include "dxhub/schemas/error.hpp"
 #include "dxhub/schemas/registry_record.hpp"

@@ -35,6 +35,11 @@ struct command {
   /// The arguments of a typed C++ caller, packed (then of type `args_schema`);
   /// empty for JSON callers.
   packed_value packed_args;
+  /// Not on the wire (not described): the CURVE public key (Z85) the caller's
+  /// connection was authenticated with, set by the node that received the
+  /// command from the network; empty for calls within a process and without
+  /// CURVE. A service may trust it: a client cannot choose it.
+  std::string peer_key;
 
   template <class Self, class F>
   static decltype(auto) describe(Self& x, F&& f) {

@@ -83,7 +83,7 @@ expected<void> network::bind() {
 
 void network::on_request(zmq::request req, zmq::responder answer) {
   if (req.payload.size() <= large_requests::threshold_bytes) {
-    dispatch(zmq::decode_payload<command>(req), std::move(answer));
+    dispatch(zmq::decode_payload<command>(req), std::move(req.peer_key), std::move(answer));
     return;
   }
   // Decoded on the other thread, dispatched back here (in order among the
@@ -91,11 +91,13 @@ void network::on_request(zmq::request req, zmq::responder answer) {
   auto held = std::make_shared<zmq::request>(std::move(req));
   bool queued = large_.submit([this, held, answer]() mutable {
     auto cmd = zmq::decode_payload<command>(*held);
+    auto peer = std::move(held->peer_key);
     held.reset();
-    loop_->hand_over([this, cmd = std::move(cmd), answer = std::move(answer)]() mutable {
-      if (!closed_)
-        dispatch(std::move(cmd), std::move(answer));
-    });
+    loop_->hand_over(
+        [this, cmd = std::move(cmd), peer = std::move(peer), answer = std::move(answer)]() mutable {
+          if (!closed_)
+            dispatch(std::move(cmd), std::move(peer), std::move(answer));
+        });
   });
   if (!queued)
     answer.fail({errc::would_block, "node '" + node_.name() + "' is decoding "
@@ -105,11 +107,13 @@ void network::on_request(zmq::request req, zmq::responder answer) {
                                         + " KiB) already: try again"});
 }
 
-void network::dispatch(expected<command> cmd, zmq::responder answer) {
+void network::dispatch(expected<command> cmd, std::string peer_key, zmq::responder answer) {
   if (!cmd) {
     answer.reject(cmd.error());
     return;
   }
+  // Who the transport authenticated, never what the payload claims.
+  cmd.value().peer_key = std::move(peer_key);
   if (cmd.value().service == events_service) {
     events_->serve(cmd.value(), std::move(answer));
     return;

@@ -71,7 +71,9 @@ private:
   network(node_parts& n, command_handler serve);
   expected<void> bind();
   void on_request(zmq::request req, zmq::responder answer);
-  void dispatch(expected<command> cmd, zmq::responder answer);
+  /// Serves a decoded command; `peer_key` is the CURVE key its connection was
+  /// authenticated with ("" without CURVE), handed to the service in the command.
+  void dispatch(expected<command> cmd, std::string peer_key, zmq::responder answer);
 
   node_parts& node_;
   command_handler serve_;

@@ -60,7 +60,8 @@ inline command a_command() {
           schema_id{"lab.exposure", 1, 0x1234},
           1500,
           1'790'000'000'000'000'001,
-          a_packed_value()};
+          a_packed_value(),
+          {}}; // peer_key: set by the receiving node, never on the wire
 }
 
 inline reply a_reply() {

@@ -47,6 +47,18 @@ struct limits {
   /// trie stays in the order of 40 MiB at most, even for topics of random
   /// bytes (docs/protocol.md, "Subscriptions").
   std::size_t subscription_churn_factor = 4;
+  /// Distinct topics, and their bytes, one CURVE client key may hold at a
+  /// publisher with CURVE: a topic counts for the key whose subscription
+  /// brought it to the publisher (libzmq attaches the connection's User-Id
+  /// to each subscription), until nobody holds it. A key beyond either is
+  /// banned from the publisher's endpoint (refused at the CURVE handshake)
+  /// for `subscription_ban`, and every subscriber connection is dropped:
+  /// the others reconnect and subscribe again, the offender stays out.
+  /// Clients without CURVE are bounded by the publisher's caps alone.
+  std::size_t max_subscriptions_per_client = 2000;
+  std::size_t max_subscription_bytes_per_client = 64u << 10;
+  /// How long a key beyond the per-client caps is refused.
+  std::chrono::milliseconds subscription_ban{60000};
 
   /// The ZMQ_MAXMSGSIZE of receiving sockets: a frame larger than this makes
   /// libzmq drop the connection before the frame is read. It sits above

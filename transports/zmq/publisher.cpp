@@ -2,11 +2,15 @@
 
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/transports/zmq/detail/socket_ops.hpp"
+#include "dxhub/transports/zmq/detail/zap_handler.hpp"
+
+#include <zmq.h>
 
 #include <cerrno>
 #include <condition_variable>
 #include <set>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace dxhub::zmq {
@@ -23,6 +27,15 @@ namespace {
 // 50 000 subscriptions arrived after the cap was hit). Subscriptions are
 // small and rare, so a short pipe costs nothing else.
 constexpr int subscription_queue = 16;
+
+/// The CURVE key of the connection a subscription came from ("" without
+/// CURVE): libzmq 4.3 attaches the connection's metadata to the
+/// subscriptions an XPUB hands over, but not to the unsubscriptions it makes
+/// up when a connection ends.
+std::string user_id(::zmq::message_t& note) {
+  const char* id = zmq_msg_gets(note.handle(), "User-Id");
+  return id != nullptr ? std::string{id} : std::string{};
+}
 
 } // namespace
 
@@ -52,13 +65,22 @@ struct publisher_core {
       const auto* data = static_cast<const char*>(note.data());
       std::string topic{data + 1, note.size() - 1};
       if (data[0] == 1) {
-        if (topics.insert(topic).second) {
+        auto key = where.zap_domain.empty() ? std::string{} : user_id(note);
+        bool fresh = topics.insert(topic).second;
+        if (fresh) {
           bytes += topic.size();
           ++added;
           added_bytes += topic.size();
           note_json(topic, true);
+          charge(topic, key);
         }
-        if (beyond_cap()) {
+        if (!key.empty() && client_beyond_cap(key)) {
+          refused.fetch_add(1, std::memory_order_relaxed);
+          // A banned key's connection is gone already: what it sent before
+          // is still being read, and costs nobody else their connection.
+          if (!loop.zap().banned(where.zap_domain, key))
+            ban(key);
+        } else if (beyond_cap()) {
           refused.fetch_add(1, std::memory_order_relaxed);
           if (!draining || beyond_cap_since_reset())
             drop_subscribers();
@@ -66,6 +88,7 @@ struct publisher_core {
       } else if (data[0] == 0 && topics.erase(topic) > 0) {
         bytes -= topic.size();
         note_json(topic, false);
+        uncharge(topic);
       }
       if (draining && !beyond_cap())
         draining = false;
@@ -90,6 +113,61 @@ struct publisher_core {
     any_json.store(!json_prefixes.empty(), std::memory_order_release);
   }
 
+  // The topic counts for the key whose subscription brought it here, until
+  // nobody holds it (libzmq reports only a topic's first subscription and
+  // its end).
+  void charge(const std::string& topic, const std::string& key) {
+    if (key.empty())
+      return;
+    charged.emplace(topic, key);
+    auto& use = per_client[key];
+    ++use.topics;
+    use.bytes += topic.size();
+  }
+
+  void uncharge(const std::string& topic) {
+    auto it = charged.find(topic);
+    if (it == charged.end())
+      return;
+    auto use = per_client.find(it->second);
+    if (use != per_client.end()) {
+      --use->second.topics;
+      use->second.bytes -= topic.size();
+      if (use->second.topics == 0)
+        per_client.erase(use);
+    }
+    charged.erase(it);
+  }
+
+  bool client_beyond_cap(const std::string& key) const {
+    auto use = per_client.find(key);
+    const auto& l = options.limits;
+    return use != per_client.end()
+           && (use->second.topics > l.max_subscriptions_per_client
+               || use->second.bytes > l.max_subscription_bytes_per_client);
+  }
+
+  // Refuses `key` at the handshake for a while, then drops every connection
+  // (libzmq cannot drop one): the others come back, the offender cannot.
+  void ban(const std::string& key) {
+    const auto& l = options.limits;
+    const auto& use = per_client[key];
+    loop.zap().ban(where.zap_domain, key, std::chrono::steady_clock::now() + l.subscription_ban);
+    bans.fetch_add(1, std::memory_order_relaxed);
+    reject(stats, options,
+           error{errc::subscribers_full,
+                 "publisher " + where.endpoint + ": CURVE key " + key + " holds "
+                     + std::to_string(use.topics) + " topics of " + std::to_string(use.bytes)
+                     + " bytes, beyond the per-client cap ("
+                     + std::to_string(l.max_subscriptions_per_client) + " topics, "
+                     + std::to_string(l.max_subscription_bytes_per_client)
+                     + " bytes); the key is refused for "
+                     + std::to_string(l.subscription_ban.count())
+                     + " ms and every subscriber connection is dropped (the others "
+                       "subscribe again)"});
+    drop_subscribers(false);
+  }
+
   bool beyond_cap() const noexcept {
     const auto& l = options.limits;
     return topics.size() > l.max_subscriptions || bytes > l.max_subscription_bytes
@@ -110,19 +188,21 @@ struct publisher_core {
   // removes their subscriptions (and reports the topics nobody holds any
   // more, which `serve` takes out of `topics`). Binding again at once lets the
   // subscribers reconnect.
-  void drop_subscribers() {
+  void drop_subscribers(bool report = true) {
     draining = true;
     resets.fetch_add(1, std::memory_order_relaxed);
     const auto& l = options.limits;
-    reject(stats, options,
-           error{errc::subscribers_full,
-                 "publisher " + where.endpoint + ": subscriptions beyond the cap ("
-                     + std::to_string(topics.size()) + " topics of " + std::to_string(bytes)
-                     + " bytes held, " + std::to_string(added)
-                     + " added since the last reset; limits: " + std::to_string(l.max_subscriptions)
-                     + " topics, " + std::to_string(l.max_subscription_bytes)
-                     + " bytes); every subscriber connection is dropped and must subscribe "
-                       "again"});
+    if (report)
+      reject(
+          stats, options,
+          error{errc::subscribers_full,
+                "publisher " + where.endpoint + ": subscriptions beyond the cap ("
+                    + std::to_string(topics.size()) + " topics of " + std::to_string(bytes)
+                    + " bytes held, " + std::to_string(added)
+                    + " added since the last reset; limits: " + std::to_string(l.max_subscriptions)
+                    + " topics, " + std::to_string(l.max_subscription_bytes)
+                    + " bytes); every subscriber connection is dropped and must subscribe "
+                      "again"});
     added = 0;
     added_bytes = 0;
     try {
@@ -170,6 +250,14 @@ struct publisher_core {
   std::size_t added = 0;
   std::size_t added_bytes = 0;
   bool draining = false;
+  struct client_use {
+    std::size_t topics = 0;
+    std::size_t bytes = 0;
+  };
+  // Topic -> the CURVE key it counts for; what each key holds.
+  std::unordered_map<std::string, std::string> charged;
+  std::unordered_map<std::string, client_use> per_client;
+  std::atomic<uint64_t> bans{0};
   std::atomic<uint64_t> refused{0};
   std::atomic<uint64_t> resets{0};
   mutable std::mutex mutex;
@@ -266,6 +354,10 @@ uint64_t publisher::refused_subscriptions() const noexcept {
 
 uint64_t publisher::subscription_resets() const noexcept {
   return core_->resets.load(std::memory_order_relaxed);
+}
+
+uint64_t publisher::banned_clients() const noexcept {
+  return core_->bans.load(std::memory_order_relaxed);
 }
 
 bool publisher::wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const {

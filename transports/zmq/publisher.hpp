@@ -25,6 +25,9 @@ struct publisher_core;
 /// Bounds what subscribers can make it hold (`limits::max_subscriptions`,
 /// `max_subscription_bytes`): a subscription beyond the cap is refused by
 /// dropping every subscriber connection (they reconnect and subscribe again).
+/// With CURVE, each client key is bounded too: a key beyond its own cap is
+/// banned from the endpoint for a while before the connections are dropped,
+/// so that only the offender stays out.
 class publisher {
 public:
   static expected<std::unique_ptr<publisher>> bind(io_loop& loop, std::string_view endpoint,
@@ -72,6 +75,12 @@ public:
   /// the cap; each time is also counted as `subscribers_full` in `stats()`
   /// and passed to the options' `on_reject` with the numbers.
   uint64_t subscription_resets() const noexcept;
+  /// How often a CURVE client key went beyond the per-client caps
+  /// (`limits::max_subscriptions_per_client`, `max_subscription_bytes_per_client`)
+  /// and was banned from the endpoint for `limits::subscription_ban` (each
+  /// also dropped every connection, counted in `subscription_resets`, and
+  /// went to `on_reject` as `subscribers_full` naming the key).
+  uint64_t banned_clients() const noexcept;
 
   const std::string& endpoint() const noexcept;
   const counters& stats() const noexcept;

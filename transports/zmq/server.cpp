@@ -6,6 +6,8 @@
 #include "dxhub/transports/zmq/detail/socket_ops.hpp"
 #include "dxhub/transports/zmq/payload.hpp"
 
+#include <zmq.h>
+
 #include <algorithm>
 #include <string>
 #include <unordered_map>
@@ -86,6 +88,14 @@ envelope_header error_header(const envelope_header& to) {
   return payload ? std::move(payload).value() : ::zmq::message_t{};
 }
 
+/// The "User-Id" metadata of a received frame: the client's CURVE key, which
+/// our ZAP handler answers with ("" without CURVE). libzmq attaches the
+/// connection's metadata to every frame it receives on it.
+std::string user_id(::zmq::message_t& frame) {
+  const char* id = zmq_msg_gets(frame.handle(), "User-Id");
+  return id != nullptr ? std::string{id} : std::string{};
+}
+
 std::vector<::zmq::message_t> envelope_frames(std::vector<::zmq::message_t> routing,
                                               envelope_header header, ::zmq::message_t payload) {
   header.payload_size = static_cast<uint32_t>(payload.size());
@@ -127,6 +137,7 @@ void server_core::handle(std::vector<::zmq::message_t>& frames) {
   std::vector<::zmq::message_t> envelope;
   for (auto i = first; i < frames.size(); ++i)
     envelope.push_back(std::move(frames[i]));
+  auto peer_key = envelope.empty() ? std::string{} : user_id(envelope[0]);
   // A header that decodes lets us tell the client why; one that does not gets no answer.
   expected<envelope_header> maybe_header = error{errc::malformed_message, "no header frame"};
   if (!envelope.empty())
@@ -165,7 +176,10 @@ void server_core::handle(std::vector<::zmq::message_t>& frames) {
   state->routing = std::move(routing);
   state->correlation = msg.value().header.correlation;
   state->enc = msg.value().header.encoding;
-  handler(std::move(msg).value(), responder{state});
+  request req;
+  static_cast<wire_message&>(req) = std::move(msg).value();
+  req.peer_key = std::move(peer_key);
+  handler(std::move(req), responder{state});
 }
 
 expected<void> server_core::check(const wire_message& msg) const {

@@ -50,8 +50,14 @@ private:
   std::shared_ptr<detail::responder_state> state_;
 };
 
-/// A received request as the handler sees it.
-using request = wire_message;
+/// A received request as the handler sees it: the message and who sent it.
+struct request : wire_message {
+  /// The client's CURVE public key (40 characters of Z85) as the server's
+  /// ZAP handler authenticated it (ZeroMQ's "User-Id" metadata of the
+  /// message); empty when the server does not use CURVE. It cannot be forged
+  /// by the client: it is what the handshake proved.
+  std::string peer_key;
+};
 
 /// Called on the loop thread for each valid request.
 using request_handler = std::function<void(request, responder)>;

@@ -194,10 +194,16 @@ CAF_TEST(an allowed client is served and unknown or plain clients get nothing) {
   CAF_REQUIRE(save_keypair(key_dir / "stranger.key", keys.stranger));
   io_loop loop;
   std::atomic<int> handled{0};
+  std::mutex seen_mutex;
+  std::string seen_key; // the peer_key of the request served
   auto srv = server::bind(
       loop, "tcp://127.0.0.1:0",
       [&](request req, responder answer) {
         ++handled;
+        {
+          std::lock_guard lock{seen_mutex};
+          seen_key = req.peer_key;
+        }
         fixture::lab_service(std::move(req), answer);
       },
       keys.server());
@@ -211,6 +217,11 @@ CAF_TEST(an allowed client is served and unknown or plain clients get nothing) {
     return *line;
   };
   CAF_CHECK_EQUAL(run_client((key_dir / "allowed.key").string()), "served");
+  {
+    // The request carries the key the handshake authenticated (User-Id).
+    std::lock_guard lock{seen_mutex};
+    CAF_CHECK_EQUAL(seen_key, keys.allowed.public_key);
+  }
   auto stranger = run_client((key_dir / "stranger.key").string());
   CAF_MESSAGE("unknown key: " << stranger);
   CAF_CHECK(stranger == "error unauthenticated" || stranger == "error timeout");

@@ -15,12 +15,32 @@ zap_handler::zap_handler(::zmq::context_t& context) : socket_(context, ZMQ_REP) 
 
 std::string zap_handler::add_domain(const std::vector<std::string>& allowed_keys, counters* stats) {
   auto domain = "dxhub-" + std::to_string(next_domain_++);
-  domains_[domain] = domain_entry{{allowed_keys.begin(), allowed_keys.end()}, stats};
+  domains_[domain] = domain_entry{{allowed_keys.begin(), allowed_keys.end()}, stats, {}};
   return domain;
 }
 
 void zap_handler::remove_domain(const std::string& domain) {
   domains_.erase(domain);
+}
+
+void zap_handler::ban(const std::string& domain, const std::string& key,
+                      std::chrono::steady_clock::time_point until) {
+  auto entry = domains_.find(domain);
+  if (entry == domains_.end())
+    return;
+  auto& bans = entry->second.banned;
+  // Only allowed keys get here; still, expired bans do not pile up.
+  auto now = std::chrono::steady_clock::now();
+  std::erase_if(bans, [&](const auto& b) { return b.second <= now; });
+  bans[key] = until;
+}
+
+bool zap_handler::banned(const std::string& domain, const std::string& key) const {
+  auto entry = domains_.find(domain);
+  if (entry == domains_.end())
+    return false;
+  auto it = entry->second.banned.find(key);
+  return it != entry->second.banned.end() && it->second > std::chrono::steady_clock::now();
 }
 
 void zap_handler::serve() {
@@ -49,7 +69,14 @@ void zap_handler::answer(std::vector<::zmq::message_t>& request) {
       && request[6].size() == 32) {
     std::array<char, 41> key{};
     zmq_z85_encode(key.data(), static_cast<const uint8_t*>(request[6].data()), 32);
-    if (entry->second.allowed.count(key.data()) != 0) {
+    if (entry->second.allowed.count(key.data()) != 0 && banned(entry->first, key.data())) {
+      text = "banned";
+      if (entry->second.stats != nullptr)
+        entry->second.stats->count_rejected(
+            error{errc::unauthenticated, std::string{"CURVE key "} + key.data()
+                                             + " is banned for now (its subscriptions went beyond "
+                                               "the per-client cap)"});
+    } else if (entry->second.allowed.count(key.data()) != 0) {
       status = "200";
       text = "OK";
       user = key.data();

@@ -97,7 +97,8 @@ bool viewed(const dashboard_state& st, const std::string& channel) {
 }
 
 /// Subscribes to `channel` unless it already is: `latest`, a queue of one,
-/// one frame in hand, so that the publisher and other readers never wait.
+/// one frame in hand, so that the publisher and other readers never wait;
+/// polled (over shared memory), so that the publisher has nobody to wake.
 void open_feed(dashboard_actor* self, const std::string& channel) {
   auto& st = self->state;
   if (st.feeds.contains(channel))
@@ -106,6 +107,7 @@ void open_feed(dashboard_actor* self, const std::string& channel) {
   opts.policy = runtime::policy::latest;
   opts.queue_depth = 1;
   opts.window = 1;
+  opts.poll_period = st.cfg.frame_poll;
   auto sub = runtime::subscribe(self, channel, opts);
   if (!sub) {
     for (const auto& [page, views] : st.pages)
@@ -436,10 +438,15 @@ expected<dashboard_config> dashboard_config_from(const runtime::actor_args& args
   c.overview_period = std::chrono::milliseconds{
       args.param("overview_ms", static_cast<int64_t>(c.overview_period.count()))};
   c.max_view_hz = args.param("max_view_hz", c.max_view_hz);
+  c.frame_poll =
+      std::chrono::milliseconds{args.param("poll_ms", static_cast<int64_t>(c.frame_poll.count()))};
   c.url_file = args.param("url_file", c.name + ".url");
   if (c.overview_period.count() < 50 || c.overview_period.count() > 10000)
     return error{errc::invalid_argument,
                  "dashboard '" + c.name + "': overview_ms must be in [50, 10000]"};
+  if (c.frame_poll.count() < 1 || c.frame_poll.count() > 1000)
+    return error{errc::invalid_argument,
+                 "dashboard '" + c.name + "': poll_ms must be in [1, 1000]"};
   if (!(c.max_view_hz > 0))
     return error{errc::invalid_argument, "dashboard '" + c.name + "': max_view_hz must be > 0"};
   return c;

@@ -39,6 +39,12 @@ struct dashboard_config {
   std::chrono::milliseconds overview_period{400};
   /// Frames per second sent to a page per view, at most.
   double max_view_hz = 60;
+  /// How often the dashboard looks for a new frame of a channel it shows over
+  /// shared memory. It polls rather than sleeping until the publisher wakes
+  /// it: a display must not cost the publisher a wake-up per frame, nor
+  /// compete for the publisher's core at the moment it publishes. A frame
+  /// waits up to this long before it is sent.
+  std::chrono::milliseconds frame_poll{8};
   /// Events kept for a page that opens late.
   std::size_t event_backlog = 200;
   /// How long a command from the page may take.
@@ -49,7 +55,8 @@ struct dashboard_config {
 
 /// Reads a dashboard config from deployment parameters: `listen`,
 /// `allow_remote`, `read_only`, `token`, `user`, `overview_ms`,
-/// `max_view_hz`, `url_file` (default "NAME.url" in the node's directory).
+/// `max_view_hz`, `poll_ms` (`frame_poll`, 1..1000), `url_file` (default
+/// "NAME.url" in the node's directory).
 expected<dashboard_config> dashboard_config_from(const runtime::actor_args& args);
 
 /// A dashboard that serves.

@@ -55,6 +55,12 @@ struct subscription_options {
   runtime::transport force = transport::automatic;
   /// Busy-poll instead of sleeping on shared memory (lowest latency, one core).
   bool busy_poll = false;
+  /// Over shared memory, if above 0: look for a frame this often instead of
+  /// sleeping until the publisher wakes the reader. The publisher then wakes
+  /// nobody (no syscall in its publish, no reader thread competing for its
+  /// core at that moment); a frame waits up to this long. For subscribers that
+  /// show frames to a person (the dashboard). At most 1 s.
+  std::chrono::milliseconds poll_period{0};
 };
 
 } // namespace dxhub::runtime

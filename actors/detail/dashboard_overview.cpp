@@ -145,6 +145,8 @@ nlohmann::json dashboard_overview::channel_json(const std::string& name, int64_t
                     {"held", s.held},
                     {"delivered", s.delivered},
                     {"dropped", s.dropped},
+                    {"never_sleeps", s.never_sleeps},
+                    {"wakeups", s.wakeups},
                     {"dashboard", s.pid == own_pid}});
   nlohmann::json out{{"channel", name},
                      {"schema", c.schema.name},

@@ -41,6 +41,8 @@ nlohmann::json subscriber_json(const shm::subscriber_info& s, int64_t now) {
       {"held", s.held},
       {"delivered", s.delivered},
       {"dropped", s.dropped},
+      {"never_sleeps", s.never_sleeps},
+      {"wakeups", s.wakeups},
       {"heartbeat_age_ms", s.last_heartbeat_ns > 0 ? (now - s.last_heartbeat_ns) / 1'000'000 : -1}};
 }
 

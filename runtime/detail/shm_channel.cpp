@@ -199,6 +199,7 @@ void shm_reader::run() {
     opts.queue_depth = st.options.queue_depth;
     opts.reliable_timeout = st.options.reliable_timeout;
     opts.busy_poll = st.options.busy_poll;
+    opts.poll_period = st.options.poll_period;
     auto sub = shm::subscriber::attach(*st.channel, info.value().schema, opts);
     if (!sub) {
       auto code = sub.error().code;

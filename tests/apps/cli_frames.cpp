@@ -107,6 +107,7 @@ CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
   CAF_CHECK(sub["alive"].get<bool>());
   CAF_CHECK_EQUAL(sub["policy"].get<std::string>(), "latest");
   CAF_CHECK(sub.contains("queued") && sub.contains("dropped") && sub.contains("heartbeat_age_ms"));
+  CAF_CHECK(sub.contains("never_sleeps") && sub.contains("wakeups"));
   auto listed = run({"ls", "channels", "--json"});
   CAF_CHECK_EQUAL(listed.code, 0);
   bool found = false;

@@ -373,6 +373,11 @@ def test_the_image_shows_the_moving_spot(page):
                               and abs(s["cx"] - first["cx"]) + abs(s["cy"] - first["cy"]) > 1.0
                               else None)(page.execute_script(CANVAS_STATS)))
     assert later["sum"] != first["sum"]
+    # The dashboard polls the camera's channel: the camera never had to wake it.
+    mine = wait_for("the dashboard's own reader of the camera in the overview", 20, lambda: next(
+        (s for c in page.execute_script("return dxhub.overview.channels") if c["channel"] == CAM
+         for s in c.get("subscribers", []) if s["dashboard"] and s["delivered"] > 30), None))
+    assert mine["never_sleeps"] and mine["wakeups"] == 0, mine
     # Pixel value under the mouse.
     page.execute_script("""
       const c = document.getElementById('image'); const r = c.getBoundingClientRect();

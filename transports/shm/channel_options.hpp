@@ -48,6 +48,12 @@ struct subscriber_options {
   std::optional<std::chrono::milliseconds> reliable_timeout;
   /// `take` spins instead of sleeping on a futex: lowest latency, one busy core.
   bool busy_poll = false;
+  /// If above 0 (and not `busy_poll`), `take` looks for a frame this often
+  /// instead of sleeping until the publisher wakes it: the publisher then has
+  /// no reader to wake (no syscall in its publish, no reader thread woken at
+  /// that moment to compete for its core), and a frame waits up to this long.
+  /// For readers that show frames at a person's pace, such as a display.
+  std::chrono::nanoseconds poll_period{0};
   /// The user the segment file must belong to (our effective uid if unset):
   /// a segment made by anyone else is refused (`permission_denied` naming its owner).
   std::optional<uid_t> owner;

@@ -30,6 +30,10 @@ subscriber_info describe_row(const detail::segment& seg, const detail::slot_lock
   info.held = detail::held_in_row(seg, i);
   info.delivered = row.delivered.load(std::memory_order_relaxed);
   info.dropped = row.dropped.load(std::memory_order_relaxed);
+  info.never_sleeps =
+      (row.flags.load(std::memory_order_relaxed) & detail::reader_never_sleeps) != 0;
+  // Bit 0 says the reader sleeps; a wake-up clears it by adding one.
+  info.wakeups = row.wake.load(std::memory_order_relaxed) >> 1;
   info.last_heartbeat_ns = row.heartbeat_ns.load(std::memory_order_relaxed);
   return info;
 }

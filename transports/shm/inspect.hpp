@@ -31,6 +31,12 @@ struct subscriber_info {
   uint64_t held = 0;
   uint64_t delivered = 0;
   uint64_t dropped = 0;
+  /// The reader never sleeps on its row (it spins or polls): the publisher
+  /// has nobody to wake.
+  bool never_sleeps = false;
+  /// Wake-ups made for the reader so far (futex calls by the publisher, or by
+  /// an interrupt); always 0 for one that never sleeps.
+  uint32_t wakeups = 0;
   /// CLOCK_MONOTONIC (ns) of the reader's last take or wake-up.
   int64_t last_heartbeat_ns = 0;
 };

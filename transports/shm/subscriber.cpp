@@ -25,7 +25,10 @@ uint64_t set_up_row(segment& seg, uint32_t i, const subscriber_options& options)
     held[w].store(0, std::memory_order_relaxed);
   row.policy.store(static_cast<uint32_t>(options.mode), std::memory_order_relaxed);
   row.depth.store(options.queue_depth, std::memory_order_relaxed);
-  row.flags.store(options.busy_poll ? detail::reader_never_sleeps : 0u, std::memory_order_relaxed);
+  // A spinning or polling reader never sets its wake bit.
+  row.flags.store(options.busy_poll || options.poll_period.count() > 0 ? detail::reader_never_sleeps
+                                                                       : 0u,
+                  std::memory_order_relaxed);
   row.reliable_timeout.store(
       options.reliable_timeout ? static_cast<uint32_t>(options.reliable_timeout->count()) + 1 : 0u,
       std::memory_order_relaxed);
@@ -121,6 +124,10 @@ expected<subscriber> subscriber::attach(std::string_view channel, const schema_i
                  "reliable timeout " + std::to_string(options.reliable_timeout->count())
                      + " ms outside 0.." + std::to_string(std::numeric_limits<uint32_t>::max() - 1)
                      + " of channel '" + std::string{channel} + "'"};
+  if (options.poll_period.count() < 0 || options.poll_period > std::chrono::seconds{1})
+    return error{errc::invalid_argument,
+                 "poll period " + std::to_string(options.poll_period.count())
+                     + " ns outside 0..1 s of channel '" + std::string{channel} + "'"};
   DXHUB_TRY(schema, seg->schema());
   DXHUB_TRY(lock, detail::slot_lock::open(name, seg->device(), seg->inode(), true));
   auto me = process_identity::current().pack();

@@ -7,6 +7,7 @@
 #include "dxhub/transports/shm/publisher.hpp"
 #include "dxhub/transports/shm/subscriber.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <span>
 #include <thread>
@@ -391,6 +392,65 @@ CAF_TEST(busy poll mode takes frames too) {
   auto f = sub.take(5s);
   writer.join();
   CAF_CHECK(f.has_value());
+}
+
+CAF_TEST(a polling reader takes frames without the publisher ever waking it) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
+  subscriber_options o;
+  o.poll_period = 20ms;
+  auto poller = subscriber::attach("lab/cam", tests::test_schema(1024).id(), o).value();
+  auto sleeper = attach("lab/cam");
+  // Each frame is published while both readers sleep in their takes (acting
+  // earlier would leave the wake-up untested, not fail the test).
+  auto reader = ::gettid();
+  for (int i = 0; i < 3; ++i) {
+    std::atomic<pid_t> sleepy_tid{0};
+    bool slept_and_took = false;
+    std::thread sleepy{[&] {
+      sleepy_tid = ::gettid();
+      slept_and_took = sleeper.take(5s).has_value();
+    }};
+    std::thread writer{[&] {
+      dxhub::test::wait_until([&] { return sleepy_tid.load() != 0; }, 5s, 1ms);
+      wait_until_asleep(reader);
+      wait_until_asleep(sleepy_tid.load());
+      send_quietly(pub);
+    }};
+    auto f = poller.take(5s);
+    writer.join();
+    sleepy.join();
+    CAF_CHECK(f.has_value());
+    CAF_CHECK(slept_and_took);
+  }
+  auto info = inspect("lab/cam").value();
+  CAF_REQUIRE_EQUAL(info.subscribers.size(), 2u);
+  for (const auto& s : info.subscribers) {
+    if (s.row == poller.row()) {
+      CAF_CHECK(s.never_sleeps);
+      CAF_CHECK_EQUAL(s.wakeups, 0u);
+      CAF_CHECK_EQUAL(s.delivered, 3u);
+    } else {
+      CAF_CHECK(!s.never_sleeps);
+      CAF_CHECK(s.wakeups >= 3u);
+    }
+  }
+  // An interrupt ends a poll at once, not at the end of the 60 s.
+  std::thread stopper{[&] {
+    wait_until_asleep(reader);
+    poller.interrupt();
+  }};
+  auto r = poller.take(60s);
+  stopper.join();
+  CAF_CHECK(r.error() == errc::timeout);
+  CAF_CHECK_EQUAL(r.error().context, "interrupted");
+  // A poll period beyond a second is refused.
+  o.poll_period = 2s;
+  CAF_CHECK(subscriber::attach("lab/cam", tests::test_schema(1024).id(), o).error()
+            == errc::invalid_argument);
+  // A departed publisher is seen within a poll, too.
+  { auto gone = std::move(pub); }
+  CAF_CHECK(poller.take(2s).error() == errc::publisher_gone);
 }
 
 CAF_TEST(a departed publisher is reported once and its successor resumes with a new session) {

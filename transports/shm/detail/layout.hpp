@@ -84,9 +84,10 @@ struct subscriber_row {
 
 /// What a reader promises in its row's `flags`.
 enum row_flags : uint32_t {
-  // The reader busy-polls and never sleeps (never sets its wake bit), so the
-  // publisher may store `tail` without the StoreLoad fence that the sleep
-  // handshake needs. (A membarrier run by sleeping readers could spare the
+  // The reader busy-polls, or polls now and then (`poll_period`), and never
+  // sleeps on its wake word (never sets its wake bit): the publisher has
+  // nobody to wake and may store `tail` without the StoreLoad fence that the
+  // sleep handshake needs. (A membarrier run by sleeping readers could spare the
   // fence for them too, at the price of an interprocessor interrupt to the
   // publisher's core per sleep and a kernel feature; not worth it for readers
   // whose every frame costs a futex wake-up anyway.)

@@ -193,7 +193,8 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     auto now = monotonic_ns();
     // A lock query is a syscall: at most every 200 ms, never per frame. A
     // publisher that closed is noticed at once by a sleeping reader (it wakes
-    // us; we look before each sleep) and within a millisecond by a spinning one.
+    // us; we look before each sleep), within a millisecond by a spinning one
+    // and within a period by a polling one.
     if (options_.busy_poll && now - last_left_look_ns_ >= spinning_left_look_ns) {
       last_left_look_ns_ = now;
       left_seen = publisher_left();
@@ -212,6 +213,21 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
           break;
         cpu_relax();
       }
+      continue;
+    }
+    if (options_.poll_period.count() > 0) {
+      // Nobody wakes a polling reader: it looks again after a period, or at
+      // once when interrupted (`interrupt` bumps and wakes its private word).
+      if (publisher_left()) {
+        left_seen = true;
+        continue;
+      }
+      auto word = poll_wake_.load(std::memory_order_seq_cst);
+      if (interrupted_.load(std::memory_order_seq_cst))
+        continue;
+      auto slice =
+          std::min({deadline - now, int64_t{options_.poll_period.count()}, publisher_check_ns});
+      futex_wait(poll_wake_, word, std::chrono::nanoseconds(slice));
       continue;
     }
     auto word = row.wake.fetch_or(1u, std::memory_order_seq_cst) | 1u;
@@ -234,6 +250,10 @@ void subscriber_core::interrupt() noexcept {
   // sleep bit, and leave take asleep until its next slice.
   interrupted_.store(true, std::memory_order_seq_cst);
   wake_reader(seg_->row(row_).wake);
+  if (options_.poll_period.count() > 0) {
+    poll_wake_.fetch_add(1, std::memory_order_seq_cst);
+    futex_wake_all(poll_wake_);
+  }
 }
 
 } // namespace dxhub::shm::detail

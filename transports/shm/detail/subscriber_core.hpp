@@ -61,6 +61,7 @@ private:
   subscriber_options options_;
   uint64_t default_size_ = 0;
   std::atomic<bool> interrupted_{false};
+  std::atomic<uint32_t> poll_wake_{0}; // a polling reader sleeps on it; `interrupt` wakes it
   uint64_t reported_gone_ = ~uint64_t{0};
   uint64_t last_alive_owner_ = 0;
   int64_t last_check_ns_ = 0;

@@ -23,6 +23,7 @@ CAF_TEST(write_and_read_move_10000_frames_of_1_mib_without_a_bad_frame) {
                     250s);
   CAF_CHECK_EQUAL(writer.code, 0);
   auto wrote = writer.json();
+  CAF_MESSAGE("write: " << wrote.dump());
   CAF_CHECK_EQUAL(wrote["frames"].get<uint64_t>(), 10000u);
   CAF_CHECK_EQUAL(wrote["failures"].get<uint64_t>(), 0u);
   auto read = finish(reader, read_err, 250s);

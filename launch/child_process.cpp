@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 #include <utility>
 
@@ -98,10 +99,24 @@ void become_child(pid_t parent) noexcept {
   ::signal(SIGPIPE, SIG_DFL);
 }
 
+// What the child reports through the pipe when it cannot exec: the step
+// that failed and its errno.
+enum class failed_step : int { exec = 0, affinity = 1 };
+
+struct child_report {
+  failed_step step = failed_step::exec;
+  int error = 0;
+};
+
 // In the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void exec_child(pid_t parent, int beat_fd, int report_fd, standard_fds fds,
-                             const char* workdir, char** argv, char** envp) {
+                             const char* workdir, const cpu_set_t* cpus, char** argv, char** envp) {
   become_child(parent);
+  if (cpus != nullptr && ::sched_setaffinity(0, sizeof *cpus, cpus) != 0) {
+    child_report report{failed_step::affinity, errno};
+    [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
+    ::_exit(127);
+  }
   if (beat_fd >= 0)
     ::fcntl(beat_fd, F_SETFD, 0); // inherited across exec
   // The copies dup2 makes are not close-on-exec.
@@ -113,9 +128,16 @@ void become_child(pid_t parent) noexcept {
     ::dup2(fds.err, STDERR_FILENO);
   if (*workdir == '\0' || ::chdir(workdir) == 0)
     ::execve(argv[0], argv, envp);
-  int err = errno;
-  [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
+  child_report report{failed_step::exec, errno};
+  [[maybe_unused]] auto n = ::write(report_fd, &report, sizeof report);
   ::_exit(127);
+}
+
+std::string cpu_list(const std::vector<int>& cpus) {
+  std::string list;
+  for (int cpu : cpus)
+    list += (list.empty() ? "" : ",") + std::to_string(cpu);
+  return list;
 }
 
 } // namespace
@@ -151,12 +173,18 @@ expected<child_process> child_process::start(const process_options& options) {
   args.insert(args.end(), options.args.begin(), options.args.end());
   auto argv = pointers(args);
   auto envp = pointers(env);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int cpu : options.cpus)
+    if (cpu >= 0 && cpu < CPU_SETSIZE)
+      CPU_SET(cpu, &cpus);
   pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid == 0)
     exec_child(parent, beat[1], report[1],
                {options.stdin_fd, options.stdout_fd, err[1] >= 0 ? err[1] : options.stderr_fd},
-               options.workdir.c_str(), argv.data(), envp.data());
+               options.workdir.c_str(), options.cpus.empty() ? nullptr : &cpus, argv.data(),
+               envp.data());
   int fork_errno = errno;
   ::close(report[1]);
   for (int fd : {beat[1], err[1]})
@@ -179,18 +207,21 @@ expected<child_process> child_process::start(const process_options& options) {
   child.stderr_fd_ = err[0];
   if (err[0] >= 0)
     ::fcntl(err[0], F_SETFL, O_NONBLOCK);
-  int exec_errno = 0;
+  child_report failure;
   ssize_t n;
   do
-    n = ::read(report[0], &exec_errno, sizeof exec_errno);
+    n = ::read(report[0], &failure, sizeof failure);
   while (n < 0 && errno == EINTR);
   ::close(report[0]);
-  if (n == sizeof exec_errno) {
+  if (n == sizeof failure) {
     child.kill_and_reap();
     return error{errc::system_error,
                  "cannot start '" + options.program + "'"
                      + (options.workdir.empty() ? "" : " in '" + options.workdir + "'") + ": "
-                     + std::strerror(exec_errno)};
+                     + (failure.step == failed_step::affinity
+                            ? "cannot run it on CPUs " + cpu_list(options.cpus) + ": "
+                            : "")
+                     + std::strerror(failure.error)};
   }
   if (beat[0] >= 0)
     ::fcntl(beat[0], F_SETFL, O_NONBLOCK);

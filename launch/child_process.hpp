@@ -62,6 +62,9 @@ struct process_options {
   /// The child's stderr goes to a pipe read through `stderr_fd()` (the
   /// launcher passes it on and keeps the last line); false: inherited.
   bool capture_stderr = false;
+  /// The CPUs the child may run on (its affinity, set before exec and
+  /// inherited by every thread it starts); empty: the caller's.
+  std::vector<int> cpus;
 };
 
 /// A started child process. Destroying a running one kills its process
@@ -69,7 +72,8 @@ struct process_options {
 class child_process {
 public:
   /// Starts `options.program`. Fails (and starts nothing) when the program
-  /// cannot be executed; the error names the program and the reason.
+  /// cannot be executed or the affinity to `options.cpus` cannot be set; the
+  /// error names the program and the reason.
   static expected<child_process> start(const process_options& options);
 
   /// Runs `body` in a forked copy of this process, without exec, with the

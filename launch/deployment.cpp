@@ -20,8 +20,10 @@
 #include <ifaddrs.h>
 #include <initializer_list>
 #include <netdb.h>
+#include <sched.h>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 #include <variant>
 
 namespace dxhub::launch {
@@ -347,9 +349,45 @@ expected<actor_spec> read_actor(const table_reader& r) {
   return a;
 }
 
-expected<node_spec> read_node(const table_reader& r, const node_restart& defaults) {
-  DXHUB_TRYV(r.only_keys(
-      {"name", "host", "program", "plugins", "args", "endpoint", "env", "restart", "actors"}));
+// `cpus = [1, 3]`: CPU numbers, at least one, each once. Whether the machine
+// has them is checked where the node starts (check_node_cpus).
+expected<void> read_cpus(const table_reader& r, const toml::table& table, node_spec& n) {
+  auto* value = table.get("cpus");
+  if (value == nullptr)
+    return ok();
+  n.cpus_line = line_of(*value);
+  auto who = "node '" + n.name + "': ";
+  auto* a = value->as_array();
+  if (a == nullptr)
+    return r.fail("cpus", who + "expected an array of CPU numbers (cpus = [1]), found "
+                              + type_name(*value));
+  if (a->empty())
+    return r.fail("cpus", who
+                              + "must name at least one CPU (leave cpus out to let the node run "
+                                "on any)");
+  for (std::size_t i = 0; i < a->size(); ++i) {
+    auto field = r.field("cpus") + "[" + std::to_string(i) + "]";
+    auto* cpu = (*a)[i].as_integer();
+    if (cpu == nullptr)
+      return r.rep().fail(line_of((*a)[i]), field,
+                          who + "expected a CPU number, found " + type_name((*a)[i]));
+    if (cpu->get() < 0 || cpu->get() >= CPU_SETSIZE)
+      return r.rep().fail(line_of((*a)[i]), field,
+                          who + "CPU " + std::to_string(cpu->get()) + " is out of range [0, "
+                              + std::to_string(CPU_SETSIZE - 1) + "]");
+    auto number = static_cast<int>(cpu->get());
+    if (std::find(n.cpus.begin(), n.cpus.end(), number) != n.cpus.end())
+      return r.rep().fail(line_of((*a)[i]), field,
+                          who + "CPU " + std::to_string(number) + " is named twice");
+    n.cpus.push_back(number);
+  }
+  return ok();
+}
+
+expected<node_spec> read_node(const table_reader& r, const toml::table& table,
+                              const node_restart& defaults) {
+  DXHUB_TRYV(r.only_keys({"name", "host", "program", "plugins", "args", "endpoint", "env", "cpus",
+                          "restart", "actors"}));
   node_spec n;
   n.line = r.line();
   n.restart = defaults;
@@ -373,6 +411,7 @@ expected<node_spec> read_node(const table_reader& r, const node_restart& default
       n.env[std::string{key.str()}] = s->get();
     }
   }
+  DXHUB_TRYV(read_cpus(r, table, n));
   DXHUB_TRYV(read_sub(r, "restart", n.restart, read_node_restart));
   DXHUB_TRY(actors, r.tables("actors"));
   for (std::size_t i = 0; i < actors.size(); ++i) {
@@ -683,7 +722,8 @@ expected<deployment> read_deployment(const toml::table& root, const std::string&
   if (nodes.empty())
     return rep.fail(1, "nodes", "missing (required): add at least one [[nodes]] table");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    DXHUB_TRY(n, read_node({rep, *nodes[i], "nodes[" + std::to_string(i) + "]"}, d.restart));
+    DXHUB_TRY(
+        n, read_node({rep, *nodes[i], "nodes[" + std::to_string(i) + "]"}, *nodes[i], d.restart));
     // Plugins are named relative to the file, wherever the node runs.
     auto dir = std::filesystem::absolute(std::filesystem::path{file}).parent_path();
     for (auto& plugin : n.plugins)
@@ -768,6 +808,31 @@ std::vector<std::string> machine_addresses() {
   }
   ::freeifaddrs(list);
   return out;
+}
+
+expected<void> check_node_cpus(const deployment& d, const node_spec& node, int cpu_count) {
+  std::size_t index = 0;
+  while (index < d.nodes.size() && &d.nodes[index] != &node)
+    ++index;
+  for (std::size_t i = 0; i < node.cpus.size(); ++i) {
+    if (node.cpus[i] < cpu_count)
+      continue;
+    return error{errc::config_error,
+                 d.file + ":" + std::to_string(node.cpus_line) + ": field 'nodes["
+                     + std::to_string(index) + "].cpus[" + std::to_string(i) + "]': node '"
+                     + node.name + "': CPU " + std::to_string(node.cpus[i])
+                     + " does not exist on this machine (it has "
+                     + (cpu_count == 1 ? std::string{"1 CPU, number 0"}
+                                       : std::to_string(cpu_count) + " CPUs, numbered 0 to "
+                                             + std::to_string(cpu_count - 1))
+                     + ")"};
+  }
+  return ok();
+}
+
+int machine_cpu_count() {
+  auto n = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
 }
 
 expected<std::string> select_host(const deployment& d, const std::string& requested,

@@ -73,6 +73,12 @@ struct node_spec {
   std::string endpoint;
   /// Extra environment variables for the process.
   std::map<std::string, std::string> env;
+  /// The CPUs the node's process (every thread of it) may run on, by number
+  /// (`cpus = [1]`); empty: any. The launcher sets the affinity in the child
+  /// before exec, e.g. to give an acquisition node a core of its own.
+  std::vector<int> cpus;
+  /// The line of `cpus` in the file (for errors found when the node starts).
+  int cpus_line = 0;
   std::vector<actor_spec> actors;
   node_restart restart;
   int line = 0;
@@ -178,6 +184,15 @@ expected<deployment> load_deployment(const std::string& path, const deployment_c
 /// Like `load_deployment`, on text already in memory; `file` names it in errors.
 expected<deployment> parse_deployment(std::string_view text, const std::string& file,
                                       const deployment_checks& checks = {});
+
+/// Checks that every CPU of `node.cpus` (a node of `d`) exists on a machine
+/// of `cpu_count` CPUs (numbered 0 to cpu_count - 1): the launcher asks this
+/// for the nodes it starts, on their machine. The error (`config_error`)
+/// names the file, the line, the field, the node and the value.
+expected<void> check_node_cpus(const deployment& d, const node_spec& node, int cpu_count);
+
+/// The number of CPUs of this machine (online ones).
+int machine_cpu_count();
 
 /// The host of `d` that `dxhub run` starts here: `requested` when not empty
 /// (it must be one of `d.hosts`), else the one whose address is an address

@@ -173,9 +173,13 @@ std::string launcher::program_of(const node_spec& node) const {
 }
 
 expected<void> launcher::check_programs() const {
+  // CPUs are checked here, where the node runs, not in the parser: a
+  // deployment of several hosts names the CPUs of each node's own machine.
+  auto cpu_count = machine_cpu_count();
   for (auto& n : nodes_) {
     if (!n.local)
       continue;
+    DXHUB_TRYV(check_node_cpus(plan_, *n.spec, cpu_count));
     auto program = program_of(*n.spec);
     if (::access(program.c_str(), X_OK) != 0)
       return error{errc::config_error, plan_.file + ":" + std::to_string(n.spec->line)
@@ -222,6 +226,7 @@ void launcher::start(node_state& n) {
   opts.env["DXHUB_RESTART_COUNT"] = std::to_string(n.restarts);
   opts.heartbeat = n.watched();
   opts.workdir = options_.workdir;
+  opts.cpus = spec.cpus;
   // Passed on line by line; the last line explains an exit with code 2.
   opts.capture_stderr = true;
   n.started = clock_type::now();

@@ -1,6 +1,6 @@
 """dxhub-bench-dashboard: what the live dashboard costs and how fresh its picture is.
 
-    dxhub-bench-dashboard [--seconds 15] [--quick] [--results]
+    dxhub-bench-dashboard [--seconds 15] [--quick] [--results] [--no-pin]
 
 A deployment with a 640x480 u16 simulated camera at 30 Hz and a dashboard
 actor. The camera's own figures (frames/s and how long each publish takes,
@@ -11,6 +11,17 @@ end of drawing against the frame's publish time; same host, same clock) and
 the frames drawn per second. Between the two, the camera's figures while a
 C++ subscriber (`dxhub read --policy latest`) takes its frames: what any
 subscriber costs the publisher, apart from what the browser costs the cores.
+
+As a lab machine gives its acquisition node a core of its own, the camera's
+node runs on the last CPU (`cpus = [N-1]` in the deployment) and everything
+else on CPU 0: this program sets its own affinity to CPU 0 before it starts
+anything, so `dxhub run` (and the registry it embeds), the dashboard's node
+(`cpus = [0]`), `dxhub tail`/`dxhub read` and the browser inherit it; the
+same in every phase, with and without the page. Without that, the browser's
+and the dashboard's threads also run on the camera's core between frames
+(docs/dashboard.md has what pinning changes: part of the page's cost on a
+quiet machine). --no-pin measures the unpinned case (everything where the
+kernel puts it); on one CPU nothing is pinned.
 
 Goals (issue 22): display p50 < 50 ms, >= 20 frames/s drawn for a 30 Hz
 camera, and the page costs the publisher < 5 % in rate and publish p50.
@@ -37,7 +48,17 @@ WIDTH, HEIGHT, RATE = 640, 480, 30.0
 SIZE = f"{WIDTH * HEIGHT * 2 // 1024}KiB"
 
 
-def deployment(lab):
+def cpu_layout(pin):
+    """(camera's CPUs, everything else's CPUs), or (None, None): unpinned."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if not pin or len(cpus) < 2:
+        return None, None
+    return [cpus[-1]], [cpus[0]]
+
+
+def deployment(lab, camera_cpus=None, other_cpus=None):
+    def cpus(which):
+        return f"cpus = {which}\n" if which else ""
     path = lab.path("bench.toml")
     with open(path, "w") as f:
         f.write(f'''[deployment]
@@ -46,14 +67,14 @@ grace_ms = 3000
 
 [[nodes]]
 name = "display"
-  [[nodes.actors]]
+{cpus(other_cpus)}  [[nodes.actors]]
   type = "dashboard"
   name = "dashboard"
   params = {{ listen = "127.0.0.1:0", url_file = "{lab.path("dashboard.url")}" }}
 
 [[nodes]]
 name = "camera"
-  [[nodes.actors]]
+{cpus(camera_cpus)}  [[nodes.actors]]
   type = "simulated_camera"
   name = "cam0"
   params = {{ width = {WIDTH}, height = {HEIGHT}, rate_hz = {RATE}, stats_period_ms = 1000 }}
@@ -85,8 +106,13 @@ def percentile(xs, q):
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def measure(lab, seconds):
-    runner = lab.start(["run", deployment(lab), "--duration", str(int(4 * seconds + 90)),
+def measure(lab, seconds, camera_cpus, other_cpus):
+    if other_cpus:
+        # Inherited by everything started from here on: dxhub run, its
+        # registry, the tools, chromedriver and the browser's processes.
+        os.sched_setaffinity(0, other_cpus)
+    dep = deployment(lab, camera_cpus, other_cpus)
+    runner = lab.start(["run", dep, "--duration", str(int(4 * seconds + 90)),
                         "--workdir", lab.dir, "--registry", lab.registry], "run")
     lab.join(runner)
 
@@ -167,20 +193,25 @@ def main():
                     help="measuring time with and without the page (default: %(default)s)")
     ap.add_argument("--quick", action="store_true", help="4 s per measurement (for the suite)")
     ap.add_argument("--results", action="store_true", help="also print RESULT lines")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="no CPU pinning: the camera's node shares the cores with the rest")
     o = ap.parse_args()
     seconds = 4.0 if o.quick else o.seconds
     t.DXHUB = os.path.join(o.build, "apps", "dxhub")
     if not os.access(t.DXHUB, os.X_OK):
         sys.exit(f"dxhub-bench-dashboard: no dxhub program at {t.DXHUB} (give --build)")
+    camera_cpus, other_cpus = cpu_layout(not o.no_pin)
     lab = t.Lab()
     try:
-        rows = rows_of(*measure(lab, seconds))
+        rows = rows_of(*measure(lab, seconds, camera_cpus, other_cpus))
     except Exception as e:  # the harness fails with pytest's exception: say it plainly
         sys.exit(f"dxhub-bench-dashboard: {e}")
     finally:
         lab.close()
     variant_width = max(len(r[1]) for r in rows)
-    print(f"dashboard, {WIDTH}x{HEIGHT} u16 camera at {RATE:g} Hz, {seconds:g} s per side")
+    layout = (f"camera node on CPU {camera_cpus[0]}, everything else on CPU {other_cpus[0]}"
+              if camera_cpus else "unpinned")
+    print(f"dashboard, {WIDTH}x{HEIGHT} u16 camera at {RATE:g} Hz, {seconds:g} s per side, {layout}")
     for bench, variant, metric, value, unit in rows:
         print(f"  {bench:<10} {variant:<{variant_width}} {metric:<18} {value:>10.3f} {unit}")
     if o.results:

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 using namespace dxhub;
 using namespace dxhub::launch;
@@ -147,6 +148,46 @@ CAF_TEST(a missing required field is named) {
   CAF_CHECK(
       error_of("[[nodes]]\nname = \"a\"\n").starts_with("lab.toml:1: field 'deployment.name'"));
   CAF_CHECK(error_of("[deployment]\nname = \"a\"\n").starts_with("lab.toml:1: field 'nodes'"));
+}
+
+CAF_TEST(cpus of a node are parsed and checked against the machine) {
+  auto text = replaced(base, "name = \"analysis\"\n", "name = \"analysis\"\ncpus = [3, 1]\n");
+  auto parsed = parse_deployment(text, "lab.toml", checks);
+  CAF_REQUIRE(parsed.has_value());
+  const auto& d = parsed.value();
+  CAF_CHECK(d.nodes[0].cpus.empty());
+  CAF_CHECK_EQUAL(d.nodes[1].cpus, (std::vector<int>{3, 1}));
+  CAF_CHECK_EQUAL(d.nodes[1].cpus_line, 14);
+  CAF_CHECK(check_node_cpus(d, d.nodes[1], 4));
+  CAF_CHECK(check_node_cpus(d, d.nodes[0], 1));
+  auto two = check_node_cpus(d, d.nodes[1], 2);
+  CAF_REQUIRE(!two);
+  CAF_CHECK(two.error() == errc::config_error);
+  CAF_CHECK_EQUAL(two.error().context,
+                  "lab.toml:14: field 'nodes[1].cpus[0]': node 'analysis': CPU 3 does not exist "
+                  "on this machine (it has 2 CPUs, numbered 0 to 1)");
+  CAF_CHECK(machine_cpu_count() >= 1);
+  auto with = [&](const std::string& cpus) {
+    return error_of(replaced(base, "name = \"analysis\"\n", "name = \"analysis\"\n" + cpus + "\n"));
+  };
+  CAF_CHECK(
+      with("cpus = []")
+          .starts_with(
+              "lab.toml:14: field 'nodes[1].cpus': node 'analysis': must name at least one CPU"));
+  CAF_CHECK(with("cpus = [1, -2]")
+                .starts_with("lab.toml:14: field 'nodes[1].cpus[1]': node 'analysis': CPU -2 is "
+                             "out of range [0, 1023]"));
+  CAF_CHECK(
+      with("cpus = [1, 1]")
+          .starts_with(
+              "lab.toml:14: field 'nodes[1].cpus[1]': node 'analysis': CPU 1 is named twice"));
+  CAF_CHECK(with("cpus = [\"1\"]")
+                .starts_with("lab.toml:14: field 'nodes[1].cpus[0]': node 'analysis': expected a "
+                             "CPU number, found a "
+                             "string"));
+  CAF_CHECK(with("cpus = 1")
+                .starts_with("lab.toml:14: field 'nodes[1].cpus': node 'analysis': expected an "
+                             "array of CPU numbers"));
 }
 
 CAF_TEST(a registry placed on an unknown node is named) {

@@ -50,6 +50,12 @@ std::vector<broken> cases(const std::string& name) {
        "restart.heartbeat_timeot_ms", "unknown field"},
       {"bad name", "name = \"analysis\"", "name = \"../analysis\"", "nodes[1].name",
        "node name '../analysis'"},
+      {"no cpu", "name = \"camera\"", "name = \"camera\"\ncpus = []", "nodes[0].cpus",
+       "node 'camera': must name at least one CPU", 1},
+      {"negative cpu", "name = \"camera\"", "name = \"camera\"\ncpus = [-1]", "nodes[0].cpus[0]",
+       "node 'camera': CPU -1 is out of range", 1},
+      {"cpu named twice", "name = \"camera\"", "name = \"camera\"\ncpus = [0, 0]",
+       "nodes[0].cpus[1]", "node 'camera': CPU 0 is named twice", 1},
       {"missing required field", "  type = \"controller\"\n", "", "nodes[2].actors[0].type",
        "missing (required)", -1},
   };

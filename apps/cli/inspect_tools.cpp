@@ -78,6 +78,14 @@ nlohmann::json channel_json(const shm::channel_info& c) {
           {"subscribers", subs}};
 }
 
+/// How often the publisher woke this reader; "polls" for a reader that
+/// never sleeps (spins or polls), whom a publish never wakes.
+std::string wakeups_text(const nlohmann::json& s) {
+  if (s.value("never_sleeps", false))
+    return "polls";
+  return std::to_string(s.value("wakeups", uint64_t{0}));
+}
+
 void print_channel(const nlohmann::json& c) {
   const auto& p = c["publisher"];
   std::cout << "channel   " << c["channel"].get<std::string>() << "  (segment "
@@ -94,7 +102,8 @@ void print_channel(const nlohmann::json& c) {
     std::cout << "  -- " << c["unknown_peers"]
               << " peer(s) of unknown liveness: their chunks are kept";
   std::cout << "\n";
-  std::cout << "  row      pid  alive  policy    queue  held   delivered     dropped  heartbeat\n";
+  std::cout << "  row      pid  alive  policy    queue  held   delivered     dropped  heartbeat"
+               "   wakeups\n";
   for (const auto& s : c["subscribers"])
     std::cout << "  " << std::setw(3) << s["row"].get<int>() << " " << std::setw(8)
               << s["pid"].get<int>() << "  " << std::setw(5)
@@ -106,7 +115,8 @@ void print_channel(const nlohmann::json& c) {
               << std::setw(5) << s["held"].get<int>() << " " << std::setw(11)
               << s["delivered"].get<uint64_t>() << " " << std::setw(11)
               << s["dropped"].get<uint64_t>() << "  " << std::setw(6)
-              << s["heartbeat_age_ms"].get<int64_t>() << " ms\n";
+              << s["heartbeat_age_ms"].get<int64_t>() << " ms  " << std::setw(8) << wakeups_text(s)
+              << "\n";
   std::cout << std::flush;
 }
 

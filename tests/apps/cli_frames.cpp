@@ -109,6 +109,10 @@ CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
   CAF_CHECK_EQUAL(sub["policy"].get<std::string>(), "latest");
   CAF_CHECK(sub.contains("queued") && sub.contains("dropped") && sub.contains("heartbeat_age_ms"));
   CAF_CHECK(sub.contains("never_sleeps") && sub.contains("wakeups"));
+  // The table says it too: a sleeping reader's wake-ups, counted by the publisher.
+  auto table = run({"inspect", channel});
+  CAF_CHECK_EQUAL(table.code, 0);
+  CAF_CHECK(table.out.find("wakeups") != std::string::npos);
   auto listed = run({"ls", "channels", "--json"});
   CAF_CHECK_EQUAL(listed.code, 0);
   bool found = false;

@@ -77,7 +77,12 @@ void to_json(nlohmann::json& j, const shape& x) {
 }
 
 void from_json(const nlohmann::json& j, shape& x) {
-  auto extents = j.get<std::vector<uint64_t>>();
+  if (!j.is_array())
+    throw std::invalid_argument(std::string{"a shape is an array of extents, got "}
+                                + j.type_name());
+  std::vector<uint64_t> extents(j.size());
+  for (std::size_t i = 0; i < extents.size(); ++i)
+    detail::read_integral(j[i], extents[i]); // 1e300 is refused, not cast
   auto shape_result = shape::from(extents);
   if (!shape_result)
     throw std::invalid_argument(shape_result.error().what());
@@ -92,7 +97,7 @@ void to_json(nlohmann::json& j, const schema_id& x) {
 
 void from_json(const nlohmann::json& j, schema_id& x) {
   x.name = j.at("name").get<std::string>();
-  x.version = j.at("version").get<uint32_t>();
+  detail::read_integral(j.at("version"), x.version); // 1e300 is refused, not cast
   const auto& hash = j.at("hash").get_ref<const std::string&>();
   if (hash.size() != 16 || hash.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     throw std::invalid_argument("schema hash must be 16 hex digits");

@@ -145,6 +145,26 @@ CAF_TEST(bad JSON is an error value) {
     if (!decoded)
       CAF_CHECK(decoded.error() == errc::bad_encoding);
   }
+  // Numbers where integers belong: refused, never cast (a float beyond the
+  // integer's range is undefined behaviour to convert; fuzz_registry found it).
+  auto refused = [](auto value, const char* text) {
+    auto doc = parse_json(text);
+    CAF_REQUIRE(doc.has_value());
+    try {
+      from_json(doc.value(), value);
+    } catch (const std::exception&) {
+      return true;
+    }
+    return false;
+  };
+  for (auto text : {R"({"name": "s", "version": 1e300, "hash": "0000000000000001"})",
+                    R"({"name": "s", "version": 1.5, "hash": "0000000000000001"})",
+                    R"({"name": "s", "version": -1, "hash": "0000000000000001"})"})
+    CAF_CHECK(refused(schema_id{}, text));
+  CAF_CHECK(!refused(schema_id{}, R"({"name": "s", "version": 3, "hash": "0000000000000001"})"));
+  for (auto text : {"[1e300]", "[2.5, 3]", "[-4]", "7"})
+    CAF_CHECK(refused(shape{}, text));
+  CAF_CHECK(!refused(shape{}, "[2, 3]"));
   std::string deep(10000, '[');
   CAF_CHECK(!parse_json(deep).has_value());
 }

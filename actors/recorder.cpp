@@ -251,17 +251,25 @@ expected<recorder_config> recorder_config_from(const runtime::actor_args& args) 
       }
     }
     if (auto d = p.find("deflate"); d != p.end()) {
+      // An integer within 0..9 (checked below); anything else, 1e300 or
+      // "fast", is refused here rather than converted.
+      auto level_of = [](const nlohmann::json& level) {
+        return level.is_number_integer() && level.get<int64_t>() >= 0 && level.get<int64_t>() <= 9
+                   ? static_cast<int>(level.get<int64_t>())
+                   : -1;
+      };
       if (d->is_number_integer())
-        levels[""] = d->get<int>();
+        levels[""] = level_of(*d);
       else if (d->is_object())
         for (auto& [channel, level] : d->items())
-          levels[channel] = level.get<int>();
+          levels[channel] = level_of(level);
       else
         return bad("deflate must be a level or a table of levels");
     }
     for (auto& [channel, level] : levels)
       if (level < 0 || level > 9)
-        return bad("deflate must be 0..9, got " + std::to_string(level));
+        return bad("deflate must be an integer 0..9"
+                   + (channel.empty() ? std::string{} : " (channel '" + channel + "')"));
     std::set<std::string> keys{""};
     for (auto& [k, v] : units)
       keys.insert(k);

@@ -98,6 +98,21 @@ CAF_TEST(a_foreign_file_is_refused_with_a_reason) {
   CAF_CHECK(!verify_recording(path.string()));
 }
 
+CAF_TEST(a_deflate_level_that_is_no_integer_in_0_to_9_is_refused) {
+  runtime::actor_args args;
+  args.name = "rec1";
+  args.subscribes = {"test/rec1/raw"};
+  for (auto level : {nlohmann::json(1e300), nlohmann::json(12), nlohmann::json("fast"),
+                     nlohmann::json{{"test/rec1/raw", 2.5}}}) {
+    args.params = {{"path", (dir / "rec1.h5").string()}, {"deflate", level}};
+    auto cfg = recorder_config_from(args);
+    CAF_REQUIRE(!cfg);
+    CAF_CHECK(cfg.error().context.find("deflate must be") != std::string::npos);
+  }
+  args.params = {{"path", (dir / "rec1.h5").string()}, {"deflate", {{"test/rec1/raw", 4}}}};
+  CAF_CHECK(recorder_config_from(args).has_value());
+}
+
 CAF_TEST(an_unwritable_path_is_a_clear_error) {
   recording_options opts;
   opts.path = "/proc/dxhub-no-such-dir/run.h5";

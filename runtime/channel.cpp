@@ -31,9 +31,11 @@ uint64_t new_session_id() {
 /// read-only by the subscribers in this process.
 class heap_frame final : public detail::writable_frame, public frame_storage {
 public:
-  heap_frame(std::shared_ptr<const frame_schema> schema, std::shared_ptr<const std::string> channel,
-             std::size_t bytes, runtime::transport via = transport::in_process)
-    : schema_(std::move(schema)), channel_(std::move(channel)), bytes_(bytes), via_(via) {}
+  heap_frame(const detail::channel_writer* writer, std::shared_ptr<const frame_schema> schema,
+             std::shared_ptr<const std::string> channel, std::size_t bytes,
+             runtime::transport via = transport::in_process)
+    : writable_frame(writer), schema_(std::move(schema)), channel_(std::move(channel)),
+      bytes_(bytes), via_(via) {}
 
   frame_header& header() noexcept override { return header_; }
   std::span<std::byte> payload() noexcept override { return bytes_; }
@@ -71,13 +73,13 @@ public:
   runtime::transport transport() const noexcept override { return transport::in_process; }
 
   expected<std::shared_ptr<detail::writable_frame>> loan() override {
-    return std::make_shared<heap_frame>(schema_, channel_, payload_size_);
+    return std::make_shared<heap_frame>(this, schema_, channel_, payload_size_);
   }
 
   expected<publish_report> publish(std::shared_ptr<detail::writable_frame> f) override {
-    auto frame = std::dynamic_pointer_cast<heap_frame>(f);
-    if (!frame)
+    if (!f || !f->loaned_by(this))
       return error{errc::invalid_argument, "frame was not loaned from '" + *channel_ + "'"};
+    auto frame = std::static_pointer_cast<heap_frame>(std::move(f));
     auto& h = frame->header();
     h.sequence = next_sequence_++;
     h.session = session_;
@@ -289,7 +291,7 @@ struct remote_source {
   void on_frame(const frame_header& h, std::span<const std::byte> bytes) {
     if (bytes.size() != frame_bytes)
       return; // not a frame of the schema announced: never handed on
-    auto f = std::make_shared<heap_frame>(schema, channel, bytes.size(), transport::zmq);
+    auto f = std::make_shared<heap_frame>(nullptr, schema, channel, bytes.size(), transport::zmq);
     f->header() = h;
     std::memcpy(f->payload().data(), bytes.data(), bytes.size());
     if (h.session != session) {

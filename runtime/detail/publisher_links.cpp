@@ -9,9 +9,15 @@
 
 namespace dxhub::runtime::detail {
 
+publisher_links::publisher_links(caf::actor_addr directory, const std::shared_ptr<network>& net)
+  : directory_(std::move(directory)), net_(net), watched_(net ? net->frames().watched() : nullptr) {
+}
+
 void publisher_links::send_to_other_hosts(const std::string& channel, const frame_schema& schema,
                                           const frame_header& h,
                                           std::span<const std::byte> payload) const {
+  if (!watched_ || watched_->load(std::memory_order_acquire) == 0)
+    return;
   if (auto net = net_.lock())
     net->frames().publish(channel, schema.id(), h, payload);
 }

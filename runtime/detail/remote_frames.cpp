@@ -43,6 +43,10 @@ expected<void> remote_frames::bind(const std::string& node_endpoint) {
   return ok();
 }
 
+std::shared_ptr<const std::atomic<int>> remote_frames::watched() const {
+  return frames_ ? frames_->subscription_count() : nullptr;
+}
+
 void remote_frames::close() {
   watches_.clear();
 }

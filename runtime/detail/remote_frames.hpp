@@ -57,6 +57,10 @@ public:
   void publish(const std::string& channel, const schema_id& schema, const frame_header& h,
                std::span<const std::byte> payload);
 
+  /// How many channels nodes of other hosts watch here, live (null before
+  /// `bind`): what a writer checks on every frame before `publish`.
+  std::shared_ptr<const std::atomic<int>> watched() const;
+
   /// Looks `channel` up in the registry until it is found (the publisher may
   /// come later) and, if `sink.accept` agrees, receives its frames. Any
   /// thread; returns a handle for `unwatch`.

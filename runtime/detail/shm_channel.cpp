@@ -21,7 +21,8 @@ using namespace std::chrono_literals;
 /// A chunk of the segment being written by this process's publisher.
 class shm_loan final : public writable_frame {
 public:
-  shm_loan(shm::loan l, const frame_schema* schema) : loan_(std::move(l)), schema_(schema) {}
+  shm_loan(const channel_writer* writer, shm::loan l, const frame_schema* schema)
+    : writable_frame(writer), loan_(std::move(l)), schema_(schema) {}
   frame_header& header() noexcept override { return loan_.header(); }
   std::span<std::byte> payload() noexcept override { return loan_.payload().first(loan_.size()); }
   const frame_schema& schema() const noexcept override { return *schema_; }
@@ -48,13 +49,13 @@ public:
   expected<std::shared_ptr<writable_frame>> loan() override {
     std::lock_guard lock{mutex_};
     DXHUB_TRY(chunk, pub_.loan_chunk());
-    return std::make_shared<shm_loan>(std::move(chunk), &pub_.schema());
+    return std::make_shared<shm_loan>(this, std::move(chunk), &pub_.schema());
   }
 
   expected<publish_report> publish(std::shared_ptr<writable_frame> f) override {
-    auto chunk = std::dynamic_pointer_cast<shm_loan>(f);
-    if (!chunk)
+    if (!f || !f->loaned_by(this))
       return error{errc::invalid_argument, "frame was not loaned from '" + channel() + "'"};
+    auto* chunk = static_cast<shm_loan*>(f.get());
     std::lock_guard lock{mutex_};
     // The chunk stays readable here after publishing: only this publisher
     // could reuse it, and it holds the lock.

@@ -95,7 +95,7 @@ struct publisher_core {
     }
     {
       std::lock_guard<std::mutex> guard{mutex};
-      subscriptions.store(static_cast<int>(topics.size()), std::memory_order_release);
+      subscriptions->store(static_cast<int>(topics.size()), std::memory_order_release);
     }
     changed.notify_all();
   }
@@ -263,8 +263,9 @@ struct publisher_core {
   mutable std::mutex mutex;
   mutable std::condition_variable changed;
   // Written under `mutex` (for `changed`), read without it: publishers
-  // check it on every frame.
-  std::atomic<int> subscriptions{0};
+  // check it on every frame. Its own allocation, so that a reader that
+  // outlives the publisher (`subscription_count`) keeps no socket alive.
+  std::shared_ptr<std::atomic<int>> subscriptions = std::make_shared<std::atomic<int>>(0);
   // The "json:..." prefixes subscribed to (under `mutex`), and whether there
   // are any (read without it on every publish).
   std::set<std::string> json_prefixes;
@@ -345,7 +346,11 @@ void publisher::send(uint64_t sequence, std::string topic, envelope_header heade
 }
 
 int publisher::subscriptions() const noexcept {
-  return core_->subscriptions.load(std::memory_order_acquire);
+  return core_->subscriptions->load(std::memory_order_acquire);
+}
+
+std::shared_ptr<const std::atomic<int>> publisher::subscription_count() const {
+  return core_->subscriptions;
 }
 
 uint64_t publisher::refused_subscriptions() const noexcept {
@@ -363,7 +368,7 @@ uint64_t publisher::banned_clients() const noexcept {
 bool publisher::wait_for_subscriptions(int count, std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock{core_->mutex};
   return core_->changed.wait_for(lock, timeout,
-                                 [&] { return core_->subscriptions.load() >= count; });
+                                 [&] { return core_->subscriptions->load() >= count; });
 }
 
 const std::string& publisher::endpoint() const noexcept {

@@ -9,6 +9,7 @@
 #include "dxhub/transports/zmq/payload.hpp"
 #include "dxhub/transports/zmq/socket_options.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -64,6 +65,10 @@ public:
   /// Distinct topics subscribed, as libzmq reports them: a topic counts once
   /// however many subscribers hold it.
   int subscriptions() const noexcept;
+  /// The same count, live, for whoever checks it on every frame: one cache
+  /// line to read instead of the publisher's state. It may outlive the
+  /// publisher (it then keeps its last value).
+  std::shared_ptr<const std::atomic<int>> subscription_count() const;
   /// The JSON topic prefixes subscribed to ("json:lab/"), each once.
   std::vector<std::string> json_subscriptions() const;
   /// Waits until at least `count` distinct topics are subscribed.

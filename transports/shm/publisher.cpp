@@ -24,8 +24,8 @@ expected<void> check_options(const channel_options& o, const frame_schema& schem
   };
   if (o.chunk_count == 0 || o.chunk_count > (1u << 20))
     return bad("chunk_count must be 1..1048576");
-  if (o.max_subscribers == 0 || o.max_subscribers > 4096)
-    return bad("max_subscribers must be 1..4096");
+  if (o.max_subscribers == 0 || o.max_subscribers > detail::max_rows)
+    return bad("max_subscribers must be 1.." + std::to_string(detail::max_rows));
   if (o.max_queue_depth == 0 || o.max_queue_depth > 65536)
     return bad("max_queue_depth must be 1..65536");
   if (o.chunk_size == 0 || o.chunk_size > (std::size_t{1} << 40))

@@ -20,6 +20,7 @@ using detail::slot_lock;
 // queue, then ready. Returns the row's new generation.
 uint64_t set_up_row(segment& seg, uint32_t i, const subscriber_options& options) {
   auto& row = seg.row(i);
+  seg.enlist(i); // before anything the publisher could act on
   auto* held = seg.held(i);
   for (uint32_t w = 0; w < seg.held_words(); ++w)
     held[w].store(0, std::memory_order_relaxed);

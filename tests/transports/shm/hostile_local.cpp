@@ -4,6 +4,7 @@
 // eviction race and the interrupt hand-shake.
 #include "dxhub/launch/child_process.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/tests/transports/shm/shm_test_support.hpp"
 #include "dxhub/transports/shm/detail/layout.hpp"
 #include "dxhub/transports/shm/inspect.hpp"
@@ -344,4 +345,70 @@ CAF_TEST(a segment file cut short under a held frame is an error and no bus erro
   auto late = subscriber::attach("lab/cut", tests::test_schema(256).id(), {});
   CAF_REQUIRE(!late.has_value());
   CAF_MESSAGE(late.error().what());
+}
+
+namespace {
+
+uint64_t roster_word(const std::string& channel) {
+  uint64_t word = 0;
+  int fd = shm_open(segment_name(channel).c_str(), O_RDONLY, 0);
+  CAF_REQUIRE(fd >= 0);
+  CAF_REQUIRE(pread(fd, &word, sizeof word, offsetof(shm::detail::segment_header, roster))
+              == static_cast<ssize_t>(sizeof word));
+  close(fd);
+  return word;
+}
+
+} // namespace
+
+CAF_TEST(the roster lists taken rows and survives being overwritten) {
+  // A publish visits the rows of the roster only; its bits follow the rows'
+  // claims and reaps, and a roster cleared by another process is restored
+  // by the publisher's maintenance (every 100 ms).
+  tests::scoped_prefix prefix;
+  auto o = small();
+  auto pub = publisher::open("lab/roster", tests::test_schema(256), o);
+  CAF_REQUIRE(pub.has_value());
+  CAF_CHECK_EQUAL(roster_word("lab/roster"), 0u);
+  subscriber_options latest;
+  latest.queue_depth = 8;
+  auto sub = subscriber::attach("lab/roster", tests::test_schema(256).id(), latest);
+  CAF_REQUIRE(sub.has_value());
+  auto bit = uint64_t{1} << sub.value().row();
+  CAF_CHECK_EQUAL(roster_word("lab/roster"), bit);
+  CAF_REQUIRE(publish_one(pub.value()).has_value());
+  CAF_CHECK(sub.value().try_take().has_value());
+
+  // Cleared by someone else: the publisher no longer sees the reader...
+  poke("lab/roster", offsetof(shm::detail::segment_header, roster), uint64_t{0});
+  CAF_REQUIRE(publish_one(pub.value()).has_value());
+  CAF_CHECK(sub.value().try_take().error() == errc::would_block);
+  // ...until its maintenance lists the row again; then frames come.
+  bool delivered = dxhub::test::wait_until(
+      [&] {
+        CAF_REQUIRE(publish_one(pub.value()).has_value());
+        return sub.value().try_take().has_value();
+      },
+      5s);
+  CAF_CHECK(delivered);
+  CAF_CHECK_EQUAL(roster_word("lab/roster"), bit);
+
+  // A bit nobody's row needs costs one look and changes nothing.
+  poke("lab/roster", offsetof(shm::detail::segment_header, roster), bit | (uint64_t{1} << 5));
+  CAF_REQUIRE(publish_one(pub.value()).has_value());
+  CAF_CHECK(sub.value().try_take().has_value());
+
+  // The reader leaves: the publisher reaps its row and unlists it.
+  sub = subscriber::attach("lab/roster", tests::test_schema(256).id(), latest); // a second row
+  CAF_REQUIRE(sub.has_value());
+  auto second = uint64_t{1} << sub.value().row();
+  CAF_CHECK_NOT_EQUAL(second, bit);
+  bool reaped = dxhub::test::wait_until(
+      [&] {
+        CAF_REQUIRE(publish_one(pub.value()).has_value());
+        return (roster_word("lab/roster") & bit) == 0;
+      },
+      5s);
+  CAF_CHECK(reaped);
+  CAF_CHECK_EQUAL(roster_word("lab/roster") & second, second);
 }

@@ -2,7 +2,7 @@
 //
 //   role=sub channel=C policy=latest|reliable depth=8 last=N sessions=1
 //            slow_us=0 busy=0 idle_ms=3000 hold=0
-//     prints "ready", then takes frames, checking each one's pattern and
+//     prints "ready", then takes frames ("first" at the first), checking each one's pattern and
 //     order; prints "gone <monotonic_ns>" on publisher_gone; ends after frame
 //     `last` of its `sessions`-th session, or after idle_ms without a frame, with
 //     "result delivered=.. dropped=.. torn=.. disorder=.. gaps=.. sessions=.. held_ok=..
@@ -129,7 +129,8 @@ int run_subscriber() {
       break; // idle: the stream is over
     }
     auto& f = got.value();
-    ++received;
+    if (++received == 1)
+      say("first");
     auto seq = f.header().sequence;
     if (!tests::check_pattern(f.payload(), seq, f.header().session))
       ++torn;

@@ -24,10 +24,13 @@ namespace dxhub::shm::detail {
 
 inline constexpr uint64_t segment_magic = 0x314d485342555844ULL; // "DXUBSHM1"
 // 4: subscriber rows carry their reader's own reliable timeout.
-inline constexpr uint32_t layout_version = 4;
+// 5: the header carries the roster of rows that may be occupied.
+inline constexpr uint32_t layout_version = 5;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::size_t schema_blob_capacity = 8192;
 inline constexpr std::size_t schema_name_capacity = 128;
+inline constexpr uint32_t max_rows = 4096;
+inline constexpr uint32_t roster_words = max_rows / 64;
 
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
 static_assert(std::atomic<uint32_t>::is_always_lock_free);
@@ -130,6 +133,14 @@ struct segment_header {
   char schema_name[schema_name_capacity];
   char schema_blob[schema_blob_capacity];
   publisher_record publisher;
+  // Bit i is set while row i may be occupied (claimed, ready, leaving or
+  // detached): a publish visits these rows only, one cache line for 64 rows
+  // instead of a line per row (each a miss for a publisher whose caches went
+  // cold since its last frame). A claimer sets its bit before the row is
+  // ready; whoever frees a row clears the bit after the row is free, both
+  // under the row's slot lock. So a row that is not free always has its bit;
+  // a crash in between leaves a spare bit, which costs one look at the row.
+  alignas(cache_line) std::atomic<uint64_t> roster[roster_words];
 };
 
 /// Sizes and offsets derived from the channel parameters.

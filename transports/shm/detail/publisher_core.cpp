@@ -103,10 +103,20 @@ bool publisher_core::reap_row(uint32_t i) noexcept {
   bool freed = false;
   if (row.owner.compare_exchange_strong(owner, 0, std::memory_order_acq_rel)) {
     row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
+    seg_->unlist(i);
     freed = true;
   }
   lock_.unlock(row_slot(i));
   return freed;
+}
+
+void publisher_core::relist(uint32_t i) noexcept {
+  // Only we free rows while we run, so a row seen taken stays so until we
+  // free it: its missing bit (cleared by a process that should not have)
+  // is safe to restore, and the reader gets frames again.
+  if (seg_->row(i).state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::free)
+      && !seg_->listed(i))
+    seg_->enlist(i);
 }
 
 bool publisher_core::skipped(uint32_t i) const noexcept {
@@ -175,7 +185,8 @@ void publisher_core::maintain(int64_t now_ns) {
   last_maintenance_ns_ = now_ns;
   seg_->publisher().heartbeat_ns.store(now_ns, std::memory_order_release);
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
-    reap_row(i);
+    if (!reap_row(i))
+      relist(i);
   if (lock_.file_size() < seg_->shape().total_bytes)
     truncated_ = true;
   restore_header();
@@ -516,18 +527,18 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
     batch_.push_back(c);
   }
   std::optional<error> slow;
-  for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
+  seg_->for_each_listed([&](uint32_t i) {
     auto& row = seg_->row(i);
     if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::ready)
         || skipped(i))
-      continue;
+      return;
     // Each reader's own timeout, all counted from this publish: the call
     // waits at most as long as the most patient stalled reader allows.
     auto timeout = row_timeout_ns(i);
     std::size_t missed = 0;
     if (push(i, batch_.data(), n, now + timeout, missed) != push_result::slow
         || (slow && !slow_readers))
-      continue;
+      return;
     auto pid = process_identity::unpack(row.owner.load(std::memory_order_relaxed)).pid;
     auto from = first + (n - missed);
     auto what =
@@ -540,7 +551,7 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
       slow_readers->push_back(std::move(what));
     else
       slow = error{errc::slow_subscriber, std::move(what)};
-  }
+  });
   sequence_ += n;
   published_ += n;
   auto& pub = seg_->publisher();

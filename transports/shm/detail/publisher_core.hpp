@@ -67,6 +67,8 @@ private:
   /// Frees row `i` if its reader is gone (leaving, or its lock is free);
   /// returns whether it did.
   bool reap_row(uint32_t i) noexcept;
+  /// Restores row `i`'s roster bit if the row is taken and the bit is gone.
+  void relist(uint32_t i) noexcept;
   /// A corrupt value in row `i`: reported once per claim of the row, then the row is skipped.
   push_result corrupt_row(uint32_t i, std::string what);
   push_result push(uint32_t i, const uint32_t* chunks, std::size_t n, int64_t deadline_ns,

@@ -127,7 +127,7 @@ expected<layout> validate(const std::string& name, const segment_header& header,
                                            + " bytes, want "
                                            + std::to_string(sizeof(segment_header)));
   if (h.chunk_count == 0 || h.max_subscribers == 0 || h.ring_capacity == 0
-      || h.chunk_count > (1u << 20) || h.max_subscribers > 4096 || h.ring_capacity > 65536
+      || h.chunk_count > (1u << 20) || h.max_subscribers > max_rows || h.ring_capacity > 65536
       || h.chunk_capacity == 0 || h.chunk_capacity > (uint64_t{1} << 40)
       || h.schema_blob_bytes > schema_blob_capacity)
     return fail(errc::layout_mismatch, "has limits outside the valid range");

@@ -15,6 +15,8 @@
 
 #include <sys/types.h>
 
+#include <atomic>
+#include <bit>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -61,6 +63,31 @@ public:
   uint32_t ring_capacity() const noexcept { return shape_.ring_capacity; }
   uint32_t held_words() const noexcept { return shape_.held_words; }
   uint64_t chunk_capacity() const noexcept { return shape_.chunk_capacity; }
+
+  /// Marks row `i` as possibly occupied (layout.hpp, `roster`): before it is ready.
+  void enlist(uint32_t i) const noexcept {
+    header().roster[i / 64].fetch_or(uint64_t{1} << (i % 64), std::memory_order_seq_cst);
+  }
+  /// Unmarks row `i`: only by whoever freed it, after it is free.
+  void unlist(uint32_t i) const noexcept {
+    header().roster[i / 64].fetch_and(~(uint64_t{1} << (i % 64)), std::memory_order_release);
+  }
+  bool listed(uint32_t i) const noexcept {
+    return (header().roster[i / 64].load(std::memory_order_acquire) >> (i % 64)) & 1u;
+  }
+  /// Calls `visit(i)` for every listed row, in order.
+  template <class F>
+  void for_each_listed(F&& visit) const {
+    auto words = (max_subscribers() + 63) / 64;
+    for (uint32_t w = 0; w < words; ++w)
+      for (auto bits = header().roster[w].load(std::memory_order_acquire); bits != 0;
+           bits &= bits - 1) {
+        auto i = w * 64 + static_cast<uint32_t>(std::countr_zero(bits));
+        if (i >= max_subscribers())
+          return; // a bit nobody should have set
+        visit(i);
+      }
+  }
 
   subscriber_row& row(uint32_t i) const noexcept {
     return reinterpret_cast<subscriber_row*>(base_ + shape_.subscribers_offset)[i];

@@ -38,8 +38,10 @@ subscriber_core::~subscriber_core() {
     // Nobody pushes into the row: give it back directly. Under our row lock
     // nobody claims it in between; owner first, so that a free row never has one.
     auto me = owner_;
-    if (row.owner.compare_exchange_strong(me, 0, std::memory_order_acq_rel))
+    if (row.owner.compare_exchange_strong(me, 0, std::memory_order_acq_rel)) {
       row.state.store(static_cast<uint32_t>(row_state::free), std::memory_order_release);
+      seg_->unlist(row_);
+    }
   } else {
     // The publisher may be pushing into the row right now (or we cannot
     // tell): it frees the row once our lock is gone.

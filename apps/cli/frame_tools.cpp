@@ -47,6 +47,7 @@ struct read_options : run_options {
   std::string pattern = "counter";
   std::string policy = "reliable";
   uint32_t queue_depth = 16;
+  uint32_t poll_ms = 0;
   bool verify = false;
   bool checksum = false;
 };
@@ -194,6 +195,7 @@ int run_read(const read_options& o) {
     return report("read", {errc::invalid_argument,
                            "--policy must be 'latest' or 'reliable', got '" + o.policy + "'"});
   sopts.queue_depth = o.queue_depth;
+  sopts.poll_period = std::chrono::milliseconds{o.poll_ms};
   auto deadline = o.deadline_ns();
   auto sub = attach_any(o.channel, sopts, deadline);
   if (!sub) {
@@ -379,6 +381,11 @@ void add_read(CLI::App& app, int& rc) {
       ->capture_default_str();
   cmd->add_option("--policy", o->policy, "latest | reliable")->capture_default_str();
   cmd->add_option("--queue-depth", o->queue_depth, "frames queued for this reader")
+      ->capture_default_str();
+  cmd->add_option("--poll-ms", o->poll_ms,
+                  "look for frames this often instead of being woken by the publisher "
+                  "(a display's way: the publisher then wakes nobody); 0: be woken")
+      ->check(CLI::Range(0, 60'000))
       ->capture_default_str();
   cmd->add_flag("--verify", o->verify, "compare every byte with the pattern");
   cmd->add_flag("--checksum", o->checksum, "recompute every frame's checksum");

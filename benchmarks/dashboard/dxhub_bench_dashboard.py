@@ -9,8 +9,11 @@ headless Chromium shows the camera in the image view. In the page: the
 publish-to-display latency of every frame drawn (the browser's clock at the
 end of drawing against the frame's publish time; same host, same clock) and
 the frames drawn per second. Between the two, the camera's figures while a
-C++ subscriber (`dxhub read --policy latest`) takes its frames: what any
-subscriber costs the publisher, apart from what the browser costs the cores.
+C++ subscriber (`dxhub read --policy latest`) takes its frames, woken by the
+publisher, and then while one polls as the dashboard does (`--poll-ms 8
+--queue-depth 1`): what a subscriber itself costs the publisher (the queue's
+cache lines it shares with the reader), apart from what the page and the
+browser cost the machine.
 
 As a lab machine gives its acquisition node a core of its own, the camera's
 node runs on the last CPU (`cpus = [N-1]` in the deployment) and everything
@@ -126,6 +129,8 @@ def measure(lab, seconds, camera_cpus, other_cpus):
     alone = camera_figures(lab, seconds)
     progress(f"camera read by a C++ `latest` subscriber (dxhub read) for {seconds:g} s")
     read = cxx_reader_figures(lab, seconds)
+    progress(f"camera read by a C++ subscriber polling like the dashboard for {seconds:g} s")
+    polled = cxx_reader_figures(lab, seconds, poll_ms=8)
 
     driver, service = t.browser()
     try:
@@ -145,15 +150,18 @@ def measure(lab, seconds, camera_cpus, other_cpus):
             service.process.kill()
     if not ages:
         raise RuntimeError("the page drew no frame while measured")
-    return alone, read, watched, ages, shown / elapsed
+    return alone, read, polled, watched, ages, shown / elapsed
 
 
-def cxx_reader_figures(lab, seconds):
-    """The camera's figures while `dxhub read` takes its frames with `latest`:
-    what any subscriber costs the publisher, apart from the browser's CPU."""
+def cxx_reader_figures(lab, seconds, poll_ms=None):
+    """The camera's figures while `dxhub read` takes its frames with `latest`
+    (woken by the publisher, or polling every `poll_ms` from a queue of one
+    as the dashboard does): what a subscriber costs the publisher, apart
+    from the browser's CPU."""
+    polling = ["--poll-ms", str(poll_ms), "--queue-depth", "1"] if poll_ms else []
     reader = subprocess.Popen([t.DXHUB, "read", "bench/cam0/raw", "--policy", "latest",
                                "--frames", str(int(RATE * (seconds + 30))),
-                               "--timeout-ms", str(int((seconds + 30) * 1000))],
+                               "--timeout-ms", str(int((seconds + 30) * 1000))] + polling,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=lab.env)
     try:
         camera_figures(lab, 1.5)  # the period in which the reader joins
@@ -167,11 +175,12 @@ def progress(text):
     print(f"dxhub-bench-dashboard: {text}", file=sys.stderr, flush=True)
 
 
-def rows_of(alone, read, watched, ages, drawn_per_s):
+def rows_of(alone, read, polled, watched, ages, drawn_per_s):
     rows = [("display", "browser", "latency_p50", percentile(ages, 0.50), "ms"),
             ("display", "browser", "latency_p99", percentile(ages, 0.99), "ms"),
             ("display", "browser", "frames_per_s", drawn_per_s, "frames/s")]
-    for variant, f in (("without_page", alone), ("cxx_reader", read), ("with_page", watched)):
+    for variant, f in (("without_page", alone), ("cxx_reader", read),
+                       ("cxx_polling_reader", polled), ("with_page", watched)):
         rows += [("publisher", variant, "frames_per_s", f["rate"], "frames/s"),
                  ("publisher", variant, "publish_p50", f["publish_p50"], "us"),
                  ("publisher", variant, "publish_p99", f["publish_p99"], "us")]
@@ -180,7 +189,12 @@ def rows_of(alone, read, watched, ages, drawn_per_s):
              ("publisher", "with_over_without", "publish_p50_ratio",
               watched["publish_p50"] / alone["publish_p50"], "x"),
              ("publisher", "cxx_reader_over_without", "publish_p50_ratio",
-              read["publish_p50"] / alone["publish_p50"], "x")]
+              read["publish_p50"] / alone["publish_p50"], "x"),
+             ("publisher", "cxx_polling_reader_over_without", "publish_p50_ratio",
+              polled["publish_p50"] / alone["publish_p50"], "x"),
+             # What the page costs beyond a subscriber of the same kind.
+             ("publisher", "with_over_polling_reader", "publish_p50_ratio",
+              watched["publish_p50"] / polled["publish_p50"], "x")]
     return rows
 
 

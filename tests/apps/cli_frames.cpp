@@ -77,6 +77,40 @@ CAF_TEST(read_with_the_wrong_pattern_reports_bad_frames) {
   CAF_CHECK(read.err.find("bad frames") != std::string::npos);
 }
 
+CAF_TEST(a_polling_reader_gets_every_frame_and_is_never_woken) {
+  auto channel = "test/" + unique_name("poll");
+  auto write_err = (dir / "write.err").string();
+  auto read_err = (dir / "read.err").string();
+  auto reader = start({"read", channel, "--frames", "40", "--poll-ms", "5", "--verify", "--json",
+                       "--timeout-ms", "60000"},
+                      read_err);
+  auto writer = start({"write", channel, "--frames", "40", "--size", "1024", "--delay-ms", "20",
+                       "--wait-subscribers", "1", "--json", "--timeout-ms", "60000"},
+                      write_err);
+  cli_result inspected;
+  wait_until(
+      [&] {
+        inspected = run({"inspect", channel, "--json"});
+        return inspected.code == 0 && !inspected.json()["subscribers"].empty()
+               && inspected.json()["publisher"]["sequence"].get<uint64_t>() > 5;
+      },
+      30s, 50ms);
+  CAF_REQUIRE_EQUAL(inspected.code, 0);
+  auto info = inspected.json();
+  CAF_REQUIRE_EQUAL(info["subscribers"].size(), 1u);
+  CAF_CHECK(info["subscribers"][0]["never_sleeps"].get<bool>());
+  CAF_CHECK_EQUAL(info["subscribers"][0]["wakeups"].get<uint64_t>(), 0u);
+  CAF_CHECK_EQUAL(finish(writer, write_err, 60s).code, 0);
+  auto read = finish(reader, read_err, 60s);
+  CAF_CHECK_EQUAL(read.code, 0);
+  CAF_CHECK_EQUAL(read.json()["frames"].get<uint64_t>(), 40u);
+  CAF_CHECK_EQUAL(read.json()["bad_frames"].get<uint64_t>(), 0u);
+  // A period beyond a minute is refused before anything is attached.
+  auto refused = run({"read", channel, "--poll-ms", "70000"});
+  CAF_CHECK_NOT_EQUAL(refused.code, 0);
+  CAF_CHECK(refused.err.find("poll-ms") != std::string::npos);
+}
+
 CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
   auto channel = "test/" + unique_name("live");
   auto write_err = (dir / "write.err").string();

@@ -59,7 +59,10 @@ struct subscription_options {
   /// sleeping until the publisher wakes the reader. The publisher then wakes
   /// nobody (no syscall in its publish, no reader thread competing for its
   /// core at that moment); a frame waits up to this long. For subscribers that
-  /// show frames to a person (the dashboard). At most 1 s.
+  /// show frames to a person (the dashboard). At most 1 s. With `latest` and
+  /// a `queue_depth` of 1 such a reader has no queue at all over shared
+  /// memory: each look takes the newest frame published since the last one,
+  /// and the publisher does nothing for it per frame.
   std::chrono::milliseconds poll_period{0};
 };
 

@@ -191,9 +191,12 @@ int run_read(const read_options& o) {
   shm::subscriber_options sopts;
   if (o.policy == "reliable")
     sopts.mode = shm::policy::reliable;
+  else if (o.policy == "newest")
+    sopts.mode = shm::policy::newest;
   else if (o.policy != "latest")
-    return report("read", {errc::invalid_argument,
-                           "--policy must be 'latest' or 'reliable', got '" + o.policy + "'"});
+    return report("read", {errc::invalid_argument, "--policy must be 'latest', 'reliable' or "
+                                                   "'newest', got '"
+                                                       + o.policy + "'"});
   sopts.queue_depth = o.queue_depth;
   sopts.poll_period = std::chrono::milliseconds{o.poll_ms};
   auto deadline = o.deadline_ns();
@@ -379,13 +382,15 @@ void add_read(CLI::App& app, int& rc) {
   add_run_options(cmd, *o, "frames to read", "give up after this long", true);
   cmd->add_option("--pattern", o->pattern, "the writer's pattern (for --verify)")
       ->capture_default_str();
-  cmd->add_option("--policy", o->policy, "latest | reliable")->capture_default_str();
+  cmd->add_option("--policy", o->policy,
+                  "latest | reliable | newest (no queue: the newest frame at each look)")
+      ->capture_default_str();
   cmd->add_option("--queue-depth", o->queue_depth, "frames queued for this reader")
       ->capture_default_str();
   cmd->add_option("--poll-ms", o->poll_ms,
                   "look for frames this often instead of being woken by the publisher "
                   "(a display's way: the publisher then wakes nobody); 0: be woken")
-      ->check(CLI::Range(0, 60'000))
+      ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   cmd->add_flag("--verify", o->verify, "compare every byte with the pattern");
   cmd->add_flag("--checksum", o->checksum, "recompute every frame's checksum");

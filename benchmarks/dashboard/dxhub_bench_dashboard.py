@@ -1,6 +1,7 @@
 """dxhub-bench-dashboard: what the live dashboard costs and how fresh its picture is.
 
-    dxhub-bench-dashboard [--seconds 15] [--quick] [--results] [--no-pin]
+    dxhub-bench-dashboard [--seconds 15] [--pairs 5] [--pair-seconds 6] [--quick]
+                          [--results] [--no-pin]
 
 A deployment with a 640x480 u16 simulated camera at 30 Hz and a dashboard
 actor. The camera's own figures (frames/s and how long each publish takes,
@@ -10,10 +11,18 @@ publish-to-display latency of every frame drawn (the browser's clock at the
 end of drawing against the frame's publish time; same host, same clock) and
 the frames drawn per second. Between the two, the camera's figures while a
 C++ subscriber (`dxhub read --policy latest`) takes its frames, woken by the
-publisher, and then while one polls as the dashboard does (`--poll-ms 8
---queue-depth 1`): what a subscriber itself costs the publisher (the queue's
-cache lines it shares with the reader), apart from what the page and the
-browser cost the machine.
+publisher, and then while one reads as the dashboard does (`--policy newest
+--poll-ms 8`: no queue, the newest frame every 8 ms): what a subscriber
+itself costs the publisher, apart from what the page and the browser cost
+the machine.
+
+The camera's own publish time drifts from one period to the next by more
+than the page costs it (other work on the host, where the kernel and the
+hypervisor put things). So after those phases the page is switched off
+(`about:blank`) and on (the image view) in alternating periods of
+`--pair-seconds`, `--pairs` times, in the same deployment: each pair's
+with/without ratio compares neighbours in time, and their median is the
+page's cost (`alternating_pairs`).
 
 As a lab machine gives its acquisition node a core of its own, the camera's
 node runs on the last CPU (`cpus = [N-1]` in the deployment) and everything
@@ -109,13 +118,14 @@ def percentile(xs, q):
     return xs[min(len(xs) - 1, int(q * len(xs)))]
 
 
-def measure(lab, seconds, camera_cpus, other_cpus):
+def measure(lab, seconds, camera_cpus, other_cpus, n_pairs, pair_seconds):
     if other_cpus:
         # Inherited by everything started from here on: dxhub run, its
         # registry, the tools, chromedriver and the browser's processes.
         os.sched_setaffinity(0, other_cpus)
     dep = deployment(lab, camera_cpus, other_cpus)
-    runner = lab.start(["run", dep, "--duration", str(int(4 * seconds + 90)),
+    runner = lab.start(["run", dep, "--duration",
+                        str(int(4 * seconds + 2 * n_pairs * (pair_seconds + 10) + 90)),
                         "--workdir", lab.dir, "--registry", lab.registry], "run")
     lab.join(runner)
 
@@ -144,24 +154,43 @@ def measure(lab, seconds, camera_cpus, other_cpus):
         elapsed = time.monotonic() - started
         ages = driver.execute_script("return dxhub.frames.image.ages")
         shown = driver.execute_script("return dxhub.frames.image.count")
+        pairs = alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds)
     finally:
         driver.quit()
         if service.process and service.process.poll() is None:
             service.process.kill()
     if not ages:
         raise RuntimeError("the page drew no frame while measured")
-    return alone, read, polled, watched, ages, shown / elapsed
+    return alone, read, polled, watched, ages, shown / elapsed, pairs
+
+
+def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
+    """[(without, with)] camera figures of neighbouring periods: the page on
+    about:blank (the dashboard then reads nothing), then on the image view."""
+    pairs = []
+    for k in range(n_pairs):
+        progress(f"pair {k + 1}/{n_pairs}: {pair_seconds:g} s without the page, then with it")
+        driver.get("about:blank")
+        without = camera_figures(lab, pair_seconds)
+        driver.get(page_url)
+        t.wait_for("frames in the image view", 30,
+                   lambda: driver.execute_script("return dxhub.frames.image.count") > 10)
+        pairs.append((without, camera_figures(lab, pair_seconds)))
+    return pairs
 
 
 def cxx_reader_figures(lab, seconds, poll_ms=None):
     """The camera's figures while `dxhub read` takes its frames with `latest`
-    (woken by the publisher, or polling every `poll_ms` from a queue of one
-    as the dashboard does): what a subscriber costs the publisher, apart
-    from the browser's CPU."""
-    polling = ["--poll-ms", str(poll_ms), "--queue-depth", "1"] if poll_ms else []
-    reader = subprocess.Popen([t.DXHUB, "read", "bench/cam0/raw", "--policy", "latest",
+    (woken by the publisher), or with `newest` every `poll_ms` as the
+    dashboard does: what a subscriber costs the publisher, apart from the
+    browser's CPU."""
+    if poll_ms:
+        policy = ["--policy", "newest", "--poll-ms", str(poll_ms)]
+    else:
+        policy = ["--policy", "latest"]
+    reader = subprocess.Popen([t.DXHUB, "read", "bench/cam0/raw",
                                "--frames", str(int(RATE * (seconds + 30))),
-                               "--timeout-ms", str(int((seconds + 30) * 1000))] + polling,
+                               "--timeout-ms", str(int((seconds + 30) * 1000))] + policy,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=lab.env)
     try:
         camera_figures(lab, 1.5)  # the period in which the reader joins
@@ -175,7 +204,7 @@ def progress(text):
     print(f"dxhub-bench-dashboard: {text}", file=sys.stderr, flush=True)
 
 
-def rows_of(alone, read, polled, watched, ages, drawn_per_s):
+def rows_of(alone, read, polled, watched, ages, drawn_per_s, pairs):
     rows = [("display", "browser", "latency_p50", percentile(ages, 0.50), "ms"),
             ("display", "browser", "latency_p99", percentile(ages, 0.99), "ms"),
             ("display", "browser", "frames_per_s", drawn_per_s, "frames/s")]
@@ -195,6 +224,19 @@ def rows_of(alone, read, polled, watched, ages, drawn_per_s):
              # What the page costs beyond a subscriber of the same kind.
              ("publisher", "with_over_polling_reader", "publish_p50_ratio",
               watched["publish_p50"] / polled["publish_p50"], "x")]
+    if pairs:
+        ratios = sorted(w["publish_p50"] / o["publish_p50"] for o, w in pairs)
+        rows += [("publisher", "alternating_pairs", "pairs", len(pairs), "pairs"),
+                 ("publisher", "alternating_pairs", "without_publish_p50",
+                  statistics.median(o["publish_p50"] for o, _ in pairs), "us"),
+                 ("publisher", "alternating_pairs", "with_publish_p50",
+                  statistics.median(w["publish_p50"] for _, w in pairs), "us"),
+                 ("publisher", "alternating_pairs", "publish_p50_ratio_min", ratios[0], "x"),
+                 ("publisher", "alternating_pairs", "publish_p50_ratio", statistics.median(ratios),
+                  "x"),
+                 ("publisher", "alternating_pairs", "publish_p50_ratio_max", ratios[-1], "x"),
+                 ("publisher", "alternating_pairs", "rate_ratio",
+                  statistics.median(w["rate"] / o["rate"] for o, w in pairs), "x")]
     return rows
 
 
@@ -207,6 +249,10 @@ def main():
                     help="measuring time with and without the page (default: %(default)s)")
     ap.add_argument("--quick", action="store_true", help="4 s per measurement (for the suite)")
     ap.add_argument("--results", action="store_true", help="also print RESULT lines")
+    ap.add_argument("--pairs", type=int, default=5,
+                    help="alternating periods without/with the page (default: %(default)s; 0: none)")
+    ap.add_argument("--pair-seconds", type=float, default=6,
+                    help="length of each of those periods (default: %(default)s)")
     ap.add_argument("--no-pin", action="store_true",
                     help="no CPU pinning: the camera's node shares the cores with the rest")
     o = ap.parse_args()
@@ -217,7 +263,9 @@ def main():
     camera_cpus, other_cpus = cpu_layout(not o.no_pin)
     lab = t.Lab()
     try:
-        rows = rows_of(*measure(lab, seconds, camera_cpus, other_cpus))
+        n_pairs = 2 if o.quick else max(0, o.pairs)
+        pair_seconds = 3.0 if o.quick else o.pair_seconds
+        rows = rows_of(*measure(lab, seconds, camera_cpus, other_cpus, n_pairs, pair_seconds))
     except Exception as e:  # the harness fails with pytest's exception: say it plainly
         sys.exit(f"dxhub-bench-dashboard: {e}")
     finally:
@@ -227,7 +275,7 @@ def main():
               if camera_cpus else "unpinned")
     print(f"dashboard, {WIDTH}x{HEIGHT} u16 camera at {RATE:g} Hz, {seconds:g} s per side, {layout}")
     for bench, variant, metric, value, unit in rows:
-        print(f"  {bench:<10} {variant:<{variant_width}} {metric:<18} {value:>10.3f} {unit}")
+        print(f"  {bench:<10} {variant:<{variant_width}} {metric:<22} {value:>10.3f} {unit}")
     if o.results:
         for bench, variant, metric, value, unit in rows:
             print(f"RESULT\tdashboard\t{bench}\t{variant}\t{SIZE}\t{metric}\t{value:.3f}\t{unit}")

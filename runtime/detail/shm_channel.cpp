@@ -100,9 +100,13 @@ private:
   std::shared_ptr<const std::string> segment_;
 };
 
-shm::policy shm_policy(policy p) {
+shm::policy shm_policy(const subscription_options& o) {
+  // A polled `latest` queue of one takes the newest frame since its last
+  // take: the same with no queue at all, which costs the publisher nothing.
+  if (o.policy == policy::latest && o.queue_depth == 1 && o.poll_period.count() > 0)
+    return shm::policy::newest;
   // A work member sees every frame (the group's claims pick who handles it).
-  return p == policy::latest ? shm::policy::latest : shm::policy::reliable;
+  return o.policy == policy::latest ? shm::policy::latest : shm::policy::reliable;
 }
 
 } // namespace
@@ -196,7 +200,7 @@ void shm_reader::run() {
       return false;
     }
     shm::subscriber_options opts;
-    opts.mode = shm_policy(st.options.policy);
+    opts.mode = shm_policy(st.options);
     opts.queue_depth = st.options.queue_depth;
     opts.reliable_timeout = st.options.reliable_timeout;
     opts.busy_poll = st.options.busy_poll;

@@ -3,7 +3,14 @@
 namespace dxhub::shm {
 
 const char* to_string(policy p) noexcept {
-  return p == policy::reliable ? "reliable" : "latest";
+  switch (p) {
+    case policy::reliable:
+      return "reliable";
+    case policy::newest:
+      return "newest";
+    default:
+      return "latest";
+  }
 }
 
 } // namespace dxhub::shm

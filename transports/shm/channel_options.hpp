@@ -13,6 +13,12 @@ namespace dxhub::shm {
 enum class policy : uint8_t {
   latest,   ///< The publisher drops the oldest queued frame; it never waits.
   reliable, ///< The publisher waits up to `reliable_timeout`, then reports the slow reader.
+  /// No queue: a take gives the newest frame published since the last take
+  /// (none published since attaching: `would_block`). The publisher does
+  /// nothing for such a reader per frame, not even look at its row; `take`
+  /// looks every `poll_period` (1 ms if unset) or spins (`busy_poll`). For
+  /// displays, which show only the newest picture anyway.
+  newest,
 };
 
 /// The limits of one channel segment, fixed when the publisher creates it.

@@ -22,9 +22,10 @@ subscriber_info describe_row(const detail::segment& seg, const detail::slot_lock
   info.alive = info.state == liveness::alive;
   info.detached = row.state.load(std::memory_order_acquire)
                   == static_cast<uint32_t>(detail::row_state::detached);
-  info.mode = row.policy.load(std::memory_order_relaxed) == static_cast<uint32_t>(policy::reliable)
-                  ? policy::reliable
-                  : policy::latest;
+  auto mode = row.policy.load(std::memory_order_relaxed);
+  info.mode = mode == static_cast<uint32_t>(policy::reliable) ? policy::reliable
+              : mode == static_cast<uint32_t>(policy::newest) ? policy::newest
+                                                              : policy::latest;
   info.queue_depth = row.depth.load(std::memory_order_relaxed);
   info.queued = detail::queued_in_row(seg, i);
   info.held = detail::held_in_row(seg, i);

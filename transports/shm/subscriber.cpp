@@ -20,7 +20,8 @@ using detail::slot_lock;
 // queue, then ready. Returns the row's new generation.
 uint64_t set_up_row(segment& seg, uint32_t i, const subscriber_options& options) {
   auto& row = seg.row(i);
-  seg.enlist(i); // before anything the publisher could act on
+  if (options.mode != policy::newest)
+    seg.enlist(i); // before anything the publisher could act on
   auto* held = seg.held(i);
   for (uint32_t w = 0; w < seg.held_words(); ++w)
     held[w].store(0, std::memory_order_relaxed);
@@ -129,13 +130,17 @@ expected<subscriber> subscriber::attach(std::string_view channel, const schema_i
     return error{errc::invalid_argument,
                  "poll period " + std::to_string(options.poll_period.count())
                      + " ns outside 0..1 s of channel '" + std::string{channel} + "'"};
+  auto wanted = options;
+  // Nobody wakes a reader without a queue: it looks now and then, or spins.
+  if (wanted.mode == policy::newest && !wanted.busy_poll && wanted.poll_period.count() == 0)
+    wanted.poll_period = std::chrono::milliseconds{1};
   DXHUB_TRY(schema, seg->schema());
   DXHUB_TRY(lock, detail::slot_lock::open(name, seg->device(), seg->inode(), true));
   auto me = process_identity::current().pack();
-  DXHUB_TRY(row, claim_row(*seg, lock, me, options));
+  DXHUB_TRY(row, claim_row(*seg, lock, me, wanted));
   return subscriber{std::make_shared<detail::subscriber_core>(
       seg, std::move(lock), std::move(schema), std::string{channel}, row.index, me, row.generation,
-      options)};
+      wanted)};
 }
 
 subscriber::subscriber(subscriber&&) noexcept = default;

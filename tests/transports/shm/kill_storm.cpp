@@ -27,12 +27,12 @@ constexpr int kills_wanted = 320;
 
 dxhub::test::child_process start_reader(std::mt19937& rng) {
   static const char* holds[] = {"hold=0", "hold=1", "hold=3"};
-  bool reliable = rng() % 2 == 0;
+  static const char* policies[] = {"reliable", "latest", "newest"};
   std::vector<std::string> argv{tests::peer_program(),
                                 "role=sub",
                                 "channel=storm/x",
                                 "size=1024",
-                                std::string{"policy="} + (reliable ? "reliable" : "latest"),
+                                std::string{"policy="} + policies[rng() % 3],
                                 std::string{"depth="} + (rng() % 2 ? "2" : "8"),
                                 holds[rng() % 3],
                                 "idle_ms=1500"};

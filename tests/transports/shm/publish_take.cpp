@@ -453,6 +453,126 @@ CAF_TEST(a polling reader takes frames without the publisher ever waking it) {
   CAF_CHECK(poller.take(2s).error() == errc::publisher_gone);
 }
 
+CAF_TEST(a newest reader takes the newest frame and costs the publisher nothing) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(4)).value();
+  send(pub); // before the reader: not for it
+  auto sub = attach("lab/cam", policy::newest, 1);
+  CAF_CHECK(sub.try_take().error() == errc::would_block);
+  for (int i = 0; i < 5; ++i)
+    send(pub); // frames 1..5
+  auto f = sub.take(1s);
+  CAF_REQUIRE(f.has_value());
+  CAF_CHECK_EQUAL(f.value().header().sequence, 5u);
+  CAF_CHECK(tests::check_pattern(f.value().payload(), 5, pub.session_id()));
+  CAF_CHECK(sub.try_take().error() == errc::would_block); // nothing newer
+  CAF_CHECK_EQUAL(sub.dropped(), 4u);                     // 1..4: never seen
+  // The pinned frame stays intact while the publisher cycles through the
+  // pool many times over; the pool is whole again once it is let go.
+  for (int i = 0; i < 40; ++i)
+    send(pub);
+  CAF_CHECK(tests::check_pattern(f.value().payload(), 5, pub.session_id()));
+  auto g = sub.try_take();
+  CAF_REQUIRE(g.has_value());
+  CAF_CHECK_EQUAL(g.value().header().sequence, 45u);
+  CAF_CHECK_EQUAL(sub.dropped(), 43u); // and 6..44
+  { auto done = std::move(f); }
+  { auto done = std::move(g); }
+  send(pub);
+  // The publisher never visits its row: no queue, no wake-up, no bit in the roster.
+  auto info = inspect("lab/cam").value();
+  CAF_REQUIRE_EQUAL(info.subscribers.size(), 1u);
+  CAF_CHECK(info.subscribers[0].mode == policy::newest);
+  CAF_CHECK(info.subscribers[0].never_sleeps);
+  CAF_CHECK_EQUAL(info.subscribers[0].wakeups, 0u);
+  CAF_CHECK_EQUAL(info.subscribers[0].queued, 0u);
+  CAF_CHECK_EQUAL(info.subscribers[0].delivered, 2u);
+  // Nothing pinned: the whole pool is free (the newest frame's chunk is
+  // handed out last, when no other is free).
+  CAF_CHECK_EQUAL(pub.free_chunks(), 4u);
+  std::vector<loan> loans;
+  for (int i = 0; i < 3; ++i)
+    loans.push_back(pub.loan_chunk().value());
+  auto pinned = sub.take(1s); // the newest frame, before its chunk is needed
+  CAF_REQUIRE(pinned.has_value());
+  CAF_CHECK(pub.loan_chunk().error() == errc::pool_exhausted);
+  CAF_CHECK(tests::check_pattern(pinned.value().payload(), 46, pub.session_id()));
+}
+
+CAF_TEST(a pool of one chunk still publishes beside a newest reader) {
+  // The newest frame is kept for newest readers only while other chunks are
+  // free: with one chunk it is withdrawn, and reused unless pinned.
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/one", tests::test_schema(1024), small(1)).value();
+  auto sub = attach("lab/one", policy::newest, 1);
+  send(pub);
+  send(pub); // reuses the only chunk: not pinned
+  auto f = sub.take(1s);
+  CAF_REQUIRE(f.has_value());
+  CAF_CHECK_EQUAL(f.value().header().sequence, 1u);
+  // Pinned now: the pool is exhausted until the frame is let go.
+  CAF_CHECK(pub.loan_chunk().error() == errc::pool_exhausted);
+  { auto done = std::move(f); }
+  send(pub);
+  CAF_CHECK_EQUAL(sub.take(1s).value().header().sequence, 2u);
+}
+
+CAF_TEST(newest readers race a fast publisher and never see a torn frame) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/race", tests::test_schema(1024), small(8)).value();
+  constexpr int readers = 2;
+  std::vector<subscriber> subs;
+  for (int r = 0; r < readers; ++r)
+    subs.push_back(attach("lab/race", policy::newest, 1));
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> torn{0}, disorder{0}, taken{0};
+  std::vector<std::thread> threads;
+  for (auto& sub : subs)
+    threads.emplace_back([&] {
+      uint64_t last = 0;
+      bool any = false;
+      std::vector<frame> kept; // hold two at a time: pins that outlive a take
+      while (!done.load()) {
+        auto f = sub.try_take();
+        if (!f)
+          continue;
+        auto seq = f.value().header().sequence;
+        if (!tests::check_pattern(f.value().payload(), seq, f.value().header().session))
+          ++torn;
+        if (any && seq <= last)
+          ++disorder;
+        any = true;
+        last = seq;
+        ++taken;
+        kept.push_back(std::move(f).value());
+        if (kept.size() > 2)
+          kept.erase(kept.begin());
+        for (auto& k : kept)
+          if (!tests::check_pattern(k.payload(), k.header().sequence, k.header().session))
+            ++torn;
+      }
+    });
+  uint64_t sent = 0;
+  auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until) {
+    auto chunk = pub.loan_chunk();
+    if (!chunk)
+      continue; // the readers pin up to three each: the pool may be empty for a moment
+    tests::write_pattern(chunk.value().payload().first(1024), pub.sequence(), pub.session_id());
+    if (pub.publish(std::move(chunk).value()))
+      ++sent;
+  }
+  done = true;
+  for (auto& t : threads)
+    t.join();
+  CAF_MESSAGE(sent << " frames published, " << taken.load() << " taken by " << readers
+                   << " newest readers");
+  CAF_CHECK(sent > 1000u);
+  CAF_CHECK(taken.load() > 0u);
+  CAF_CHECK_EQUAL(torn.load(), 0u);
+  CAF_CHECK_EQUAL(disorder.load(), 0u);
+}
+
 CAF_TEST(a departed publisher is reported once and its successor resumes with a new session) {
   tests::scoped_prefix prefix;
   auto first = publisher::open("lab/cam", tests::test_schema(1024), small());

@@ -1,6 +1,6 @@
 // The child process of the multi-process shm tests. Arguments are key=value:
 //
-//   role=sub channel=C policy=latest|reliable depth=8 last=N sessions=1
+//   role=sub channel=C policy=latest|reliable|newest depth=8 last=N sessions=1
 //            slow_us=0 busy=0 idle_ms=3000 hold=0
 //     prints "ready", then takes frames ("first" at the first), checking each one's pattern and
 //     order; prints "gone <monotonic_ns>" on publisher_gone; ends after frame
@@ -79,7 +79,10 @@ int run_subscriber() {
   auto channel = arg("channel", "");
   auto size = static_cast<std::size_t>(num("size", 1024));
   subscriber_options o;
-  o.mode = arg("policy", "latest") == "reliable" ? policy::reliable : policy::latest;
+  auto mode = arg("policy", "latest");
+  o.mode = mode == "reliable" ? policy::reliable
+           : mode == "newest" ? policy::newest
+                              : policy::latest;
   o.queue_depth = static_cast<uint32_t>(num("depth", 8));
   o.busy_poll = num("busy", 0) != 0;
   auto deadline = mono_ns() + 10'000'000'000LL;

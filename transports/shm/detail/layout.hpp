@@ -24,7 +24,8 @@ namespace dxhub::shm::detail {
 
 inline constexpr uint64_t segment_magic = 0x314d485342555844ULL; // "DXUBSHM1"
 // 4: subscriber rows carry their reader's own reliable timeout.
-// 5: the header carries the roster of rows that may be occupied.
+// 5: the header carries the roster of rows that may be occupied, and the
+//    publisher's record the newest frame (readers of policy `newest`).
 inline constexpr uint32_t layout_version = 5;
 inline constexpr std::size_t cache_line = 64;
 inline constexpr std::size_t schema_blob_capacity = 8192;
@@ -56,7 +57,22 @@ struct alignas(cache_line) publisher_record {
   std::atomic<uint32_t> loaned;      // chunks loaned right now
   std::atomic<uint64_t> published;   // frames published in this session
   std::atomic<uint64_t> sessions;    // sessions so far (restarts + 1)
+  // The newest frame of this session for `newest` readers: (sequence + 1) <<
+  // 20 | chunk, 0 = none yet. Its chunk is not reused while it is newest.
+  std::atomic<uint64_t> newest;
 };
+
+inline constexpr uint32_t newest_chunk_bits = 20; // chunk_count is at most 1 << 20
+
+constexpr uint64_t pack_newest(uint32_t chunk, uint64_t sequence) noexcept {
+  return ((sequence + 1) << newest_chunk_bits) | chunk;
+}
+constexpr uint32_t newest_chunk(uint64_t word) noexcept {
+  return static_cast<uint32_t>(word & ((uint64_t{1} << newest_chunk_bits) - 1));
+}
+constexpr uint64_t newest_sequence(uint64_t word) noexcept {
+  return (word >> newest_chunk_bits) - 1;
+}
 
 /// One subscriber's row: its queue indices, counters, futex word and state.
 struct subscriber_row {
@@ -134,12 +150,14 @@ struct segment_header {
   char schema_blob[schema_blob_capacity];
   publisher_record publisher;
   // Bit i is set while row i may be occupied (claimed, ready, leaving or
-  // detached): a publish visits these rows only, one cache line for 64 rows
-  // instead of a line per row (each a miss for a publisher whose caches went
-  // cold since its last frame). A claimer sets its bit before the row is
-  // ready; whoever frees a row clears the bit after the row is free, both
-  // under the row's slot lock. So a row that is not free always has its bit;
-  // a crash in between leaves a spare bit, which costs one look at the row.
+  // detached) by a reader with a queue: a publish visits these rows only,
+  // one cache line for 64 rows instead of a line per row (each a miss for a
+  // publisher whose caches went cold since its last frame). A claimer sets
+  // its bit before the row is ready; whoever frees a row clears the bit after
+  // the row is free, both under the row's slot lock. So a row with a queue
+  // that is not free always has its bit; a crash in between leaves a spare
+  // bit, which costs one look at the row. Rows of `newest` readers have no
+  // queue and no bit.
   alignas(cache_line) std::atomic<uint64_t> roster[roster_words];
 };
 

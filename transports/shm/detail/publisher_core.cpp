@@ -77,6 +77,8 @@ void publisher_core::start_session() {
   pub.sequence.store(0, std::memory_order_relaxed);
   pub.published.store(0, std::memory_order_relaxed);
   pub.loaned.store(0, std::memory_order_relaxed);
+  pub.newest.store(0, std::memory_order_seq_cst);
+  newest_chunk_ = no_chunk;
   pub.sessions.fetch_add(1, std::memory_order_relaxed);
   // Tails survive a restart (readers continue from them).
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i)
@@ -114,7 +116,9 @@ void publisher_core::relist(uint32_t i) noexcept {
   // Only we free rows while we run, so a row seen taken stays so until we
   // free it: its missing bit (cleared by a process that should not have)
   // is safe to restore, and the reader gets frames again.
-  if (seg_->row(i).state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::free)
+  auto& row = seg_->row(i);
+  if (row.state.load(std::memory_order_acquire) != static_cast<uint32_t>(row_state::free)
+      && row.policy.load(std::memory_order_relaxed) != static_cast<uint32_t>(policy::newest)
       && !seg_->listed(i))
     seg_->enlist(i);
 }
@@ -175,10 +179,17 @@ void publisher_core::rescan() {
       in_use_[w] |= bits;
     }
   }
+  // The newest frame's chunk is kept back: a `newest` reader may be pinning
+  // it right now (its held bit comes next); handed out when nothing else is.
   free_.clear();
+  newest_spare_ = false;
   for (uint32_t c = seg_->chunk_count(); c-- > 0;)
-    if (((in_use_[c / 64] >> (c % 64)) & 1u) == 0)
-      free_.push_back(c);
+    if (((in_use_[c / 64] >> (c % 64)) & 1u) == 0) {
+      if (c == newest_chunk_)
+        newest_spare_ = true;
+      else
+        free_.push_back(c);
+    }
 }
 
 void publisher_core::maintain(int64_t now_ns) {
@@ -314,6 +325,14 @@ expected<loan> publisher_core::loan_chunk() {
     return hand_out();
   auto now = monotonic_ns();
   rescan();
+  if (free_.empty() && newest_spare_) {
+    // The newest frame waits for `newest` readers only while the pool has
+    // other chunks. Withdrawn first, it can be pinned no more: it is free
+    // unless a reader pinned it already (the scan sees that pin).
+    seg_->publisher().newest.store(0, std::memory_order_seq_cst);
+    newest_chunk_ = no_chunk;
+    rescan();
+  }
   if (free_.empty() && now - last_maintenance_ns_ >= liveness_period_ns) {
     maintain(now); // a dead reader may be what holds the pool
     rescan();
@@ -526,6 +545,11 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
     chunks[k].core_ = nullptr;
     batch_.push_back(c);
   }
+  // For `newest` readers, before any queue: seq_cst, against a reader's pin
+  // (held bit, then a second look at this word) and our next rescan.
+  newest_chunk_ = batch_.back();
+  seg_->publisher().newest.store(pack_newest(newest_chunk_, first + n - 1),
+                                 std::memory_order_seq_cst);
   std::optional<error> slow;
   seg_->for_each_listed([&](uint32_t i) {
     auto& row = seg_->row(i);
@@ -571,7 +595,7 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
 
 uint32_t publisher_core::free_chunks() {
   rescan();
-  return static_cast<uint32_t>(free_.size());
+  return static_cast<uint32_t>(free_.size()) + (newest_spare_ ? 1u : 0u);
 }
 
 std::size_t publisher_core::subscriber_count() const noexcept {

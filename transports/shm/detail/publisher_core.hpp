@@ -98,6 +98,11 @@ private:
   std::vector<uint64_t> head_cache_; // a lower bound of each row's head
   std::vector<uint64_t> tail_cache_; // each row's tail (only we write it)
   std::vector<uint32_t> batch_;      // chunk indices of the frames being published
+  // The chunk of the newest frame (`publisher_record::newest`): kept out of
+  // the free set while it is newest, for `newest` readers pinning it.
+  static constexpr uint32_t no_chunk = ~uint32_t{0};
+  uint32_t newest_chunk_ = no_chunk;
+  bool newest_spare_ = false; // the last rescan found it free but for being newest
   // (row, chunk) of entries evicted during the current loan: a held bit of
   // that chunk in that row can only be a reader's take that lost to us.
   std::vector<std::pair<uint32_t, uint32_t>> evicted_;

@@ -25,6 +25,12 @@ subscriber_core::subscriber_core(std::shared_ptr<segment> seg, slot_lock lock, f
   : seg_(std::move(seg)), lock_(std::move(lock)), schema_(std::move(schema)),
     channel_(std::move(channel)), row_(row), owner_(owner), generation_(generation),
     options_(options) {
+  if (options_.mode == policy::newest) {
+    // Frames from our attach on, as for a reader with a queue.
+    newest_session_ = seg_->publisher().session.load(std::memory_order_relaxed);
+    newest_seen_ = seg_->publisher().newest.load(std::memory_order_acquire);
+    newest_next_ = seg_->publisher().sequence.load(std::memory_order_relaxed);
+  }
   auto schema_size = schema_.payload_size();
   default_size_ =
       schema_size && schema_size.value() > 0 ? schema_size.value() : seg_->chunk_capacity();
@@ -68,6 +74,8 @@ bool subscriber_core::still_ours() const noexcept {
 }
 
 expected<frame> subscriber_core::try_take() {
+  if (options_.mode == policy::newest)
+    return take_newest();
   auto& row = seg_->row(row_);
   // Two loads of a line nobody writes while the row is ours.
   if (!still_ours())
@@ -136,6 +144,59 @@ expected<frame> subscriber_core::try_take() {
     // The publisher dropped this entry first (latest policy).
     held[c / 64].fetch_and(~bit, std::memory_order_release);
   }
+}
+
+expected<frame> subscriber_core::take_newest() {
+  if (!still_ours())
+    return error{errc::peer_down, "channel '" + channel_ + "': subscriber row "
+                                      + std::to_string(row_)
+                                      + " was freed and taken by another process: this subscriber "
+                                        "receives nothing more; attach again"};
+  if (seg_->cut())
+    return error{errc::segment_too_small,
+                 "channel '" + channel_
+                     + "': the segment file was cut short by another process; attach again"};
+  auto& pub = seg_->publisher();
+  auto& row = seg_->row(row_);
+  auto* held = seg_->held(row_);
+  // Each round loses only to a publish in between: a few, then later.
+  for (int round = 0; round < 8; ++round) {
+    auto word = pub.newest.load(std::memory_order_acquire);
+    auto session = pub.session.load(std::memory_order_relaxed);
+    if (word == 0 || (word == newest_seen_ && session == newest_session_))
+      return error{errc::would_block};
+    auto c = newest_chunk(word);
+    if (c >= seg_->chunk_count())
+      return error{errc::layout_mismatch,
+                   "channel '" + channel_ + "': corrupt segment: the newest frame names chunk "
+                       + std::to_string(c) + " of " + std::to_string(seg_->chunk_count())};
+    // Pin, then look again: while the word is unchanged the chunk is the
+    // newest, which the publisher never hands out, and its next scan of the
+    // pool sees our pin. A changed word: a newer frame came, try that one.
+    auto bit = uint64_t{1} << (c % 64);
+    bool pinned_before = (held[c / 64].fetch_or(bit, std::memory_order_seq_cst) & bit) != 0;
+    if (pub.newest.load(std::memory_order_seq_cst) != word) {
+      if (!pinned_before)
+        held[c / 64].fetch_and(~bit, std::memory_order_release);
+      continue;
+    }
+    // What it never saw: frames of this session since the last one it took
+    // (since it attached, or since the session began).
+    auto seq = newest_sequence(word);
+    auto from = session == newest_session_ ? newest_next_ : 0;
+    if (seq > from)
+      row.dropped.store(row.dropped.load(std::memory_order_relaxed) + (seq - from),
+                        std::memory_order_relaxed);
+    newest_seen_ = word;
+    newest_session_ = session;
+    newest_next_ = seq + 1;
+    row.delivered.store(row.delivered.load(std::memory_order_relaxed) + 1,
+                        std::memory_order_relaxed);
+    auto& chunk = seg_->chunk(c);
+    auto size = std::min<uint64_t>(chunk.payload_bytes, seg_->chunk_capacity());
+    return frame{shared_from_this(), c, &chunk.frame, seg_->payload(c), size, &schema_};
+  }
+  return error{errc::would_block};
 }
 
 void subscriber_core::release(uint32_t c) noexcept {
@@ -211,7 +272,10 @@ expected<frame> subscriber_core::take(std::chrono::nanoseconds timeout) {
     if (options_.busy_poll) {
       // Spin on the tail for a while, then look at the clock again.
       for (int i = 0; i < 256; ++i) {
-        if (row.tail.load(std::memory_order_acquire) != row.head.load(std::memory_order_relaxed))
+        if (options_.mode == policy::newest
+                ? seg_->publisher().newest.load(std::memory_order_acquire) != newest_seen_
+                : row.tail.load(std::memory_order_acquire)
+                      != row.head.load(std::memory_order_relaxed))
           break;
         cpu_relax();
       }

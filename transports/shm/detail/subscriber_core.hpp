@@ -50,6 +50,8 @@ private:
   bool publisher_left() const;
   /// True while the row is still ours (nobody freed and claimed it since).
   bool still_ours() const noexcept;
+  /// `try_take` of a `newest` reader: pins the publisher's newest frame.
+  expected<frame> take_newest();
 
   std::shared_ptr<segment> seg_;
   slot_lock lock_; // the write lock of our row's slot: proof that we live
@@ -67,6 +69,10 @@ private:
   int64_t last_check_ns_ = 0;
   int64_t last_left_look_ns_ = 0; // a spinning reader's last look at the publisher's owner word
   uint64_t tail_seen_ = 0; // the row's tail when we last looked: frames below it need no new look
+  // A `newest` reader's last frame (publisher_record::newest) and its session.
+  uint64_t newest_seen_ = 0;
+  uint64_t newest_session_ = 0;
+  uint64_t newest_next_ = 0; // the sequence it would take next if it missed none
 };
 
 } // namespace dxhub::shm::detail

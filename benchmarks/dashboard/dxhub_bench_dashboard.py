@@ -1,6 +1,6 @@
 """dxhub-bench-dashboard: what the live dashboard costs and how fresh its picture is.
 
-    dxhub-bench-dashboard [--seconds 15] [--pairs 5] [--pair-seconds 6] [--quick]
+    dxhub-bench-dashboard [--seconds 15] [--pairs 20] [--pair-seconds 3] [--quick]
                           [--results] [--no-pin]
 
 A deployment with a 640x480 u16 simulated camera at 30 Hz and a dashboard
@@ -176,6 +176,8 @@ def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
         t.wait_for("frames in the image view", 30,
                    lambda: driver.execute_script("return dxhub.frames.image.count") > 10)
         pairs.append((without, camera_figures(lab, pair_seconds)))
+        progress(f"pair {k + 1}/{n_pairs}: publish p50 {without['publish_p50']:.2f} us without, "
+                 f"{pairs[-1][1]['publish_p50']:.2f} us with the page")
     return pairs
 
 
@@ -249,9 +251,9 @@ def main():
                     help="measuring time with and without the page (default: %(default)s)")
     ap.add_argument("--quick", action="store_true", help="4 s per measurement (for the suite)")
     ap.add_argument("--results", action="store_true", help="also print RESULT lines")
-    ap.add_argument("--pairs", type=int, default=5,
+    ap.add_argument("--pairs", type=int, default=20,
                     help="alternating periods without/with the page (default: %(default)s; 0: none)")
-    ap.add_argument("--pair-seconds", type=float, default=6,
+    ap.add_argument("--pair-seconds", type=float, default=3,
                     help="length of each of those periods (default: %(default)s)")
     ap.add_argument("--no-pin", action="store_true",
                     help="no CPU pinning: the camera's node shares the cores with the rest")

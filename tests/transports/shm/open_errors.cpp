@@ -71,6 +71,7 @@ CAF_TEST(a wrong layout version is refused naming both versions) {
   CAF_CHECK(s.error() == errc::layout_mismatch);
   CAF_MESSAGE(s.error().what());
   CAF_CHECK(contains(s.error(), "99"));
+  CAF_CHECK(contains(s.error(), "remove /dev/shm/" + shm::segment_name("lab/cam")));
   // Not ours to recycle either: a live or dead publisher gets the same answer.
   CAF_CHECK(publisher::open("lab/cam", tests::test_schema(256), small()).error()
             == errc::layout_mismatch);

@@ -143,6 +143,11 @@ publisher_core::push_result publisher_core::corrupt_row(uint32_t i, std::string 
 }
 
 void publisher_core::rescan() {
+  // A `newest` reader pins (a seq_cst RMW of its held word), then looks at
+  // `newest` again (seq_cst). With this fence between our last store of
+  // `newest` and the loads of the held words below, either its second look
+  // sees our newer word (it unpins and takes that one) or we see its pin.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
   for (uint32_t w = 0; w < in_use_.size(); ++w)
     in_use_[w] = loaned_[w];
   for (uint32_t i = 0; i < seg_->max_subscribers(); ++i) {
@@ -545,11 +550,12 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
     chunks[k].core_ = nullptr;
     batch_.push_back(c);
   }
-  // For `newest` readers, before any queue: seq_cst, against a reader's pin
-  // (held bit, then a second look at this word) and our next rescan.
+  // For `newest` readers, before any queue. A release store (the header
+  // above comes with it); the fence at the start of our next rescan orders
+  // it before our look at the readers' pins.
   newest_chunk_ = batch_.back();
   seg_->publisher().newest.store(pack_newest(newest_chunk_, first + n - 1),
-                                 std::memory_order_seq_cst);
+                                 std::memory_order_release);
   std::optional<error> slow;
   seg_->for_each_listed([&](uint32_t i) {
     auto& row = seg_->row(i);

@@ -119,9 +119,12 @@ expected<layout> validate(const std::string& name, const segment_header& header,
                                            + ", want " + hex(segment_magic) + ")");
   auto h = copy_of(header);
   if (h.layout_version != layout_version)
-    return fail(errc::layout_mismatch, "has layout version " + std::to_string(h.layout_version)
-                                           + ", this library reads version "
-                                           + std::to_string(layout_version));
+    return fail(errc::layout_mismatch,
+                "has layout version " + std::to_string(h.layout_version)
+                    + ", this library reads version " + std::to_string(layout_version)
+                    + " (made by another dxhub version: once no process of that version uses it, "
+                      "remove /dev/shm/"
+                    + name + ")");
   if (h.header_bytes != sizeof(segment_header))
     return fail(errc::layout_mismatch, "has a header of " + std::to_string(h.header_bytes)
                                            + " bytes, want "

@@ -10,6 +10,24 @@
 using namespace dxhub::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// `dxhub inspect CHANNEL --json` once the channel has a subscriber and more
+/// than `published` frames (or its last answer after 30 s).
+cli_result inspect_flowing(cli_fixture& cli, const std::string& channel, uint64_t published) {
+  cli_result inspected;
+  wait_until(
+      [&] {
+        inspected = cli.run({"inspect", channel, "--json"});
+        return inspected.code == 0 && !inspected.json()["subscribers"].empty()
+               && inspected.json()["publisher"]["sequence"].get<uint64_t>() > published;
+      },
+      30s, 50ms);
+  return inspected;
+}
+
+} // namespace
+
 CAF_TEST_FIXTURE_SCOPE(cli_frames_tests, cli_fixture)
 
 CAF_TEST(write_and_read_move_10000_frames_of_1_mib_without_a_bad_frame) {
@@ -87,14 +105,7 @@ CAF_TEST(a_polling_reader_gets_every_frame_and_is_never_woken) {
   auto writer = start({"write", channel, "--frames", "40", "--size", "1024", "--delay-ms", "20",
                        "--wait-subscribers", "1", "--json", "--timeout-ms", "60000"},
                       write_err);
-  cli_result inspected;
-  wait_until(
-      [&] {
-        inspected = run({"inspect", channel, "--json"});
-        return inspected.code == 0 && !inspected.json()["subscribers"].empty()
-               && inspected.json()["publisher"]["sequence"].get<uint64_t>() > 5;
-      },
-      30s, 50ms);
+  auto inspected = inspect_flowing(*this, channel, 5);
   CAF_REQUIRE_EQUAL(inspected.code, 0);
   auto info = inspected.json();
   CAF_REQUIRE_EQUAL(info["subscribers"].size(), 1u);
@@ -122,14 +133,7 @@ CAF_TEST(inspect_and_ls_show_a_live_channel_with_its_subscriber) {
                        "--wait-subscribers", "1", "--json", "--timeout-ms", "60000"},
                       write_err);
   // Inspect while frames flow.
-  cli_result inspected;
-  wait_until(
-      [&] {
-        inspected = run({"inspect", channel, "--json"});
-        return inspected.code == 0 && !inspected.json()["subscribers"].empty()
-               && inspected.json()["publisher"]["sequence"].get<uint64_t>() > 0;
-      },
-      30s, 50ms);
+  auto inspected = inspect_flowing(*this, channel, 0);
   CAF_REQUIRE_EQUAL(inspected.code, 0);
   auto info = inspected.json();
   CAF_CHECK_EQUAL(info["channel"].get<std::string>(), channel);

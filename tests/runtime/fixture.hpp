@@ -4,6 +4,7 @@
 // process: the actors run on CAF's scheduler, the test talks to them through
 // a scoped actor and bounded receives.
 
+#include "dxhub/runtime/channel.hpp"
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/runtime/node.hpp"
 #include "dxhub/runtime/node_config.hpp"
@@ -15,6 +16,7 @@
 #include <caf/send.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +72,31 @@ inline caf::behavior forwarder(caf::event_based_actor* self, caf::actor sink, st
       [=](const runtime::channel_status& s) { self->send(sink, s); },
       [](caf::atom_value ping) { return ping; }, // answered once subscribed
   };
+}
+
+/// What a publisher answers a loan of another channel: channel "test/loan/a"
+/// loans, "test/loan/b" is asked to publish it; then "a" publishes a loan of
+/// its own.
+struct foreign_loan_outcome {
+  std::optional<runtime::transport> via; // of "a"; none: a publisher could not open
+  std::optional<error> refused;          // what "b" answered, if an error
+  bool own_published = false;
+};
+
+inline foreign_loan_outcome publish_foreign_loan(runtime::node& node) {
+  foreign_loan_outcome out;
+  auto a = runtime::publish(node, "test/loan/a", camera_schema());
+  auto b = runtime::publish(node, "test/loan/b", camera_schema());
+  if (!a || !b)
+    return out;
+  out.via = a.value().transport();
+  if (auto loan = a.value().loan()) {
+    if (auto wrong = b.value().publish(std::move(loan.value())); !wrong)
+      out.refused = wrong.error();
+  }
+  if (auto own = a.value().loan())
+    out.own_published = a.value().publish(std::move(own.value())).has_value();
+  return out;
 }
 
 } // namespace dxhub::test

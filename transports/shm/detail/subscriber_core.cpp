@@ -73,10 +73,7 @@ bool subscriber_core::still_ours() const noexcept {
          && row.generation.load(std::memory_order_relaxed) == generation_;
 }
 
-expected<frame> subscriber_core::try_take() {
-  if (options_.mode == policy::newest)
-    return take_newest();
-  auto& row = seg_->row(row_);
+std::optional<error> subscriber_core::lost_row() const {
   // Two loads of a line nobody writes while the row is ours.
   if (!still_ours())
     return error{errc::peer_down,
@@ -87,6 +84,15 @@ expected<frame> subscriber_core::try_take() {
     return error{errc::segment_too_small,
                  "channel '" + channel_
                      + "': the segment file was cut short by another process; attach again"};
+  return std::nullopt;
+}
+
+expected<frame> subscriber_core::try_take() {
+  if (options_.mode == policy::newest)
+    return take_newest();
+  auto& row = seg_->row(row_);
+  if (auto lost = lost_row())
+    return *lost;
   auto cap = seg_->ring_capacity();
   auto count = seg_->chunk_count();
   auto* ring = seg_->ring(row_);
@@ -147,15 +153,8 @@ expected<frame> subscriber_core::try_take() {
 }
 
 expected<frame> subscriber_core::take_newest() {
-  if (!still_ours())
-    return error{errc::peer_down, "channel '" + channel_ + "': subscriber row "
-                                      + std::to_string(row_)
-                                      + " was freed and taken by another process: this subscriber "
-                                        "receives nothing more; attach again"};
-  if (seg_->cut())
-    return error{errc::segment_too_small,
-                 "channel '" + channel_
-                     + "': the segment file was cut short by another process; attach again"};
+  if (auto lost = lost_row())
+    return *lost;
   auto& pub = seg_->publisher();
   auto& row = seg_->row(row_);
   auto* held = seg_->held(row_);

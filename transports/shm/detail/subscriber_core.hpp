@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace dxhub::shm::detail {
@@ -50,6 +51,9 @@ private:
   bool publisher_left() const;
   /// True while the row is still ours (nobody freed and claimed it since).
   bool still_ours() const noexcept;
+  /// Why this reader can take nothing more (its row taken over, the segment
+  /// cut short), if so.
+  std::optional<error> lost_row() const;
   /// `try_take` of a `newest` reader: pins the publisher's newest frame.
   expected<frame> take_newest();
 

@@ -149,8 +149,11 @@ std::shared_ptr<python_subscription> subscribe(const std::string& channel,
                                                const std::string& policy_name, uint32_t queue_depth,
                                                uint32_t window, const std::string& group,
                                                bool busy_poll, const schema_object* expect,
-                                               double reliable_timeout) {
+                                               double reliable_timeout, double poll_period) {
   runtime::subscription_options o;
+  if (!(poll_period >= 0.0 && poll_period <= 1.0))
+    raise({errc::invalid_argument,
+           "poll_period must be 0 to 1 s, got " + std::to_string(poll_period)});
   if (!runtime::parse_policy(policy_name, o.policy))
     raise({errc::invalid_argument,
            "policy must be 'latest', 'reliable' or 'work', got '" + policy_name + "'"});
@@ -158,6 +161,7 @@ std::shared_ptr<python_subscription> subscribe(const std::string& channel,
   o.window = window;
   o.group = group;
   o.busy_poll = busy_poll;
+  o.poll_period = std::chrono::milliseconds{static_cast<int64_t>(poll_period * 1000.0 + 0.5)};
   o.reliable_timeout = std::chrono::milliseconds{static_cast<int64_t>(reliable_timeout * 1000.0)};
   if (expect != nullptr)
     o.expect = expect->schema.id();
@@ -260,7 +264,7 @@ void bind_frames(py::module_& m) {
   m.def("_subscribe", &subscribe, py::arg("channel"), py::arg("policy") = "latest",
         py::arg("queue_depth") = 8, py::arg("window") = 4, py::arg("group") = "default",
         py::arg("busy_poll") = false, py::arg("schema") = nullptr,
-        py::arg("reliable_timeout") = 1.0);
+        py::arg("reliable_timeout") = 1.0, py::arg("poll_period") = 0.0);
 }
 
 } // namespace dxhub::python

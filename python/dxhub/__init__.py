@@ -32,7 +32,7 @@ _services = []
 
 
 def subscribe(channel, policy="latest", *, schema=None, queue_depth=8, window=4,
-              group="default", busy_poll=False, reliable_timeout=1.0):
+              group="default", busy_poll=False, reliable_timeout=1.0, poll_period=0.0):
     """Subscribes to the frames of ``channel``.
 
     ``policy``: "latest" (a slow reader loses the oldest frames), "reliable"
@@ -42,11 +42,15 @@ def subscribe(channel, policy="latest", *, schema=None, queue_depth=8, window=4,
     ``errors.SchemaMismatch`` naming both). ``window``: frames the process may
     hold at once (taken and not yet released) before the subscription waits;
     hold more arrays at once and raise it (chunks of the publisher's pool:
-    window + queue_depth must stay below its chunk count). The publisher may
-    start later.
+    window + queue_depth must stay below its chunk count). ``poll_period``
+    (seconds, up to 1): over shared memory, look for a frame this often
+    instead of being woken by the publisher at every frame, which then wakes
+    nobody; with "latest" and ``queue_depth=1`` such a reader has no queue
+    at all and takes the newest frame at each look (a display's way: the
+    publisher does nothing for it). The publisher may start later.
     """
     return _dxhub._subscribe(channel, policy, queue_depth, window, group, busy_poll, schema,
-                             reliable_timeout)
+                             reliable_timeout, poll_period)
 
 
 def publish(channel, schema, *, chunks=16, max_subscribers=64, keep=False):

@@ -33,6 +33,7 @@ def subscribe(
     group: str = "default",
     busy_poll: bool = False,
     reliable_timeout: float = 1.0,
+    poll_period: float = 0.0,
 ) -> Subscription: ...
 def publish(
     channel: str,

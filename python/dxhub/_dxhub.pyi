@@ -153,6 +153,7 @@ def _subscribe(
     busy_poll: bool = False,
     schema: Optional[Schema] = None,
     reliable_timeout: float = 1.0,
+    poll_period: float = 0.0,
 ) -> Subscription: ...
 def _publish(
     channel: str, schema: Schema, chunks: int = 16, max_subscribers: int = 64, keep: bool = False

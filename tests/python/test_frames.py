@@ -4,9 +4,11 @@ Each test runs real processes: the stock `dxhub run` camera, `dxhub write`
 and `dxhub read` (C++), and Python children importing dxhub.
 """
 
+import json
 import os
 import random
 import signal
+import subprocess
 import textwrap
 import time
 import uuid
@@ -406,3 +408,33 @@ def test_an_unknown_channel_waits_and_a_bad_name_is_refused():
         dxhub.subscribe("../etc/passwd")
     with pytest.raises(dxhub.errors.InvalidArgument):
         dxhub.subscribe("py/x/raw", policy="sometimes")
+
+
+def test_a_polling_latest_reader_of_one_takes_the_newest_and_is_never_woken(channel):
+    # latest, a queue of one and a poll period: over shared memory a reader
+    # without a queue (policy newest), which the publisher never visits.
+    schema = dxhub.schema(image=("u16", (48, 64)))
+    pub = dxhub.publish(channel, schema)
+    with dxhub.subscribe(channel, schema=schema, queue_depth=1, window=1,
+                         poll_period=0.005) as sub:
+        frame = None
+        for i in range(2000):
+            with pub.loan() as f:
+                f["image"][:] = i
+            frame = sub.take(timeout=0.01)
+            if frame is not None:
+                break
+        assert frame is not None
+        assert int(frame["image"][0, 0]) == frame.sequence
+        del frame
+        out = subprocess.run([DXHUB, "inspect", channel, "--json"], capture_output=True,
+                             text=True, timeout=30)
+        assert out.returncode == 0, out.stderr
+        info = json.loads(out.stdout)
+        (row,) = info["subscribers"]
+        assert row["policy"] == "newest"
+        assert row["never_sleeps"] and row["wakeups"] == 0
+        assert row["queued"] == 0
+    with pytest.raises(Exception, match="poll_period"):
+        dxhub.subscribe(channel, schema=schema, poll_period=2.0)
+    pub.close()

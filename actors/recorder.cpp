@@ -7,6 +7,7 @@
 #include "dxhub/runtime/channel_status.hpp"
 #include "dxhub/schemas/clock.hpp"
 #include "dxhub/schemas/json.hpp"
+#include "dxhub/schemas/json_member.hpp"
 
 #include <caf/all.hpp>
 
@@ -225,12 +226,15 @@ expected<recorder_config> recorder_config_from(const runtime::actor_args& args) 
     else
       c.channels = args.subscribes;
     c.path = p.value("path", c.path);
-    c.max_frames = p.value("max_frames", c.max_frames);
-    c.queue_depth = p.value("queue_depth", c.queue_depth);
-    c.backlog_bytes = p.value("backlog_mib", c.backlog_bytes >> 20) << 20;
+    c.max_frames = member_or(p, "max_frames", c.max_frames);
+    c.queue_depth = member_or(p, "queue_depth", c.queue_depth);
+    auto backlog_mib = member_or(p, "backlog_mib", c.backlog_bytes >> 20);
+    if (backlog_mib > (uint64_t{1} << 20))
+      return bad("backlog_mib must be 1 to 1048576 (1 TiB), got " + std::to_string(backlog_mib));
+    c.backlog_bytes = backlog_mib << 20;
     c.audit = p.value("audit", c.audit);
     c.audit_prefix = p.value("audit_prefix", c.audit_prefix);
-    c.live_after = std::chrono::milliseconds{p.value("live_after_ms", int64_t{2000})};
+    c.live_after = std::chrono::milliseconds{member_or(p, "live_after_ms", int64_t{2000})};
     auto policy = p.value("policy", std::string{"latest"});
     if (!runtime::parse_policy(policy, c.policy) || c.policy == runtime::policy::work)
       return bad("policy must be 'latest' or 'reliable', got '" + policy + "'");

@@ -4,6 +4,7 @@
 #include "dxhub/actors/recording_reader.hpp"
 #include "dxhub/runtime/channel.hpp"
 #include "dxhub/schemas/clock.hpp"
+#include "dxhub/schemas/json_member.hpp"
 
 #include <caf/all.hpp>
 
@@ -213,8 +214,8 @@ expected<replayer_config> replayer_config_from(const runtime::actor_args& args) 
         return bad("rate must be a number or \"max\"");
     }
     c.loop = p.value("loop", c.loop);
-    c.start_delay = std::chrono::milliseconds{p.value("start_delay_ms", int64_t{0})};
-    c.chunk_count = p.value("chunk_count", c.chunk_count);
+    c.start_delay = std::chrono::milliseconds{member_or(p, "start_delay_ms", int64_t{0})};
+    c.chunk_count = member_or(p, "chunk_count", c.chunk_count);
   } catch (const std::exception& e) {
     return bad(e.what());
   }

@@ -1,5 +1,7 @@
 #include "run_report.hpp"
 
+#include "dxhub/schemas/json_member.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -56,7 +58,11 @@ void run_report::follow() {
       ++bad_lines_;
       continue;
     }
-    take(j);
+    try {
+      take(j);
+    } catch (const std::exception&) {
+      ++bad_lines_; // a field of the wrong type or range: counted, not fatal
+    }
   }
   in_.clear();
   // Rotated: the rest of the old file was read above; go on with the new one.
@@ -73,10 +79,12 @@ void run_report::take(const nlohmann::json& r) {
   auto action = r.value("action", "");
   const auto& args = r.contains("args") ? r["args"] : nlohmann::json();
   if (kind == "command") {
+    auto latency = member_or(r, "latency_ns", int64_t{0});
+    bool failed = !r.value("error", "").empty();
     ++commands_;
-    if (!r.value("error", "").empty())
+    if (failed)
       ++failed_commands_;
-    latencies_ns_.push_back(r.value("latency_ns", int64_t{0}));
+    latencies_ns_.push_back(latency);
     return;
   }
   if (!args.is_object())
@@ -86,15 +94,17 @@ void run_report::take(const nlohmann::json& r) {
   // last) and its stats.
   if ((action == "stats" || action == "state" || action == "crash") && args.contains("session")
       && args["session"].is_number_unsigned()) {
+    // Read before anything is counted: a bad field leaves no half-taken line.
+    auto frames = member_or(args, "frames", uint64_t{0});
     auto& s = session_of(service_of(target), args["session"].get<uint64_t>());
-    s.frames = std::max(s.frames, args.value("frames", uint64_t{0}));
+    s.frames = std::max(s.frames, frames);
     if (action == "stats") {
-      fps_ = args.value("fps", 0.0);
-      failed_publishes_ = args.value("failed_publishes", failed_publishes_);
+      fps_ = member_or(args, "fps", 0.0);
+      failed_publishes_ = member_or(args, "failed_publishes", failed_publishes_);
     }
   } else if (action == "stats" && args.contains("dropped")) {
-    dropped_[service_of(target)] = args.value("dropped", uint64_t{0});
-    bad_frames_[service_of(target)] = args.value("bad_frames", uint64_t{0});
+    dropped_[service_of(target)] = member_or(args, "dropped", uint64_t{0});
+    bad_frames_[service_of(target)] = member_or(args, "bad_frames", uint64_t{0});
   } else if (action == "exit" && supervisor && args.value("reason", "normal") != "normal") {
     // A crash inside a living node; a crash that takes its node down is
     // counted by the launcher (count_node_crash).

@@ -113,6 +113,35 @@ CAF_TEST(a_deflate_level_that_is_no_integer_in_0_to_9_is_refused) {
   CAF_CHECK(recorder_config_from(args).has_value());
 }
 
+CAF_TEST(numeric_parameters_are_integers_in_range_or_refused_naming_them) {
+  runtime::actor_args args;
+  args.name = "rec1";
+  args.subscribes = {"test/rec1/raw"};
+  auto path = (dir / "rec1.h5").string();
+  // 1e300 converted to an integer would be undefined behaviour; -1 would wrap.
+  for (auto [key, value] :
+       std::vector<std::pair<std::string, nlohmann::json>>{{"max_frames", 1e300},
+                                                           {"max_frames", -1},
+                                                           {"queue_depth", 2.5},
+                                                           {"queue_depth", uint64_t{1} << 40},
+                                                           {"backlog_mib", "lots"},
+                                                           {"backlog_mib", uint64_t{1} << 50},
+                                                           {"live_after_ms", 1e300}}) {
+    args.params = {{"path", path}, {key, value}};
+    auto cfg = recorder_config_from(args);
+    CAF_REQUIRE(!cfg);
+    CAF_MESSAGE(cfg.error().what());
+    CAF_CHECK(cfg.error().code == errc::invalid_argument);
+    CAF_CHECK(cfg.error().context.find(key) != std::string::npos);
+  }
+  args.params = {{"path", path}, {"max_frames", 100}, {"queue_depth", 16}, {"backlog_mib", 64}};
+  auto cfg = recorder_config_from(args);
+  CAF_REQUIRE(cfg.has_value());
+  CAF_CHECK_EQUAL(cfg.value().max_frames, 100u);
+  CAF_CHECK_EQUAL(cfg.value().queue_depth, 16u);
+  CAF_CHECK_EQUAL(cfg.value().backlog_bytes, uint64_t{64} << 20);
+}
+
 CAF_TEST(an_unwritable_path_is_a_clear_error) {
   recording_options opts;
   opts.path = "/proc/dxhub-no-such-dir/run.h5";

@@ -209,6 +209,48 @@ CAF_TEST(kill_9_of_camera_and_analysis_nodes_loses_no_logged_line_and_rotation_k
   parse_all({dir / "audit.jsonl.2", dir / "audit.jsonl.1", dir / "audit.jsonl"});
 }
 
+CAF_TEST(malformed_numbers_in_the_audit_log_are_counted_and_the_run_goes_on) {
+  // Stats events are written by other processes: a number of the wrong kind
+  // (1e300 where an integer belongs, a text) is a bad line for the run's
+  // report, never a conversion (undefined behaviour) nor an exception.
+  auto summary_file = (dir / "summary.json").string();
+  auto err_file = (dir / "run.err").string();
+  auto name = unique_name("badnum");
+  auto file = dir / (name + ".toml");
+  std::ofstream{file} << "[deployment]\nname = \"" << name << "\"\ngrace_ms = 2000\n\n"
+                      << "[[nodes]]\nname = \"logger\"\n  [[nodes.actors]]\n"
+                      << "  type = \"audit_logger\"\n  name = \"audit\"\n"
+                      << "  params = { path = \"audit.jsonl\" }\n\n"
+                      << "[[nodes]]\nname = \"camera\"\n  [[nodes.actors]]\n"
+                      << "  type = \"simulated_camera\"\n  name = \"cam0\"\n"
+                      << "  params = { width = 64, height = 48, rate_hz = 50.0, "
+                      << "stats_period_ms = 200 }\n  publishes = [\"" << name << "/cam0/raw\"]\n";
+  auto runner = start({"run", file.string(), "--duration", "6", "--workdir", dir.string(),
+                       "--summary-file", summary_file, "--json"},
+                      err_file);
+  auto log = dir / "audit.jsonl";
+  CAF_REQUIRE(wait_until([&] { return std::filesystem::exists(log); }, 30s, 50ms));
+  {
+    std::ofstream out{log, std::ios::app};
+    out << R"({"kind":"event","target":"x/cam9/stats","action":"stats",)"
+        << R"("args":{"session":7,"frames":1e300}})"
+        << "\n"
+        << R"({"kind":"event","target":"x/cam9/stats","action":"stats",)"
+        << R"("args":{"session":7,"frames":"many"}})"
+        << "\n"
+        << R"({"kind":"command","target":"x","action":"get","latency_ns":-1e300})"
+        << "\n"
+        << std::flush;
+  }
+  auto r = finish(runner, err_file, 120s);
+  CAF_MESSAGE("stderr: " << r.err);
+  CAF_REQUIRE_EQUAL(r.code, 0);
+  auto s = r.json();
+  CAF_CHECK(s["bad_audit_lines"].get<uint64_t>() >= 3u);
+  CAF_CHECK(!s["cameras"].contains("cam9"));
+  CAF_CHECK(s["cameras"]["cam0"][0]["frames"].get<uint64_t>() > 0u); // the rest still counts
+}
+
 CAF_TEST(a_deployment_with_an_unknown_actor_type_is_refused_by_name) {
   auto file = dir / "bad.toml";
   std::ofstream{file} << "[deployment]\nname = \"bad\"\n[[nodes]]\nname = \"n\"\n"

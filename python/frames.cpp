@@ -19,6 +19,7 @@
 #include "waiting.hpp"
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -161,7 +162,7 @@ std::shared_ptr<python_subscription> subscribe(const std::string& channel,
   o.window = window;
   o.group = group;
   o.busy_poll = busy_poll;
-  o.poll_period = std::chrono::milliseconds{static_cast<int64_t>(poll_period * 1000.0 + 0.5)};
+  o.poll_period = std::chrono::milliseconds{std::llround(poll_period * 1000.0)};
   o.reliable_timeout = std::chrono::milliseconds{static_cast<int64_t>(reliable_timeout * 1000.0)};
   if (expect != nullptr)
     o.expect = expect->schema.id();

@@ -8,6 +8,7 @@ in fixtures, so a failing test leaves no process and no /dev/shm entry.
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -128,6 +129,7 @@ def registry():
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
     remove_segments()
+    shutil.rmtree(_dir, ignore_errors=True)  # the registry's ipc sockets
 
 
 def segment_of(channel, prefix=PREFIX):

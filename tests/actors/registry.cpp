@@ -12,6 +12,7 @@
 #include "dxhub/schemas/caf_types.hpp"
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
+#include "dxhub/tests/runtime/subscription_flood.hpp"
 #include "dxhub/tests/support/caf_test.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/support/wait.hpp"
@@ -205,21 +206,14 @@ CAF_TEST(a_curve_key_beyond_its_subscription_cap_is_a_node_event_naming_it) {
   ::zmq::context_t ctx;
   ::zmq::socket_t flood{ctx, ZMQ_SUB};
   flood.set(::zmq::sockopt::linger, 0);
-  flood.set(::zmq::sockopt::sndhwm, 0); // past its send queue's bound a SUB drops subscriptions
+  flood.set(::zmq::sockopt::sndhwm, 0);
   flood.set(::zmq::sockopt::curve_serverkey, registry_keys.public_key);
   flood.set(::zmq::sockopt::curve_publickey, key_b.public_key);
   flood.set(::zmq::sockopt::curve_secretkey, key_b.secret_key);
   flood.connect(net->frames().endpoint());
-  auto cap = dz::limits{}.max_subscriptions_per_client;
-  for (std::size_t i = 0; i <= cap + 50; ++i)
-    flood.set(::zmq::sockopt::subscribe, "flood/" + std::to_string(i));
-  std::optional<event> refused;
-  auto seen = [&] {
-    self->receive([&](const event& e) { refused = e; },
-                  caf::after(std::chrono::milliseconds{100}) >> [] {});
-    return refused.has_value();
-  };
-  CAF_REQUIRE(dxhub::test::wait_until(seen, must_arrive, 1ms));
+  dxhub::test::flood_subscriptions(flood, dz::limits{}.max_subscriptions_per_client + 51);
+  auto refused = dxhub::test::first_event(self, must_arrive);
+  CAF_REQUIRE(refused);
   CAF_CHECK_EQUAL(refused->topic, "dxhub/network/registry");
   CAF_CHECK_EQUAL(refused->kind, "refused");
   auto data = nlohmann::json::parse(refused->data.text);

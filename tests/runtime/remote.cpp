@@ -15,6 +15,7 @@
 #include "dxhub/schemas/json.hpp"
 #include "dxhub/tests/runtime/fixture.hpp"
 #include "dxhub/tests/runtime/position.hpp"
+#include "dxhub/tests/runtime/subscription_flood.hpp"
 #include "dxhub/tests/support/child_process.hpp"
 #include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/zmq/blocking_client.hpp"
@@ -469,19 +470,11 @@ CAF_TEST(subscriptions_beyond_the_frames_cap_are_a_node_event) {
   ::zmq::context_t ctx;
   ::zmq::socket_t flood{ctx, ZMQ_SUB};
   flood.set(::zmq::sockopt::linger, 0);
-  // Unbounded: past its send queue's bound a SUB drops subscriptions.
   flood.set(::zmq::sockopt::sndhwm, 0);
   flood.connect(net->frames().endpoint());
-  auto cap = dxhub::zmq::limits{}.max_subscriptions;
-  for (std::size_t i = 0; i <= cap + 50; ++i)
-    flood.set(::zmq::sockopt::subscribe, "flood/" + std::to_string(i));
-  std::optional<event> refused;
-  auto seen = [&] {
-    self->receive([&](const event& e) { refused = e; },
-                  caf::after(std::chrono::milliseconds{100}) >> [] {});
-    return refused.has_value();
-  };
-  CAF_REQUIRE(wait_until(seen, must_arrive, 1ms));
+  dxhub::test::flood_subscriptions(flood, dxhub::zmq::limits{}.max_subscriptions + 51);
+  auto refused = dxhub::test::first_event(self, must_arrive);
+  CAF_REQUIRE(refused);
   CAF_CHECK_EQUAL(refused->topic, "dxhub/network/" + hub.name());
   CAF_CHECK_EQUAL(refused->kind, "refused");
   auto data = refused->data.text;

@@ -1,5 +1,6 @@
 #define CAF_SUITE zmq.subscription_cap
 #include "dxhub/tests/support/caf_test.hpp"
+#include "dxhub/tests/support/wait.hpp"
 #include "dxhub/transports/zmq/publisher.hpp"
 #include "dxhub/transports/zmq/subscriber.hpp"
 
@@ -439,9 +440,8 @@ CAF_TEST(a curve key beyond its own cap is banned and the other keys are served 
   auto flooder = subscriber::connect(loop, p.endpoint(), flood_topics, flooded.handler(),
                                      keys.client(keys.flooder));
   CAF_REQUIRE(flooder);
-  // Bounded poll, at most 20 s: the publisher reads the flood as it comes.
-  for (int i = 0; i < 2000 && p.banned_clients() == 0; ++i)
-    std::this_thread::sleep_for(10ms);
+  // The publisher reads the flood as it comes.
+  dxhub::test::wait_until([&] { return p.banned_clients() > 0; }, 20s);
   CAF_REQUIRE_EQUAL(p.banned_clients(), 1u);
   {
     std::lock_guard<std::mutex> guard{errors_mutex};
@@ -456,9 +456,8 @@ CAF_TEST(a curve key beyond its own cap is banned and the other keys are served 
   CAF_CHECK(delivered(p, kept, "keep/after"));
   CAF_CHECK(holds_at_most(p, 41));
   // The flooder tries again (ZeroMQ reconnects by itself) and is refused at
-  // the handshake: a bounded poll, at most 20 s.
-  for (int i = 0; i < 2000 && p.stats().rejected(errc::unauthenticated) == 0; ++i)
-    std::this_thread::sleep_for(10ms);
+  // the handshake.
+  dxhub::test::wait_until([&] { return p.stats().rejected(errc::unauthenticated) > 0; }, 20s);
   CAF_CHECK_GREATER_OR_EQUAL(p.stats().rejected(errc::unauthenticated), 1u);
   CAF_CHECK(delivered(p, kept, "keep/later"));
   p.publish("flood/7/x", envelope_header{}, ::zmq::message_t{"y", 1});
@@ -486,9 +485,8 @@ CAF_TEST(a banned curve key is let in again when its ban ends) {
     auto flooder = subscriber::connect(loop, p.endpoint(), prefixes("flood/", 100),
                                        flooded.handler(), keys.client(keys.flooder));
     CAF_REQUIRE(flooder);
-    // Bounded poll, at most 20 s: the publisher reads the flood as it comes.
-    for (int i = 0; i < 2000 && p.banned_clients() == 0; ++i)
-      std::this_thread::sleep_for(10ms);
+    // The publisher reads the flood as it comes.
+    dxhub::test::wait_until([&] { return p.banned_clients() > 0; }, 20s);
     CAF_REQUIRE_EQUAL(p.banned_clients(), 1u);
   }
   // The same key on a new connection, within its cap: refused while the ban

@@ -78,6 +78,11 @@ void emit_stats(instrument_actor* self) {
                       {"running", st.run.running},
                       {"session", st.run.session}};
   if (!st.publish_us.empty()) {
+    if (config_of(self).stats_samples)
+      data["publish_us"] = std::vector<double>(
+          st.publish_us.begin(),
+          st.publish_us.begin()
+              + static_cast<std::ptrdiff_t>(std::min(st.publish_us.size(), max_stats_samples)));
     data["publish_us_p50"] = percentile(st.publish_us, 0.50);
     data["publish_us_p99"] = percentile(st.publish_us, 0.99);
     st.publish_us.clear();
@@ -97,8 +102,11 @@ void publish_one(instrument_actor* self) {
   st.model->fill(loan.value(), st.run.frames, t);
   auto before = std::chrono::steady_clock::now();
   auto published = st.pub.publish(std::move(loan.value()));
-  st.publish_us.push_back(
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - before).count());
+  // Kept only for the stats events: without them nobody would empty it.
+  if (config_of(self).stats_period.count() > 0)
+    st.publish_us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - before)
+            .count());
   if (published)
     ++st.run.frames;
   else
@@ -268,6 +276,7 @@ expected<instrument_config> instrument_config_from(const runtime::actor_args& ar
   c.crash_marker = args.param("crash_marker", c.crash_marker);
   c.stats_period =
       std::chrono::milliseconds{args.param("stats_period_ms", int64_t{c.stats_period.count()})};
+  c.stats_samples = args.param("stats_samples", c.stats_samples);
   if (c.crash_mode != "throw" && c.crash_mode != "abort")
     return error{errc::invalid_argument,
                  kind + " '" + c.name + "': crash_mode must be 'throw' or 'abort'"};

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -49,7 +50,15 @@ struct instrument_config {
   std::string crash_marker{};
   /// How often a "stats" event reports frames and rate (0 = never).
   std::chrono::milliseconds stats_period{0};
+  /// With `stats_period`: the stats event also carries each publish's
+  /// duration of the period (`publish_us`, at most `max_stats_samples`), so a
+  /// benchmark can pool them over many periods instead of taking per-period
+  /// medians of few frames.
+  bool stats_samples = false;
 };
+
+/// The most publish durations one stats event carries.
+inline constexpr std::size_t max_stats_samples = 4096;
 
 /// `set_rate` arguments and result.
 struct frame_rate {

@@ -8,7 +8,11 @@
 #include "dxhub/runtime/events.hpp"
 #include "dxhub/tests/actors/stock_fixture.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
+#include <vector>
 
 using namespace dxhub;
 using namespace dxhub::actors;
@@ -179,6 +183,55 @@ CAF_TEST(the_adc_reports_stats_and_crashes_on_command_like_every_instrument) {
   CAF_CHECK(crash["blocks"].get<uint64_t>() > 0);
   CAF_CHECK_EQUAL(crash["mode"].get<std::string>(), "throw");
   CAF_CHECK(crash["why"].get<std::string>().find("crash command") != std::string::npos);
+}
+
+CAF_TEST(stats_events_carry_every_publish_duration_when_asked) {
+  register_stock_actors();
+  auto args = camera_args("cam3", "counter");
+  args.params["stats_period_ms"] = 50;
+  args.params["stats_samples"] = true;
+  auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
+  CAF_REQUIRE(runtime::subscribe_events(me, "cam3"));
+  auto cam = runtime::spawn_actor(sys, "simulated_camera", args);
+  CAF_REQUIRE(cam);
+  spawned.push_back(cam.value());
+  // Two stats periods in a row with frames: the second names exactly the
+  // publishes between them, and its p50 is one of them.
+  std::optional<uint64_t> frames_before;
+  receive_events_until([&](const event& e) {
+    if (e.kind != "stats")
+      return false;
+    auto stats = nlohmann::json::parse(e.data.text);
+    auto frames = stats["frames"].get<uint64_t>();
+    auto previous = std::exchange(frames_before, frames);
+    if (!previous || frames == *previous)
+      return false;
+    auto samples = stats["publish_us"].get<std::vector<double>>();
+    CAF_CHECK_EQUAL(samples.size(), frames - *previous);
+    CAF_CHECK(std::ranges::all_of(samples, [](double us) { return us >= 0; }));
+    CAF_CHECK(std::ranges::find(samples, stats["publish_us_p50"].get<double>()) != samples.end());
+    return true;
+  });
+}
+
+CAF_TEST(stats_events_carry_no_publish_durations_unless_asked) {
+  register_stock_actors();
+  auto args = camera_args("cam4", "counter");
+  args.params["stats_period_ms"] = 50;
+  auto me = caf::actor_cast<caf::local_actor*>(self.ptr());
+  CAF_REQUIRE(runtime::subscribe_events(me, "cam4"));
+  auto cam = runtime::spawn_actor(sys, "simulated_camera", args);
+  CAF_REQUIRE(cam);
+  spawned.push_back(cam.value());
+  receive_events_until([&](const event& e) {
+    if (e.kind != "stats")
+      return false;
+    auto stats = nlohmann::json::parse(e.data.text);
+    if (!stats.contains("publish_us_p50"))
+      return false;
+    CAF_CHECK(!stats.contains("publish_us"));
+    return true;
+  });
 }
 
 CAF_TEST(a_centroid_fed_waveforms_says_once_which_schemas_disagree) {

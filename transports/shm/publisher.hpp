@@ -60,7 +60,8 @@ public:
   expected<uint64_t> publish_copy(std::span<const std::byte> payload, const metadata& meta = {});
 
   /// Reclaims dead or departed subscribers now and refreshes the heartbeat
-  /// (publish does it at most every 100 ms by itself).
+  /// (a loan does it by itself at most every 100 ms; a publish never does,
+  /// so that the frame's readers do not wait for it).
   void maintain();
 
   uint64_t session_id() const;

@@ -630,6 +630,21 @@ CAF_TEST(inspection shows publisher and chunks and every subscriber) {
   CAF_CHECK(a.try_take().value().header().sequence == 1u);
 }
 
+CAF_TEST(housekeeping runs at the loan after it is due and never in a publish) {
+  tests::scoped_prefix prefix;
+  auto pub = publisher::open("lab/cam", tests::test_schema(1024), small()).value();
+  auto heartbeat = [] { return inspect("lab/cam").value().publisher_heartbeat_ns; };
+  auto started = heartbeat();
+  std::this_thread::sleep_for(150ms); // past the 100 ms maintenance period
+  auto loan = pub.loan_chunk().value();
+  CAF_CHECK_EQUAL(heartbeat(), started); // not due yet: no publish has said so
+  CAF_REQUIRE(pub.publish(std::move(loan)).has_value());
+  CAF_CHECK_EQUAL(heartbeat(), started); // due now, but the frame is handed over first
+  loan = pub.loan_chunk().value();
+  CAF_CHECK(heartbeat() > started); // done by the next loan
+  CAF_REQUIRE(pub.publish(std::move(loan)).has_value());
+}
+
 CAF_TEST(a reader with its own reliable timeout gets it and is reported slow beside the sequence) {
   tests::scoped_prefix prefix;
   auto pub = publisher::open("lab/cam", tests::test_schema(1024), small(16)).value();

@@ -322,9 +322,15 @@ expected<loan> publisher_core::loan_chunk() {
                  "channel '" + channel_ + "': the segment file was cut below its "
                      + std::to_string(seg_->shape().total_bytes)
                      + " bytes by another process; open the channel again"};
-  // publish maintains too; the clock is read here only now and then or when
-  // the pool looks empty (a clock read is a good part of a 64 B frame's cost).
-  if (free_.empty() || ++loans_since_clock_ >= 64) {
+  // Housekeeping happens here, before the frame is written, never in the
+  // publish that hands a frame over. A publish says when it is due (it reads
+  // the clock anyway); otherwise the clock is read here only now and then or
+  // when the pool looks empty (a clock read is a good part of a 64 B frame's cost).
+  if (maintenance_due_) {
+    maintenance_due_ = false;
+    loans_since_clock_ = 0;
+    maintain(monotonic_ns());
+  } else if (free_.empty() || ++loans_since_clock_ >= 64) {
     loans_since_clock_ = 0;
     if (auto now = monotonic_ns(); now - last_maintenance_ns_ >= maintenance_period_ns)
       maintain(now);
@@ -592,7 +598,7 @@ expected<uint64_t> publisher_core::publish(loan* chunks, std::size_t n,
   pub.published.store(published_, std::memory_order_relaxed);
   pub.loaned.store(loaned_count_, std::memory_order_relaxed);
   if (now - last_maintenance_ns_ >= maintenance_period_ns)
-    maintain(now);
+    maintenance_due_ = true;
   if (slow)
     return *slow;
   if (corruption_)

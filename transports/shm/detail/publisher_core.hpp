@@ -90,6 +90,9 @@ private:
   uint64_t sequence_ = 0;
   uint64_t published_ = 0;
   int64_t last_maintenance_ns_ = 0;
+  // Set by a publish that finds maintenance due (it reads the clock anyway);
+  // the next loan does it, so that a frame's readers never wait for it.
+  bool maintenance_due_ = false;
   uint32_t loans_since_clock_ = 0;
   std::vector<uint32_t> free_;   // chunks known free (only we make chunks referenced)
   std::vector<uint64_t> loaned_; // bitmap of chunks loaned right now

@@ -291,8 +291,12 @@ function onFrame(buffer) {
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, headerBytes)));
   const Type = arrays[header.dtype];
   if (!Type) return;
-  // slice(): a typed array needs an offset aligned to its element size.
-  let data = new Type(buffer.slice(4 + headerBytes));
+  // The dashboard aligns the bytes (header padded to a multiple of 8): a
+  // view in place, no copy of the frame; slice() only if they are not.
+  const offset = 4 + headerBytes;
+  let data = offset % Type.BYTES_PER_ELEMENT === 0
+    ? new Type(buffer, offset, (buffer.byteLength - offset) / Type.BYTES_PER_ELEMENT)
+    : new Type(buffer.slice(offset));
   if (Type === BigUint64Array || Type === BigInt64Array) data = Float64Array.from(data, Number);
   const stats = dxhub.frames[header.kind];
   stats.count += 1;

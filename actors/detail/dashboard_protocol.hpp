@@ -62,7 +62,8 @@ expected<dashboard_request> parse_dashboard_request(std::string_view text);
 expected<std::string> field_for_view(const frame_schema& schema, std::string_view kind);
 
 /// A binary message for the page: 4 bytes little-endian header length, the
-/// header as JSON, then `data`.
+/// header as JSON (padded with spaces so that `data` starts at a multiple of
+/// 8 bytes), then `data`.
 std::string frame_message(const nlohmann::json& header, std::span<const std::byte> data);
 
 } // namespace dxhub::actors::detail

@@ -192,10 +192,13 @@ std::vector<std::string> expected_rows(const std::string& program) {
     for (const std::string metric : {"rate_ratio", "publish_p50_ratio"})
       rows.push_back("dashboard publisher with_over_without 600KiB " + metric);
     rows.push_back("dashboard publisher cxx_reader_over_without 600KiB publish_p50_ratio");
-    // The page's cost over alternating periods, with its bootstrap interval.
-    for (const std::string metric : {"publish_p50_ratio", "publish_p50_ratio_ci_low",
-                                     "publish_p50_ratio_ci_high", "rate_ratio"})
-      rows.push_back("dashboard publisher alternating_pairs 600KiB " + metric);
+    // The page's cost over alternating periods, with its bootstrap interval,
+    // and its two parts: the browser's load and the dashboard's reading.
+    for (const std::string variant :
+         {"alternating_pairs", "other_camera_over_without", "with_over_other_camera"})
+      for (const std::string metric : {"publish_p50_ratio", "publish_p50_ratio_ci_low",
+                                       "publish_p50_ratio_ci_high", "rate_ratio"})
+        rows.push_back("dashboard publisher " + variant + " 600KiB " + metric);
   }
   return rows;
 }

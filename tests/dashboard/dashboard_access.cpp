@@ -110,8 +110,21 @@ CAF_TEST(a_view_shows_the_field_that_fits_it) {
 CAF_TEST(a_frame_message_is_length_header_then_bytes) {
   std::array<std::byte, 3> data{std::byte{1}, std::byte{2}, std::byte{3}};
   auto m = frame_message({{"a", 1}}, data);
-  CAF_REQUIRE_EQUAL(m.size(), 4u + 7u + 3u);
-  CAF_CHECK_EQUAL(static_cast<int>(m[0]), 7);
-  CAF_CHECK_EQUAL(m.substr(4, 7), R"({"a":1})");
-  CAF_CHECK_EQUAL(static_cast<int>(m[13]), 3);
+  // The header is padded to 12 bytes: the data starts at byte 16.
+  CAF_REQUIRE_EQUAL(m.size(), 4u + 12u + 3u);
+  CAF_CHECK_EQUAL(static_cast<int>(m[0]), 12);
+  CAF_CHECK_EQUAL(m.substr(4, 12), R"({"a":1}     )");
+  CAF_CHECK_EQUAL(nlohmann::json::parse(m.substr(4, 12)), nlohmann::json({{"a", 1}}));
+  CAF_CHECK_EQUAL(static_cast<int>(m[16]), 1);
+  CAF_CHECK_EQUAL(static_cast<int>(m[18]), 3);
+}
+
+CAF_TEST(a_frame_message_puts_the_data_at_a_multiple_of_8_bytes) {
+  std::array<std::byte, 8> data{};
+  for (int extra = 0; extra < 9; ++extra) {
+    auto m = frame_message({{"name", std::string(static_cast<std::size_t>(extra), 'x')}}, data);
+    auto header_bytes = static_cast<std::size_t>(static_cast<unsigned char>(m[0]));
+    CAF_CHECK_EQUAL((4 + header_bytes) % 8, 0u);
+    CAF_CHECK_EQUAL(m.size(), 4 + header_bytes + data.size());
+  }
 }

@@ -211,7 +211,7 @@ class LoopbackService(Service):
 def browser():
     opts = Options()
     opts.binary_location = "/usr/bin/chromium"
-    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu",
               "--window-size=1400,2000", "--disable-extensions"]:
         opts.add_argument(a)
     service = LoopbackService("/usr/bin/chromedriver")

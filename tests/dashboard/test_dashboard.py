@@ -214,6 +214,11 @@ def browser():
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu",
               "--window-size=1400,2000", "--disable-extensions"]:
         opts.add_argument(a)
+    # Chromium keeps its shared memory in /dev/shm, as a user's browser does,
+    # unless it is small there (a container's 64 MiB): then in /tmp, slower.
+    shm = os.statvfs("/dev/shm")
+    if shm.f_bavail * shm.f_frsize < (512 << 20):
+        opts.add_argument("--disable-dev-shm-usage")
     service = LoopbackService("/usr/bin/chromedriver")
     driver = webdriver.Chrome(service=service, options=opts)
     driver.set_page_load_timeout(30)

@@ -29,8 +29,9 @@ weighs on both sides alike, and each side has some 30 x `--pairs` x
 95 % interval comes from resampling whole pairs (bootstrap); the median of
 the per-pair ratios is printed too.
 
-Each pair has a third period between the two: the page shows a second,
-identical camera (`bench/cam1/raw`, on the CPU of everything else). The
+Each pair has a third period: the page shows a second, identical camera
+(`bench/cam1/raw`, on the CPU of everything else), before or after it shows
+the measured one (in turns, so that neither always follows the page's load). The
 browser then works as hard as with the measured camera, and the dashboard
 reads the other camera's segment instead. That splits the page's cost in
 two: `other_camera_over_without` is what the browser's load on the machine
@@ -190,22 +191,27 @@ def measure(lab, seconds, camera_cpus, other_cpus, n_pairs, pair_seconds):
 
 def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
     """[(without, other, with)] camera figures of neighbouring periods: the
-    page on about:blank (the dashboard then reads nothing), on the image view
-    of the other camera (the browser works as hard, the dashboard reads the
-    other camera's channel), and on the image view of the measured camera."""
+    page on about:blank (the dashboard then reads nothing), then on the image
+    view of the other camera (the browser works as hard, the dashboard reads
+    the other camera's channel) and on that of the measured camera, the one
+    or the other first in turns."""
     pairs = []
     for k in range(n_pairs):
         progress(f"pair {k + 1}/{n_pairs}: {pair_seconds:g} s without the page, then showing "
-                 "the other camera, then this one")
+                 "the other camera and this one (in turns, which first)")
         driver.get("about:blank")
         without = camera_figures(lab, pair_seconds)
         driver.get(page_url)
-        show(driver, OTHER_CHANNEL)
-        other = camera_figures(lab, pair_seconds)
-        show(driver, CHANNEL)
-        pairs.append((without, other, camera_figures(lab, pair_seconds)))
+        # Every other pair shows this camera first: the period right after
+        # the page loads is not always the same one.
+        first, second = (OTHER_CHANNEL, CHANNEL) if k % 2 == 0 else (CHANNEL, OTHER_CHANNEL)
+        shown = {}
+        for channel in (first, second):
+            show(driver, channel)
+            shown[channel] = camera_figures(lab, pair_seconds)
+        pairs.append((without, shown[OTHER_CHANNEL], shown[CHANNEL]))
         progress(f"pair {k + 1}/{n_pairs}: publish p50 {without['publish_p50']:.2f} us without, "
-                 f"{other['publish_p50']:.2f} us with the other camera's, "
+                 f"{pairs[-1][1]['publish_p50']:.2f} us with the other camera's, "
                  f"{pairs[-1][2]['publish_p50']:.2f} us with this camera's picture")
     return pairs
 

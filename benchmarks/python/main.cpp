@@ -175,6 +175,9 @@ int run_main(const setup& s, bool results) {
   ::unsetenv("DXHUB_REGISTRY");
   auto dir = fs::temp_directory_path() / ("dxhub-bench-python-" + std::to_string(::getpid()));
   fs::create_directories(dir);
+  // Every node's ipc sockets too (ours and the children's): a child killed
+  // at its time limit cannot remove its own, the end of the run removes all.
+  ::setenv("XDG_RUNTIME_DIR", dir.c_str(), 1);
   auto endpoint = "ipc://" + (dir / "registry").string();
   auto host = apps::registry_host::start(endpoint, "bench-python-registry");
   if (!host) {

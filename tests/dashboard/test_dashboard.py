@@ -69,6 +69,9 @@ class Lab:
         self.env = dict(os.environ)
         self.env.pop("DXHUB_REGISTRY", None)
         self.env.pop("DXHUB_SHM_PREFIX", None)
+        # The nodes' ipc sockets in here, removed with it (a node killed with -9
+        # cannot remove its own).
+        self.env["XDG_RUNTIME_DIR"] = self.dir
         self.procs = []
         self.prefixes = []
         self.registry = "ipc://" + os.path.join(self.dir, "registry")

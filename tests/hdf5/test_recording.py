@@ -50,6 +50,9 @@ class Lab:
         self.env.pop("DXHUB_REGISTRY", None)
         self.env["DXHUB_SHM_PREFIX"] = self.prefix
         self.env["HDF5_USE_FILE_LOCKING"] = "FALSE"
+        # The nodes' ipc sockets in here, removed with it (a node killed with -9
+        # cannot remove its own).
+        self.env["XDG_RUNTIME_DIR"] = self.dir
         self.procs = []
         self.mounts = []
         self.prefixes = [self.prefix]

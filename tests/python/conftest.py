@@ -28,6 +28,9 @@ os.environ["DXHUB_SHM_PREFIX"] = PREFIX
 _dir = tempfile.mkdtemp(prefix="dxhub-py-")
 REGISTRY = "ipc://" + os.path.join(_dir, "registry")
 os.environ["DXHUB_REGISTRY"] = REGISTRY
+# Every node's ipc sockets (this process's and the children's) go there too:
+# a child killed with -9 cannot remove its own, the session's end removes all.
+os.environ["XDG_RUNTIME_DIR"] = _dir
 
 
 def segments(prefix=PREFIX):

@@ -15,6 +15,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstddef>
@@ -192,4 +193,36 @@ CAF_TEST(readers killed with no publisher running do not fill the table) {
   CAF_CHECK_EQUAL(info.value().subscribers.size(), 64u);
   for (auto& s : info.value().subscribers)
     CAF_CHECK(s.state == liveness::alive);
+}
+
+CAF_TEST(frames queued to a damaged row stay whole until its reader takes them) {
+  // The publisher stops feeding a row whose depth a third process zeroed,
+  // but the frames already in its queue are its reader's to take: reusing
+  // their chunks under it would tear them.
+  tests::scoped_prefix prefix;
+  channel_options o;
+  o.chunk_size = 1024;
+  o.chunk_count = 8;
+  auto pub = publisher::open("hostile/q", tests::test_schema(1024), o).value();
+  subscriber_options so;
+  so.mode = policy::reliable;
+  so.queue_depth = 4;
+  auto sub = subscriber::attach("hostile/q", tests::test_schema(1024).id(), so).value();
+  auto publish_filled = [&](std::byte value) {
+    auto loan = pub.loan_chunk().value();
+    std::ranges::fill(loan.payload(), value);
+    return pub.publish(std::move(loan));
+  };
+  for (int i = 1; i <= 3; ++i)
+    CAF_REQUIRE(publish_filled(std::byte(i)).has_value());
+  poke_value("hostile/q", row_offset(0, offsetof(shm::detail::subscriber_row, depth)), uint32_t{0});
+  CAF_CHECK(!publish_filled(std::byte{4})); // the damage is reported
+  for (int i = 0; i < 40; ++i)              // every chunk the pool gives out, many times
+    (void)publish_filled(std::byte{0xee});
+  for (int i = 1; i <= 3; ++i) {
+    auto f = sub.try_take();
+    CAF_REQUIRE(f.has_value());
+    auto bytes = f.value().payload();
+    CAF_CHECK(std::ranges::all_of(bytes, [&](std::byte b) { return b == std::byte(i); }));
+  }
 }

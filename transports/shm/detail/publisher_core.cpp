@@ -168,7 +168,11 @@ void publisher_core::rescan() {
       continue;
     }
     if (skipped(i)) {
-      // Its queue indices are garbage and its reader gets errors: only what it holds counts.
+      // We push to it no more, but what it queued before is its reader's to
+      // take (it keeps its own copy of the depth): kept while its window
+      // looks whole; indices past a garbage head or tail count as nothing.
+      if (auto q = queued_in_row(*seg_, i); q > 0 && q <= seg_->ring_capacity())
+        mark_queue(*seg_, i, in_use_);
       mark_held(*seg_, i, in_use_);
       continue;
     }

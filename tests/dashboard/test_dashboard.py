@@ -17,6 +17,7 @@ shared-memory segment of the deployment removed at the end, also on failure.
 A screenshot is kept in the build tree (DXHUB_DASHBOARD_ARTIFACTS).
 """
 
+import atexit
 import http.client
 import json
 import os
@@ -222,7 +223,11 @@ def browser():
     shm = os.statvfs("/dev/shm")
     if shm.f_bavail * shm.f_frsize < (512 << 20):
         opts.add_argument("--disable-dev-shm-usage")
-    service = LoopbackService("/usr/bin/chromedriver")
+    # Chromium leaves a directory in $TMPDIR per run: in one of ours instead,
+    # removed when this process ends.
+    scratch = tempfile.mkdtemp(prefix="dxhub-browser-")
+    atexit.register(shutil.rmtree, scratch, True)
+    service = LoopbackService("/usr/bin/chromedriver", env=dict(os.environ, TMPDIR=scratch))
     driver = webdriver.Chrome(service=service, options=opts)
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)

@@ -128,7 +128,7 @@ bool publisher_core::skipped(uint32_t i) const noexcept {
          && corrupt_claim_[i] == seg_->row(i).generation.load(std::memory_order_relaxed) + 1;
 }
 
-publisher_core::push_result publisher_core::corrupt_row(uint32_t i, std::string what) {
+publisher_core::push_result publisher_core::corrupt_row(uint32_t i, const std::string& what) {
   auto& row = seg_->row(i);
   corrupt_claim_[i] = row.generation.load(std::memory_order_relaxed) + 1;
   if (!corruption_)
@@ -219,7 +219,7 @@ void publisher_core::restore_header() {
   // Nobody uses these fields after open (everyone has its validated copy),
   // but a reader attaching later would be refused: put ours back, and say so.
   auto& h = seg_->header();
-  auto& want = seg_->shape();
+  const auto& want = seg_->shape();
   std::string changed;
   auto check = [&](const char* name, auto& field, auto value) {
     using T = std::remove_cvref_t<decltype(field)>;

@@ -70,11 +70,11 @@ private:
   /// Restores row `i`'s roster bit if the row is taken and the bit is gone.
   void relist(uint32_t i) noexcept;
   /// A corrupt value in row `i`: reported once per claim of the row, then the row is skipped.
-  push_result corrupt_row(uint32_t i, std::string what);
+  push_result corrupt_row(uint32_t i, const std::string& what);
   push_result push(uint32_t i, const uint32_t* chunks, std::size_t n, int64_t deadline_ns,
                    std::size_t& missed);
   push_result make_room(uint32_t i, uint64_t tail, uint64_t depth, int64_t deadline_ns);
-  void store_tail(subscriber_row& row, uint64_t tail) noexcept;
+  static void store_tail(subscriber_row& row, uint64_t tail) noexcept;
   error exhausted() const;
   void restore_header();
   bool skipped(uint32_t i) const noexcept;

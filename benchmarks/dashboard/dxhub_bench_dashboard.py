@@ -30,17 +30,26 @@ weighs on both sides alike, and each side has some 30 x `--pairs` x
 the per-pair ratios is printed too.
 
 Each pair has a third period: the page shows a second, identical camera
-(`bench/cam1/raw`, on the CPU of everything else), before or after it shows
-the measured one (in turns, so that neither always follows the page's load). The
-browser then works as hard as with the measured camera, and the dashboard
-reads the other camera's segment instead. That splits the page's cost in
-two: `other_camera_over_without` is what the browser's load on the machine
-costs the camera (no dxhub code of the page touches its channel), and
-`with_over_other_camera` what the dashboard's reading of its channel costs
-it on top, the browser working alike.
+(`bench/cam1/raw`, its own node on the measured camera's CPU), before or
+after it shows the measured one (in turns, so that neither always follows
+the page's load). The browser then works as hard as with the measured
+camera, and the dashboard reads the other camera's segment instead. That
+splits the page's cost in two: `other_camera_over_without` is what the
+browser's load on the machine costs the camera (no dxhub code of the page
+touches its channel), and `with_over_other_camera` what the dashboard's
+reading of its channel costs it on top, the browser working alike.
 
-As a lab machine gives its acquisition node a core of its own, the camera's
-node runs on the last CPU (`cpus = [N-1]` in the deployment) and everything
+Both cameras' publishes are taken in every period, over the same seconds,
+so each is the other's control: `shown_over_unshown_camera` is the shown
+camera's publish p50 over the other camera's, in the periods showing cam0
+and in those showing cam1, the geometric mean of the two (whatever makes one
+camera faster than the other, the same in both kinds of period, cancels).
+The drift of the machine, which the periods of a pair only share in part,
+then weighs on both sides at the same moment: this is the figure that
+bounds what the dashboard costs a camera it shows.
+
+As a lab machine gives its acquisition nodes a core of their own, the
+cameras' nodes run on the last CPU (`cpus = [N-1]` in the deployment) and everything
 else on CPU 0: this program sets its own affinity to CPU 0 before it starts
 anything, so `dxhub run` (and the registry it embeds), the dashboard's node
 (`cpus = [0]`), `dxhub tail`/`dxhub read` and the browser inherit it; the
@@ -51,7 +60,7 @@ quiet machine). --no-pin measures the unpinned case (everything where the
 kernel puts it); on one CPU nothing is pinned.
 
 Goals (issue 22): display p50 < 50 ms, >= 20 frames/s drawn for a 30 Hz
-camera, and the page costs the publisher < 5 % in rate and publish p50.
+camera, and the dashboard costs the publisher < 5 % in rate and publish p50.
 With --results, prints RESULT lines (section, bench, variant, size, metric,
 value, unit) like the other benchmark programs, for `dxhub bench`. Needs
 Debian's chromium and chromium-driver (installed by scripts/bootstrap.sh).
@@ -59,6 +68,7 @@ Debian's chromium and chromium-driver (installed by scripts/bootstrap.sh).
 
 import argparse
 import json
+import math
 import os
 import random
 import statistics
@@ -89,6 +99,8 @@ def deployment(lab, camera_cpus=None, other_cpus=None):
     def cpus(which):
         return f"cpus = {which}\n" if which else ""
     path = lab.path("bench.toml")
+    camera = (f"width = {WIDTH}, height = {HEIGHT}, rate_hz = {RATE}, "
+              "stats_period_ms = 500, stats_samples = true")
     with open(path, "w") as f:
         f.write(f'''[deployment]
 name = "dashbench{os.getpid()}"
@@ -106,34 +118,45 @@ name = "camera"
 {cpus(camera_cpus)}  [[nodes.actors]]
   type = "simulated_camera"
   name = "cam0"
-  params = {{ width = {WIDTH}, height = {HEIGHT}, rate_hz = {RATE}, stats_period_ms = 500, stats_samples = true }}
+  params = {{ {camera} }}
   publishes = ["bench/cam0/raw"]
 
 [[nodes]]
 name = "other-camera"
-{cpus(other_cpus)}  [[nodes.actors]]
+{cpus(camera_cpus)}  [[nodes.actors]]
   type = "simulated_camera"
   name = "cam1"
-  params = {{ width = {WIDTH}, height = {HEIGHT}, rate_hz = {RATE} }}
+  params = {{ {camera} }}
   publishes = ["bench/cam1/raw"]
 ''')
     return path
 
 
-def camera_figures(lab, seconds):
+def camera_figures(lab, seconds, both=False):
     """The camera's frames/s, and its publish durations (us) over `seconds`
     with their p50/p99, from its stats events (the first period is dropped:
-    it straddles the change)."""
-    r = subprocess.run([t.DXHUB, "tail", "cam0/stats", "--registry", lab.registry, "--json",
-                        "--timeout-ms", str(int(seconds * 1000))],
-                       capture_output=True, text=True, env=lab.env, timeout=seconds + 30)
-    stats = [json.loads(line)["args"] for line in r.stdout.splitlines() if line.strip()]
+    it straddles the change). With `both`, the second camera's figures over
+    the same seconds come along under "cam1"."""
+    services = ["cam0", "cam1"] if both else ["cam0"]
+    tails = [subprocess.Popen([t.DXHUB, "tail", f"{service}/stats", "--registry", lab.registry,
+                               "--json", "--timeout-ms", str(int(seconds * 1000))],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=lab.env) for service in services]
+    figures = [stats_figures(service, *tail.communicate(timeout=seconds + 30))
+               for service, tail in zip(services, tails)]
+    if both:
+        figures[0]["cam1"] = figures[1]
+    return figures[0]
+
+
+def stats_figures(service, out, err):
+    stats = [json.loads(line)["args"] for line in out.splitlines() if line.strip()]
     stats = stats[1:] or stats
     if not stats:
-        raise RuntimeError("no stats events from the camera: " + r.stderr.strip())
+        raise RuntimeError(f"no stats events from {service}: " + err.strip())
     samples = [us for s in stats for us in s.get("publish_us", [])]
     if not samples:
-        raise RuntimeError("the camera's stats events carry no publish durations")
+        raise RuntimeError(f"the stats events of {service} carry no publish durations")
     return {"rate": statistics.mean(s["fps"] for s in stats), "samples": samples,
             "publish_p50": statistics.median(samples),
             "publish_p99": percentile(samples, 0.99)}
@@ -190,17 +213,18 @@ def measure(lab, seconds, camera_cpus, other_cpus, n_pairs, pair_seconds):
 
 
 def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
-    """[(without, other, with)] camera figures of neighbouring periods: the
-    page on about:blank (the dashboard then reads nothing), then on the image
-    view of the other camera (the browser works as hard, the dashboard reads
-    the other camera's channel) and on that of the measured camera, the one
-    or the other first in turns."""
+    """[(without, other, with, overview)] figures of both cameras in
+    neighbouring periods: the page on about:blank (the dashboard then reads
+    nothing), then on the image view of the other camera (the browser works
+    as hard, the dashboard reads the other camera's channel) and on that of
+    the measured camera, the one or the other first in turns, then with its
+    overview only (no view fed, the page long loaded)."""
     pairs = []
     for k in range(n_pairs):
-        progress(f"pair {k + 1}/{n_pairs}: {pair_seconds:g} s without the page, then showing "
-                 "the other camera and this one (in turns, which first)")
+        progress(f"pair {k + 1}/{n_pairs}: {pair_seconds:g} s without the page, with its "
+                 "overview only, then showing the other camera and this one (in turns, which first)")
         driver.get("about:blank")
-        without = camera_figures(lab, pair_seconds)
+        without = camera_figures(lab, pair_seconds, both=True)
         driver.get(page_url)
         # Every other pair shows this camera first: the period right after
         # the page loads is not always the same one.
@@ -208,12 +232,29 @@ def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
         shown = {}
         for channel in (first, second):
             show(driver, channel)
-            shown[channel] = camera_figures(lab, pair_seconds)
-        pairs.append((without, shown[OTHER_CHANNEL], shown[CHANNEL]))
+            shown[channel] = camera_figures(lab, pair_seconds, both=True)
+        overview = overview_figures(lab, driver, pair_seconds)
+        pairs.append((without, shown[OTHER_CHANNEL], shown[CHANNEL], overview))
+        other, this = pairs[-1][OTHER], pairs[-1][WITH]
         progress(f"pair {k + 1}/{n_pairs}: publish p50 {without['publish_p50']:.2f} us without, "
-                 f"{pairs[-1][1]['publish_p50']:.2f} us with the other camera's, "
-                 f"{pairs[-1][2]['publish_p50']:.2f} us with this camera's picture")
+                 f"{overview['publish_p50']:.2f} us with the overview only, "
+                 f"{other['publish_p50']:.2f} us with the other camera's, "
+                 f"{this['publish_p50']:.2f} us with this camera's picture; the other camera "
+                 f"{without['cam1']['publish_p50']:.2f} / {overview['cam1']['publish_p50']:.2f} / "
+                 f"{other['cam1']['publish_p50']:.2f} / "
+                 f"{this['cam1']['publish_p50']:.2f} us")
     return pairs
+
+
+def overview_figures(lab, driver, pair_seconds):
+    """Both cameras' figures while the page shows the overview only (no
+    view fed): what the dashboard's overview (every segment inspected, the
+    registry listed, 2.5 times a second) and the page's tables cost."""
+    t.wait_for("the nodes table", 30, lambda: driver.execute_script(
+        "return dxhub.overview && document.querySelectorAll('#nodes tbody tr').length > 0"))
+    driver.execute_script("send({type: 'watch', views: []}); dxhub.frames.image.count = 0;")
+    time.sleep(1)  # the frames still on their way
+    return camera_figures(lab, pair_seconds, both=True)
 
 
 def show(driver, channel):
@@ -222,9 +263,12 @@ def show(driver, channel):
     t.wait_for(f"{channel} among the image channels", 30, lambda: driver.execute_script(
         "return Array.from(document.getElementById('image-channel').options)"
         ".some((o) => o.value === arguments[0])", channel))
+    # The image view only: the waveform view would pick a camera's `stamps`
+    # (the only float field here) and read that camera in every period.
     driver.execute_script(
         "const s = document.getElementById('image-channel'); s.value = arguments[0];"
-        "s.dispatchEvent(new Event('change')); dxhub.frames.image.count = 0;", channel)
+        "s.dispatchEvent(new Event('change')); dxhub.frames.image.count = 0;"
+        "send({type: 'watch', views: [{channel: arguments[0], kind: 'image'}]});", channel)
     t.wait_for(f"frames of {channel} in the image view", 30, lambda: driver.execute_script(
         "return dxhub.frames.image.channel === arguments[0] && dxhub.frames.image.count > 10",
         channel))
@@ -280,50 +324,119 @@ def rows_of(alone, read, polled, watched, ages, drawn_per_s, pairs):
     return rows
 
 
-WITHOUT, OTHER, WITH = 0, 1, 2  # the periods of an alternating pair
+WITHOUT, OTHER, WITH, OVERVIEW = 0, 1, 2, 3  # the periods of an alternating pair
+NAMES = {WITHOUT: "without", OTHER: "other_camera", WITH: "with", OVERVIEW: "overview"}
 
 
-def pooled_ratio(pairs, over=WITH, under=WITHOUT):
+def figures_of(pair, side, camera):
+    """A camera's figures in one period of a pair."""
+    return pair[side] if camera == "cam0" else pair[side]["cam1"]
+
+
+def pooled_p50(pairs, side, camera="cam0"):
+    """p50 of every publish of `camera` in the periods `side` of `pairs`."""
+    return statistics.median(us for p in pairs for us in figures_of(p, side, camera)["samples"])
+
+
+def pooled_ratio(pairs, over=WITH, under=WITHOUT, camera="cam0"):
     """p50 of every publish of the periods `over` (with the page) over p50 of
     every publish of the periods `under` (without it), over the given pairs."""
-    return (statistics.median(us for p in pairs for us in p[over]["samples"])
-            / statistics.median(us for p in pairs for us in p[under]["samples"]))
+    return pooled_p50(pairs, over, camera) / pooled_p50(pairs, under, camera)
+
+
+def interval(pairs, ratio, resamples=2000):
+    """The 95 % interval of `ratio(pairs)` from resampling whole pairs (a
+    bootstrap: how far it moves with which periods happened to be measured)."""
+    rng = random.Random(22)
+    spread = sorted(ratio(rng.choices(pairs, k=len(pairs))) for _ in range(resamples))
+    return percentile(spread, 0.025), percentile(spread, 0.975)
 
 
 def pair_rows(pairs):
     """The page's cost from the alternating pairs (with the page against
-    without it), split in two: the browser's load on the machine (showing the
-    other camera against no page) and the dashboard's reading of this camera
-    (showing this camera against the other one, the browser working alike)."""
+    without it), split in parts: the browser's load on the machine (showing
+    the other camera against no page), the dashboard's reading of this
+    camera (showing this camera against the other one, the browser working
+    alike) and the overview alone."""
     return (ratio_rows(pairs, "alternating_pairs", WITH, WITHOUT)
             + ratio_rows(pairs, "other_camera_over_without", OTHER, WITHOUT)
-            + ratio_rows(pairs, "with_over_other_camera", WITH, OTHER))
+            + ratio_rows(pairs, "with_over_other_camera", WITH, OTHER)
+            + ratio_rows(pairs, "overview_over_without", OVERVIEW, WITHOUT)
+            + both_cameras_rows(pairs, "overview_over_without", OVERVIEW, WITHOUT)
+            + shown_rows(pairs))
 
 
-def ratio_rows(pairs, variant, over, under, resamples=2000):
+def ratio_rows(pairs, variant, over, under):
     """The p50 of all publishes of the periods `over` against that of all
-    periods `under` (the drift of the machine weighs on both alike), with a
-    95 % interval from resampling whole pairs (a bootstrap: how far the ratio
-    moves with which periods happened to be measured)."""
-    rng = random.Random(22)
-    spread = sorted(pooled_ratio(rng.choices(pairs, k=len(pairs)), over, under)
-                    for _ in range(resamples))
-    per_pair = sorted(p[over]["publish_p50"] / p[under]["publish_p50"] for p in pairs)
-    every = {side: [us for p in pairs for us in p[side]["samples"]] for side in (over, under)}
-    names = {WITHOUT: "without", OTHER: "other_camera", WITH: "with"}
+    periods `under` (the drift of the machine weighs on both alike), with its
+    95 % interval."""
+    per_pair = [p[over]["publish_p50"] / p[under]["publish_p50"] for p in pairs]
+    low, high = interval(pairs, lambda some: pooled_ratio(some, over, under))
     return [("publisher", variant, "pairs", len(pairs), "pairs"),
-            ("publisher", variant, f"{names[under]}_publishes", len(every[under]), "publishes"),
-            ("publisher", variant, f"{names[over]}_publishes", len(every[over]), "publishes"),
-            ("publisher", variant, f"{names[under]}_publish_p50",
-             statistics.median(every[under]), "us"),
-            ("publisher", variant, f"{names[over]}_publish_p50",
-             statistics.median(every[over]), "us"),
+            ("publisher", variant, f"{NAMES[under]}_publishes",
+             sum(len(p[under]["samples"]) for p in pairs), "publishes"),
+            ("publisher", variant, f"{NAMES[over]}_publishes",
+             sum(len(p[over]["samples"]) for p in pairs), "publishes"),
+            ("publisher", variant, f"{NAMES[under]}_publish_p50", pooled_p50(pairs, under), "us"),
+            ("publisher", variant, f"{NAMES[over]}_publish_p50", pooled_p50(pairs, over), "us"),
             ("publisher", variant, "publish_p50_ratio", pooled_ratio(pairs, over, under), "x"),
-            ("publisher", variant, "publish_p50_ratio_ci_low", percentile(spread, 0.025), "x"),
-            ("publisher", variant, "publish_p50_ratio_ci_high", percentile(spread, 0.975), "x"),
+            ("publisher", variant, "publish_p50_ratio_ci_low", low, "x"),
+            ("publisher", variant, "publish_p50_ratio_ci_high", high, "x"),
             ("publisher", variant, "per_pair_ratio_median", statistics.median(per_pair), "x"),
             ("publisher", variant, "rate_ratio",
              statistics.median(p[over]["rate"] / p[under]["rate"] for p in pairs), "x")]
+
+
+def both_cameras_ratio(pairs, over, under):
+    """The geometric mean of both cameras' pooled p50 ratios of the periods
+    `over` against `under`: for what weighs on both alike (the overview
+    inspects every channel), twice the publishes."""
+    return math.sqrt(pooled_ratio(pairs, over, under, "cam0")
+                     * pooled_ratio(pairs, over, under, "cam1"))
+
+
+def both_cameras_rows(pairs, variant, over, under):
+    low, high = interval(pairs, lambda some: both_cameras_ratio(some, over, under))
+    return [("publisher", variant, "both_cameras_p50_ratio",
+             both_cameras_ratio(pairs, over, under), "x"),
+            ("publisher", variant, "both_cameras_p50_ratio_ci_low", low, "x"),
+            ("publisher", variant, "both_cameras_p50_ratio_ci_high", high, "x")]
+
+
+def camera_ratio(pairs, side, over, under, figure="samples"):
+    """p50 of every publish of camera `over` in the periods `side` over that
+    of camera `under` in the same periods (the same seconds); with figure
+    "rate", the ratio of their mean frame rates."""
+    if figure == "rate":
+        return (statistics.mean(figures_of(p, side, over)["rate"] for p in pairs)
+                / statistics.mean(figures_of(p, side, under)["rate"] for p in pairs))
+    return pooled_p50(pairs, side, over) / pooled_p50(pairs, side, under)
+
+
+def shown_ratio(pairs, figure="samples"):
+    """The dashboard's reading of a channel, each camera the other's control
+    in the same seconds: the shown camera over the other one, with the page
+    on cam0 and with it on cam1. Their geometric mean cancels whatever makes
+    one camera faster than the other (the same in both), and what the browser
+    costs the machine weighs on both cameras at once."""
+    on_cam0 = camera_ratio(pairs, WITH, "cam0", "cam1", figure)
+    on_cam1 = camera_ratio(pairs, OTHER, "cam1", "cam0", figure)
+    return math.sqrt(on_cam0 * on_cam1), on_cam0, on_cam1
+
+
+def shown_rows(pairs):
+    ratio, on_cam0, on_cam1 = shown_ratio(pairs)
+    low, high = interval(pairs, lambda some: shown_ratio(some)[0])
+    variant = "shown_over_unshown_camera"
+    return [("publisher", variant, "pairs", len(pairs), "pairs"),
+            ("publisher", variant, "publish_p50_ratio", ratio, "x"),
+            ("publisher", variant, "publish_p50_ratio_ci_low", low, "x"),
+            ("publisher", variant, "publish_p50_ratio_ci_high", high, "x"),
+            ("publisher", variant, "cam0_shown_cam0_over_cam1", on_cam0, "x"),
+            ("publisher", variant, "cam1_shown_cam1_over_cam0", on_cam1, "x"),
+            ("publisher", variant, "no_page_cam0_over_cam1",
+             camera_ratio(pairs, WITHOUT, "cam0", "cam1"), "x"),
+            ("publisher", variant, "rate_ratio", shown_ratio(pairs, "rate")[0], "x")]
 
 
 def main():

@@ -3,18 +3,18 @@
     dxhub-bench-dashboard [--seconds 15] [--pairs 20] [--pair-seconds 3] [--quick]
                           [--results] [--no-pin]
 
-A deployment with a 640x480 u16 simulated camera at 30 Hz and a dashboard
-actor. The camera's own figures (frames/s and how long each publish takes,
-from its `stats` events) are taken for a while with no page open, then while
-headless Chromium shows the camera in the image view. In the page: the
-publish-to-display latency of every frame drawn (the browser's clock at the
-end of drawing against the frame's publish time; same host, same clock) and
-the frames drawn per second. Between the two, the camera's figures while a
-C++ subscriber (`dxhub read --policy latest`) takes its frames, woken by the
-publisher, and then while one reads as the dashboard does (`--policy newest
---poll-ms 8`: no queue, the newest frame every 8 ms): what a subscriber
-itself costs the publisher, apart from what the page and the browser cost
-the machine.
+A deployment with two 640x480 u16 simulated cameras at 30 Hz (cam0, the
+one measured, and cam1) and a dashboard actor. The camera's own figures
+(frames/s and how long each publish takes, from its `stats` events) are
+taken for a while with no page open, then while headless Chromium shows the
+camera in the image view. In the page: the publish-to-display latency of
+every frame drawn (the browser's clock at the end of drawing against the
+frame's publish time; same host, same clock) and the frames drawn per
+second. Between the two, the camera's figures while a C++ subscriber
+(`dxhub read --policy latest`) takes its frames, woken by the publisher,
+and then while one reads as the dashboard does (`--policy newest --poll-ms
+8`: no queue, the newest frame every 8 ms): what a subscriber itself costs
+the publisher, apart from what the page and the browser cost the machine.
 
 The camera's own publish time drifts from one period to the next by more
 than the page costs it (other work on the host, where the kernel and the
@@ -29,15 +29,20 @@ weighs on both sides alike, and each side has some 30 x `--pairs` x
 95 % interval comes from resampling whole pairs (bootstrap); the median of
 the per-pair ratios is printed too.
 
-Each pair has a third period: the page shows a second, identical camera
+Each pair has more periods: the page shows the second camera
 (`bench/cam1/raw`, its own node on the measured camera's CPU), before or
 after it shows the measured one (in turns, so that neither always follows
-the page's load). The browser then works as hard as with the measured
+the page's load); the browser then works as hard as with the measured
 camera, and the dashboard reads the other camera's segment instead. That
-splits the page's cost in two: `other_camera_over_without` is what the
-browser's load on the machine costs the camera (no dxhub code of the page
-touches its channel), and `with_over_other_camera` what the dashboard's
-reading of its channel costs it on top, the browser working alike.
+splits the page's cost: `other_camera_over_without` is what the browser's
+load on the machine costs the camera (no view of the page reads its
+channel), and `with_over_other_camera` what the dashboard's reading of its
+channel costs it on top, the browser working alike. Two more periods take
+the overview apart: `socket_over_without`, the dashboard feeding its
+overview and events to a bare WebSocket (a script on a small page of its
+origin, nothing drawn), and `overview_over_without`, the page with its
+overview only (no view fed); both also over both cameras' publishes
+(`both_cameras_p50_ratio`), as the overview inspects every channel.
 
 Both cameras' publishes are taken in every period, over the same seconds,
 so each is the other's control: `shown_over_unshown_camera` is the shown
@@ -49,8 +54,8 @@ then weighs on both sides at the same moment: this is the figure that
 bounds what the dashboard costs a camera it shows.
 
 As a lab machine gives its acquisition nodes a core of their own, the
-cameras' nodes run on the last CPU (`cpus = [N-1]` in the deployment) and everything
-else on CPU 0: this program sets its own affinity to CPU 0 before it starts
+cameras' nodes run on the last CPU (`cpus = [N-1]` in the deployment) and
+everything else on CPU 0: this program sets its own affinity to CPU 0 before it starts
 anything, so `dxhub run` (and the registry it embeds), the dashboard's node
 (`cpus = [0]`), `dxhub tail`/`dxhub read` and the browser inherit it; the
 same in every phase, with and without the page. Without that, the browser's
@@ -71,10 +76,12 @@ import json
 import math
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The browser and the lab of the dashboard's own test: one harness for both.
@@ -213,18 +220,22 @@ def measure(lab, seconds, camera_cpus, other_cpus, n_pairs, pair_seconds):
 
 
 def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
-    """[(without, other, with, overview)] figures of both cameras in
+    """[(without, other, with, overview, socket)] figures of both cameras in
     neighbouring periods: the page on about:blank (the dashboard then reads
-    nothing), then on the image view of the other camera (the browser works
+    nothing), then the dashboard feeding a bare WebSocket (no page drawn),
+    then the page on the image view of the other camera (the browser works
     as hard, the dashboard reads the other camera's channel) and on that of
     the measured camera, the one or the other first in turns, then with its
     overview only (no view fed, the page long loaded)."""
     pairs = []
     for k in range(n_pairs):
-        progress(f"pair {k + 1}/{n_pairs}: {pair_seconds:g} s without the page, with its "
-                 "overview only, then showing the other camera and this one (in turns, which first)")
+        progress(f"pair {k + 1}/{n_pairs}: {pair_seconds:g} s without the page, feeding a bare "
+                 "socket, showing the other camera and this one (in turns, which first), "
+                 "with the overview only")
         driver.get("about:blank")
+        time.sleep(1)  # the page before it on its way out, as the other periods settle
         without = camera_figures(lab, pair_seconds, both=True)
+        socket = socket_figures(lab, driver, page_url, pair_seconds)
         driver.get(page_url)
         # Every other pair shows this camera first: the period right after
         # the page loads is not always the same one.
@@ -234,16 +245,37 @@ def alternating_pairs(lab, driver, page_url, n_pairs, pair_seconds):
             show(driver, channel)
             shown[channel] = camera_figures(lab, pair_seconds, both=True)
         overview = overview_figures(lab, driver, pair_seconds)
-        pairs.append((without, shown[OTHER_CHANNEL], shown[CHANNEL], overview))
+        pairs.append((without, shown[OTHER_CHANNEL], shown[CHANNEL], overview, socket))
         other, this = pairs[-1][OTHER], pairs[-1][WITH]
         progress(f"pair {k + 1}/{n_pairs}: publish p50 {without['publish_p50']:.2f} us without, "
+                 f"{socket['publish_p50']:.2f} us feeding a bare socket, "
                  f"{overview['publish_p50']:.2f} us with the overview only, "
                  f"{other['publish_p50']:.2f} us with the other camera's, "
                  f"{this['publish_p50']:.2f} us with this camera's picture; the other camera "
-                 f"{without['cam1']['publish_p50']:.2f} / {overview['cam1']['publish_p50']:.2f} / "
+                 f"{without['cam1']['publish_p50']:.2f} / {socket['cam1']['publish_p50']:.2f} / "
+                 f"{overview['cam1']['publish_p50']:.2f} / "
                  f"{other['cam1']['publish_p50']:.2f} / "
                  f"{this['cam1']['publish_p50']:.2f} us")
     return pairs
+
+
+def socket_figures(lab, driver, page_url, pair_seconds):
+    """Both cameras' figures while the dashboard feeds its overview and
+    events to a bare WebSocket (no view): a script on a small page of the
+    dashboard's origin (its 404) counts the messages and draws nothing. What
+    the dashboard does for an open page, without the page's drawing."""
+    url = urllib.parse.urlsplit(page_url)
+    token = urllib.parse.parse_qs(url.query)["token"][0]
+    driver.get(f"{url.scheme}://{url.netloc}/bench-no-page?token={token}")
+    driver.execute_script(
+        "window.bench = {messages: 0};"
+        "const ws = new WebSocket('ws://' + location.host + '/ws?token=' + arguments[0]);"
+        "ws.onopen = () => ws.send(JSON.stringify({type: 'watch', views: []}));"
+        "ws.onmessage = () => { window.bench.messages += 1; };", token)
+    t.wait_for("the dashboard's messages on a bare WebSocket", 30,
+               lambda: driver.execute_script("return window.bench.messages > 2"))
+    time.sleep(1)  # the connection's first burst
+    return camera_figures(lab, pair_seconds, both=True)
 
 
 def overview_figures(lab, driver, pair_seconds):
@@ -324,8 +356,10 @@ def rows_of(alone, read, polled, watched, ages, drawn_per_s, pairs):
     return rows
 
 
-WITHOUT, OTHER, WITH, OVERVIEW = 0, 1, 2, 3  # the periods of an alternating pair
-NAMES = {WITHOUT: "without", OTHER: "other_camera", WITH: "with", OVERVIEW: "overview"}
+# The periods of an alternating pair.
+WITHOUT, OTHER, WITH, OVERVIEW, SOCKET = 0, 1, 2, 3, 4
+NAMES = {WITHOUT: "without", OTHER: "other_camera", WITH: "with", OVERVIEW: "overview",
+         SOCKET: "socket"}
 
 
 def figures_of(pair, side, camera):
@@ -363,6 +397,8 @@ def pair_rows(pairs):
             + ratio_rows(pairs, "with_over_other_camera", WITH, OTHER)
             + ratio_rows(pairs, "overview_over_without", OVERVIEW, WITHOUT)
             + both_cameras_rows(pairs, "overview_over_without", OVERVIEW, WITHOUT)
+            + ratio_rows(pairs, "socket_over_without", SOCKET, WITHOUT)
+            + both_cameras_rows(pairs, "socket_over_without", SOCKET, WITHOUT)
             + shown_rows(pairs))
 
 
@@ -460,6 +496,9 @@ def main():
     if not os.access(t.DXHUB, os.X_OK):
         sys.exit(f"dxhub-bench-dashboard: no dxhub program at {t.DXHUB} (give --build)")
     camera_cpus, other_cpus = cpu_layout(not o.no_pin)
+    # A SIGTERM (`timeout`, kill) leaves through the `finally`s below like
+    # Ctrl-C: the browser, the deployment and their files go too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("dxhub-bench-dashboard: terminated"))
     lab = t.Lab()
     try:
         n_pairs = 2 if o.quick else max(0, o.pairs)
@@ -471,7 +510,7 @@ def main():
         lab.close()
     variant_width = max(len(r[1]) for r in rows)
     metric_width = max(len(r[2]) for r in rows)
-    layout = (f"camera node on CPU {camera_cpus[0]}, everything else on CPU {other_cpus[0]}"
+    layout = (f"the cameras' nodes on CPU {camera_cpus[0]}, everything else on CPU {other_cpus[0]}"
               if camera_cpus else "unpinned")
     print(f"dashboard, {WIDTH}x{HEIGHT} u16 camera at {RATE:g} Hz, {seconds:g} s per side, {layout}")
     for bench, variant, metric, value, unit in rows:

@@ -194,11 +194,11 @@ std::vector<std::string> expected_rows(const std::string& program) {
     rows.push_back("dashboard publisher cxx_reader_over_without 600KiB publish_p50_ratio");
     // The page's cost over alternating periods, with its bootstrap interval,
     // and its parts: the browser's load, the dashboard's reading, the
-    // overview alone; the last, the reading with the other camera as the
-    // control in the same seconds, is the one that bounds the dashboard's.
+    // overview alone, with and without a page drawing it; the last, the reading with the other
+    // camera as the control in the same seconds, is the one that bounds the dashboard's.
     for (const std::string variant :
          {"alternating_pairs", "other_camera_over_without", "with_over_other_camera",
-          "overview_over_without", "shown_over_unshown_camera"})
+          "overview_over_without", "socket_over_without", "shown_over_unshown_camera"})
       for (const std::string metric : {"publish_p50_ratio", "publish_p50_ratio_ci_low",
                                        "publish_p50_ratio_ci_high", "rate_ratio"})
         rows.push_back("dashboard publisher " + variant + " 600KiB " + metric);

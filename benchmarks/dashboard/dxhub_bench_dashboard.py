@@ -108,6 +108,17 @@ def deployment(lab, camera_cpus=None, other_cpus=None):
     path = lab.path("bench.toml")
     camera = (f"width = {WIDTH}, height = {HEIGHT}, rate_hz = {RATE}, "
               "stats_period_ms = 500, stats_samples = true")
+    # Each camera in a node of its own, both on the camera's CPU.
+    cameras = "".join(f'''
+[[nodes]]
+name = "{node}"
+{cpus(camera_cpus)}  [[nodes.actors]]
+  type = "simulated_camera"
+  name = "{name}"
+  params = {{ {camera} }}
+  publishes = ["{channel}"]
+''' for node, name, channel in (("camera", "cam0", CHANNEL),
+                                ("other-camera", "cam1", OTHER_CHANNEL)))
     with open(path, "w") as f:
         f.write(f'''[deployment]
 name = "dashbench{os.getpid()}"
@@ -119,23 +130,7 @@ name = "display"
   type = "dashboard"
   name = "dashboard"
   params = {{ listen = "127.0.0.1:0", url_file = "{lab.path("dashboard.url")}" }}
-
-[[nodes]]
-name = "camera"
-{cpus(camera_cpus)}  [[nodes.actors]]
-  type = "simulated_camera"
-  name = "cam0"
-  params = {{ {camera} }}
-  publishes = ["bench/cam0/raw"]
-
-[[nodes]]
-name = "other-camera"
-{cpus(camera_cpus)}  [[nodes.actors]]
-  type = "simulated_camera"
-  name = "cam1"
-  params = {{ {camera} }}
-  publishes = ["bench/cam1/raw"]
-''')
+''' + cameras)
     return path
 
 
